@@ -1,0 +1,58 @@
+// swift-tools-version: 6.1
+// swift-svd-llm: SVD-LLM compression of language models on our own linear algebra, in pure Swift.
+import Foundation
+import PackageDescription
+
+/// Hot code is compiled for the host CPU (`-target-cpu native`: AVX2 or AVX-512 SIMD for `SIMD8/16<Float>`).
+/// `SVDLLM_PORTABLE=1 swift build` builds for the baseline x86-64 / arm64 target instead (slower, movable).
+let portable = ProcessInfo.processInfo.environment["SVDLLM_PORTABLE"] == "1"
+let hotFlags: [SwiftSetting] = [
+    .unsafeFlags(portable ? ["-Ounchecked"] : ["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
+    .unsafeFlags(portable ? [] : ["-target-cpu", "native"], .when(configuration: .debug)),
+]
+
+let package = Package(
+    name: "swift-svd-llm",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SVDLLMKit", targets: ["SVDLLMKit"]),
+        .executable(name: "svdllm", targets: ["svdllm"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // FFTW (libfftw3-dev): the only native library, used by the SRFT sketch.
+        .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", providers: [.apt(["libfftw3-dev"])]),
+        // Storage (Matrix, views), scalars, parallelism, CPU facts, workspace, seeded random numbers.
+        .target(name: "LinearAlgebraCore", swiftSettings: hotFlags),
+        // C = αAB + βC: naive reference, BLIS-blocked, parallel; GEMV.
+        .target(name: "GEMM", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
+        // Cholesky, triangular solve/inverse, Householder QR, least squares.
+        .target(name: "Factorizations", dependencies: ["LinearAlgebraCore", "GEMM"], swiftSettings: hotFlags),
+        // One-sided Jacobi SVD, randomized SVD with Gaussian and SRFT (FFTW) sketches, the SVD value.
+        .target(name: "SpectralDecompositions", dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "CFFTW"],
+                swiftSettings: hotFlags),
+        // File formats: NumPy .npy, GGUF (+ dequantization), safetensors, Hugging Face config.json.
+        .target(name: "Formats", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
+        // Byte-level BPE and SentencePiece-style BPE, from GGUF metadata or tokenizer.json.
+        .target(name: "Tokenizers", dependencies: ["Formats"], swiftSettings: hotFlags),
+        // Umbrella: re-exports the small modules.
+        .target(name: "SVDLLMKit",
+                dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
+                               "Tokenizers"]),
+        .executableTarget(
+            name: "svdllm",
+            dependencies: ["SVDLLMKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: hotFlags),
+        .testTarget(name: "LinearAlgebraCoreTests", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
+        .testTarget(name: "GEMMTests", dependencies: ["GEMM"], swiftSettings: hotFlags),
+        .testTarget(name: "FactorizationsTests", dependencies: ["Factorizations"], swiftSettings: hotFlags),
+        .testTarget(name: "SpectralDecompositionsTests", dependencies: ["SpectralDecompositions"],
+                    swiftSettings: hotFlags),
+        .testTarget(name: "FormatsTests", dependencies: ["Formats"], resources: [.copy("Fixtures")],
+                    swiftSettings: hotFlags),
+        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
+                    swiftSettings: hotFlags),
+    ]
+)

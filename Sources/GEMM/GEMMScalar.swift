@@ -1,0 +1,35 @@
+import LinearAlgebraCore
+
+/// A scalar our GEMM serves (`Float`, `Double`).
+///
+/// The requirement routes a generic call from another module straight into code the optimizer has
+/// specialized for the concrete type, so generic callers (Cholesky, QR, …) pay one witness call per
+/// GEMM, not per element.
+public protocol GEMMScalar: LinalgScalar {
+    static func _gemm(
+        _ variant: GEMMVariant, _ transA: Transpose, _ a: MatrixView<Self>, _ transB: Transpose,
+        _ b: MatrixView<Self>, _ c: MutableMatrixView<Self>, alpha: Self, beta: Self,
+        parallelism: Parallelism, params: GEMMParams)
+}
+
+extension Float: GEMMScalar {
+    public static func _gemm(
+        _ variant: GEMMVariant, _ transA: Transpose, _ a: MatrixView<Float>, _ transB: Transpose,
+        _ b: MatrixView<Float>, _ c: MutableMatrixView<Float>, alpha: Float, beta: Float,
+        parallelism: Parallelism, params: GEMMParams
+    ) {
+        gemmDispatch(variant, transA, a, transB, b, c, alpha: alpha, beta: beta, parallelism: parallelism,
+                     params: params)
+    }
+}
+
+extension Double: GEMMScalar {
+    public static func _gemm(
+        _ variant: GEMMVariant, _ transA: Transpose, _ a: MatrixView<Double>, _ transB: Transpose,
+        _ b: MatrixView<Double>, _ c: MutableMatrixView<Double>, alpha: Double, beta: Double,
+        parallelism: Parallelism, params: GEMMParams
+    ) {
+        gemmDispatch(variant, transA, a, transB, b, c, alpha: alpha, beta: beta, parallelism: parallelism,
+                     params: params)
+    }
+}

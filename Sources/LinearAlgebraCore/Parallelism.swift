@@ -1,0 +1,60 @@
+import Dispatch
+import Foundation
+
+/// How many threads a kernel may use, passed explicitly to every call (in the spirit of faer's `Par`).
+///
+/// `.serial` runs on the calling thread. `.threads(n)` splits work over n workers with
+/// `DispatchQueue.concurrentPerform`; the caller blocks until all are done.
+public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
+    /// The number of workers, ≥ 1.
+    public let threads: Int
+
+    public init(threads: Int) {
+        self.threads = Swift.max(1, threads)
+    }
+
+    public static let serial = Parallelism(threads: 1)
+
+    /// n workers.
+    public static func threads(_ n: Int) -> Parallelism { Parallelism(threads: n) }
+
+    /// One worker per active core.
+    public static var available: Parallelism { Parallelism(threads: ProcessInfo.processInfo.activeProcessorCount) }
+
+    public var isSerial: Bool { threads == 1 }
+    public var description: String { isSerial ? "serial" : "\(threads) threads" }
+
+    /// Runs `body(task)` for every task in `0..<count`, spread over at most `threads` workers.
+    /// Tasks are handed out in contiguous chunks (task i goes to worker i·workers/count).
+    @inlinable public func forEach(_ count: Int, _ body: (Int) -> Void) {
+        guard count > 0 else { return }
+        let workers = Swift.min(threads, count)
+        if workers == 1 {
+            for t in 0..<count { body(t) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            // concurrentPerform returns only when every worker is done, so `body` never outlives this call;
+            // callers capture unsafe pointers to disjoint outputs, which is why `body` is not @Sendable.
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = w * count / workers, hi = (w + 1) * count / workers
+                for t in lo..<hi { body(t) }
+            }
+        }
+    }
+
+    /// Splits `0..<n` into at most `threads` contiguous ranges (each a multiple of `granule` except the last)
+    /// and runs `body` on each range in parallel.
+    @inlinable public func forEachRange(_ n: Int, granule: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard n > 0 else { return }
+        let g = Swift.max(1, granule)
+        let units = (n + g - 1) / g
+        let workers = Swift.min(threads, units)
+        forEach(workers) { w in
+            let lo = Swift.min(n, (w * units / workers) * g)
+            let hi = Swift.min(n, ((w + 1) * units / workers) * g)
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+}
