@@ -30,6 +30,9 @@ func choleskyFactor<T: GEMMScalar>(
     switch variant {
     case .unblocked:
         try choleskyUnblocked(a, offset: 0, policy: &policy)
+    case .recursive:
+        try choleskyRecursive(a, offset: 0, leaf: Swift.max(1, params.recursiveLeaf), params: params,
+                              parallelism: parallelism, policy: &policy)
     case .blocked:
         let nb = Swift.max(1, params.blockSize)
         var k = 0
@@ -50,4 +53,27 @@ func choleskyFactor<T: GEMMScalar>(
         }
     }
     a.zeroStrictUpper()
+}
+
+/// The recursive variant: split at h = n/2,
+///     L₁₁ = chol(A₁₁);   A₂₁ ← A₂₁·L₁₁⁻ᵀ;   A₂₂ ← A₂₂ − A₂₁·A₂₁ᵀ;   L₂₂ = chol(A₂₂),
+/// down to `leaf` rows, factored by the unblocked kernel (which applies the pivot policy, with global indices).
+func choleskyRecursive<T: GEMMScalar>(
+    _ a: MutableMatrixView<T>, offset: Int, leaf: Int, params: CholeskyParams, parallelism: Parallelism,
+    policy: inout PivotPolicy<T>
+) throws(FactorizationError) {
+    let n = a.rows
+    if n <= leaf {
+        try choleskyUnblocked(a, offset: offset, policy: &policy)
+        return
+    }
+    let h = n / 2
+    let first = 0..<h, second = h..<n
+    let a11 = a.block(rows: first, cols: first), a21 = a.block(rows: second, cols: first)
+    try choleskyRecursive(a11, offset: offset, leaf: leaf, params: params, parallelism: parallelism, policy: &policy)
+    triangularSolve(side: .right, part: .lower, transpose: .transposed, diagonal: .nonUnit,
+                    a11.readOnly, a21, params: params.triangularSolve, parallelism: parallelism)
+    symmetricRankUpdateLower(a.block(rows: second, cols: second), a21.readOnly, leaf: leaf, parallelism: parallelism)
+    try choleskyRecursive(a.block(rows: second, cols: second), offset: offset + h, leaf: leaf, params: params,
+                          parallelism: parallelism, policy: &policy)
 }

@@ -22,24 +22,26 @@ func checkCholesky<T: GEMMScalar>(_: T.Type, n: Int, variant: CholeskyVariant, p
 @Test(arguments: CholeskyVariant.allCases, [1, 2, 3, 7, 64, 129, 200])
 func choleskyReconstructsDouble(variant: CholeskyVariant, n: Int) throws {
     try checkCholesky(Double.self, n: n, variant: variant)
-    try checkCholesky(Double.self, n: n, variant: variant, params: CholeskyParams(blockSize: 5))
+    try checkCholesky(Double.self, n: n, variant: variant, params: CholeskyParams(blockSize: 5, recursiveLeaf: 5))
 }
 
 @Test(arguments: CholeskyVariant.allCases, [1, 2, 3, 7, 64, 129])
 func choleskyReconstructsFloat(variant: CholeskyVariant, n: Int) throws {
     try checkCholesky(Float.self, n: n, variant: variant)
-    try checkCholesky(Float.self, n: n, variant: variant, params: CholeskyParams(blockSize: 3))
+    try checkCholesky(Float.self, n: n, variant: variant, params: CholeskyParams(blockSize: 3, recursiveLeaf: 3))
 }
 
 @Test(arguments: [1, 2, 3, 5, 16])
 func choleskyTinyBlocksAndThreads(blockSize: Int) throws {
-    let params = CholeskyParams(blockSize: blockSize,
+    let params = CholeskyParams(blockSize: blockSize, recursiveLeaf: blockSize,
                                 triangularSolve: TriangularSolveParams(blockSize: 2, parallelGranule: 1,
                                                                        parallelFlopThreshold: 0))
     for n in [1, 4, 17, 40] {
-        try checkCholesky(Double.self, n: n, variant: .blocked, params: params)
-        try checkCholesky(Double.self, n: n, variant: .blocked, params: params, parallelism: .threads(3))
-        try checkCholesky(Float.self, n: n, variant: .blocked, params: params, parallelism: .threads(2))
+        for variant in [CholeskyVariant.blocked, .recursive] {
+            try checkCholesky(Double.self, n: n, variant: variant, params: params)
+            try checkCholesky(Double.self, n: n, variant: variant, params: params, parallelism: .threads(3))
+            try checkCholesky(Float.self, n: n, variant: variant, params: params, parallelism: .threads(2))
+        }
     }
 }
 
@@ -48,9 +50,12 @@ func choleskyBlockedMatchesUnblocked(n: Int) throws {
     let a = randomSPD(n, seed: 7, as: Double.self)
     let reference = try Cholesky(a, variant: .unblocked).l
     for blockSize in [2, 5, 32, CholeskyParams.defaultBlockSize] {
-        let l = try Cholesky(a, variant: .blocked, params: CholeskyParams(blockSize: blockSize)).l
-        let tolerance = 8 * Double(n) * Double.machineEpsilon * reference.frobeniusNorm
-        #expect(distance(l, reference) <= tolerance)
+        for variant in [CholeskyVariant.blocked, .recursive] {
+            let params = CholeskyParams(blockSize: blockSize, recursiveLeaf: blockSize)
+            let l = try Cholesky(a, variant: variant, params: params).l
+            let tolerance = 8 * Double(n) * Double.machineEpsilon * reference.frobeniusNorm
+            #expect(distance(l, reference) <= tolerance)
+        }
     }
 }
 
@@ -60,7 +65,7 @@ func choleskyBlockedMatchesUnblocked(n: Int) throws {
     let clean = try Cholesky(a).l
     for i in 0..<n { for j in (i + 1)..<n { a[i, j] = .nan } }
     for variant in CholeskyVariant.allCases {
-        let l = try Cholesky(a, variant: variant, params: CholeskyParams(blockSize: 3)).l
+        let l = try Cholesky(a, variant: variant, params: CholeskyParams(blockSize: 3, recursiveLeaf: 3)).l
         #expect(l.isFinite)
         #expect(distance(l, clean) <= 1e-12)
     }
@@ -74,12 +79,12 @@ func choleskyBlockedMatchesUnblocked(n: Int) throws {
         a[4, 4] -= l[4, 4] * l[4, 4] + 1  // pivot d₄ becomes −1
         for variant in CholeskyVariant.allCases {
             for blockSize in [1, 2, 3, 4, 5, 64] {
+                let params = CholeskyParams(blockSize: blockSize, recursiveLeaf: blockSize)
                 #expect(throws: FactorizationError.notPositiveDefinite(pivot: 4)) {
-                    try Cholesky(a, variant: variant, params: CholeskyParams(blockSize: blockSize))
+                    try Cholesky(a, variant: variant, params: params)
                 }
                 #expect(throws: FactorizationError.notPositiveDefinite(pivot: 4)) {
-                    try Cholesky(a.converted(to: Float.self), variant: variant,
-                                 params: CholeskyParams(blockSize: blockSize))
+                    try Cholesky(a.converted(to: Float.self), variant: variant, params: params)
                 }
             }
         }

@@ -12,7 +12,8 @@ func rankDeficientGram<T: LinalgScalar>(n: Int, samples: Int, seed: UInt64, as _
 func checkRegularized<T: GEMMScalar>(_: T.Type, n: Int, samples: Int, variant: CholeskyVariant, blockSize: Int)
     throws {
     let a = rankDeficientGram(n: n, samples: samples, seed: UInt64(n * 31 + samples), as: T.self)
-    let reg = try RegularizedCholesky(a, variant: variant, choleskyParams: CholeskyParams(blockSize: blockSize))
+    let params = CholeskyParams(blockSize: blockSize, recursiveLeaf: blockSize)
+    let reg = try RegularizedCholesky(a, variant: variant, choleskyParams: params)
     let report = reg.report
     #expect(reg.l.isFinite)
     #expect(!report.shiftedPivots.isEmpty, "a rank-\(samples) Gram of order \(n) needs shifts")
@@ -43,7 +44,9 @@ func regularizedCholeskyOnRankDeficientGram(variant: CholeskyVariant, blockSize:
     let a = rankDeficientGram(n: 50, samples: 20, seed: 4, as: Double.self)
     let u = try RegularizedCholesky(a, variant: .unblocked)
     let b = try RegularizedCholesky(a, variant: .blocked, choleskyParams: CholeskyParams(blockSize: 6))
+    let r = try RegularizedCholesky(a, variant: .recursive, choleskyParams: CholeskyParams(recursiveLeaf: 5))
     #expect(u.report.shiftedPivots == b.report.shiftedPivots)
+    #expect(u.report.shiftedPivots == r.report.shiftedPivots)
 }
 
 @Test func regularizedCholeskyLeavesSPDUnshifted() throws {
