@@ -11,7 +11,7 @@ func checkLeastSquares<T: GEMMScalar>(_: T.Type, m: Int, n: Int, variant: QRVari
     // Residual orthogonal to the column space: ‖Aᵀ(B − AX)‖ ≤ c·m·ε·‖A‖·(‖A‖‖X‖ + ‖B‖)
     let ax = product(a, x)
     let r = Matrix<Double>(rows: m, cols: 3) { b[$0, $1].asDouble - ax[$0, $1] }
-    let atr = matmul(a.converted(to: Double.self), r, transA: .transposed, variant: .naive)
+    let atr = product(a, r, transA: .transposed)
     let bound = 10 * Double(m) * T.machineEpsilon * a.frobeniusNorm
         * (a.frobeniusNorm * x.frobeniusNorm + b.frobeniusNorm)
     #expect(atr.frobeniusNorm <= bound, "\(T.self) \(m)×\(n) \(variant): ‖Aᵀr‖ = \(atr.frobeniusNorm) > \(bound)")

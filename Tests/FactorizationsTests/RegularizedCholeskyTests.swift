@@ -6,7 +6,7 @@ import Testing
 /// XᵀX for X with `samples` < n rows: rank-deficient Gram matrix (rank = samples).
 func rankDeficientGram<T: LinalgScalar>(n: Int, samples: Int, seed: UInt64, as _: T.Type = T.self) -> Matrix<T> {
     let x = Matrix<Double>.gaussian(rows: samples, cols: n, seed: seed)
-    return matmul(x, x, transA: .transposed, variant: .naive).converted(to: T.self)
+    return product(x, x, transA: .transposed).converted(to: T.self)
 }
 
 func checkRegularized<T: GEMMScalar>(_: T.Type, n: Int, samples: Int, variant: CholeskyVariant, blockSize: Int)

@@ -2,13 +2,30 @@
 import GEMM
 import LinearAlgebraCore
 
-// Shared helpers of the factorization tests. Checks run in Double with the naive GEMM (the reference).
+// Shared helpers of the factorization tests. Checks run in Double, independently of the GEMM module.
 
-/// A·B (or with transposes) in Double, by the naive reference GEMM.
-func product<T: GEMMScalar>(_ a: Matrix<T>, _ b: Matrix<T>, transA: Transpose = .none, transB: Transpose = .none)
-    -> Matrix<Double> {
-    matmul(a.converted(to: Double.self), b.converted(to: Double.self), transA: transA, transB: transB,
-           variant: .naive)
+/// op(A)·op(B) in Double, as dot products of contiguous rows of op(A) and op(B)ᵀ (quick even in debug builds).
+func product<T: LinalgScalar, U: LinalgScalar>(_ a: Matrix<T>, _ b: Matrix<U>, transA: Transpose = .none,
+                                               transB: Transpose = .none) -> Matrix<Double> {
+    let left = transA == .none ? a.converted(to: Double.self) : a.converted(to: Double.self).transposed()
+    let rightT = transB == .none ? b.converted(to: Double.self).transposed() : b.converted(to: Double.self)
+    precondition(left.cols == rightT.cols, "product: shapes do not conform")
+    let (m, n, k) = (left.rows, rightT.rows, left.cols)
+    var c = [Double](repeating: 0, count: m * n)
+    left.elements.withUnsafeBufferPointer { l in
+        rightT.elements.withUnsafeBufferPointer { r in
+            c.withUnsafeMutableBufferPointer { c in
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s = 0.0
+                        for p in 0..<k { s += l[i * k + p] * r[j * k + p] }
+                        c[i * n + j] = s
+                    }
+                }
+            }
+        }
+    }
+    return Matrix(rows: m, cols: n, elements: c)
 }
 
 /// ‖A − B‖_F in Double.
@@ -21,7 +38,7 @@ func distance<T: LinalgScalar, U: LinalgScalar>(_ a: Matrix<T>, _ b: Matrix<U>) 
 /// G·Gᵀ/n + I for Gaussian G (n × n): symmetric positive definite with condition number ≈ 5.
 func randomSPD<T: LinalgScalar>(_ n: Int, seed: UInt64, as _: T.Type = T.self) -> Matrix<T> {
     let g = Matrix<Double>.gaussian(rows: n, cols: n, seed: seed)
-    let s = matmul(g, g, transB: .transposed, variant: .naive)
+    let s = product(g, g, transB: .transposed)
     return Matrix<T>(rows: n, cols: n) { i, j in T(s[i, j] / Double(n) + (i == j ? 1 : 0)) }
 }
 
