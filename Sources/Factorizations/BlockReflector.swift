@@ -54,25 +54,4 @@ struct BlockReflector<T: GEMMScalar> {
         }
         return top.readOnly
     }
-
-    /// Builds T (b × b, upper, zeros below) for the reflectors stored in `v` with scalars `tau` (LARFT,
-    /// forward, columnwise): T = [T₀ z; 0 τᵢ] column by column with z = −τᵢ·T₀·(V[:, 0..<i]ᵀ·vᵢ).
-    /// O(mv·b²), scalar: used for the small leaves of the recursive panel.
-    static func formT(v: MatrixView<T>, tau: UnsafePointer<T>, into t: MutableMatrixView<T>,
-                      scratch z: UnsafeMutablePointer<T>) {
-        let b = t.rows, mv = v.rows
-        t.fill(0)
-        for i in 0..<b {
-            // z = V[:, 0..<i]ᵀ·vᵢ, vᵢ = eᵢ + (entries below row i)
-            for p in 0..<i { z[p] = v[i, p] }
-            for r in (i + 1)..<Swift.max(i + 1, mv) { axpy(v[r, i], v.base + r * v.rowStride, z, count: i) }
-            // T[0..<i, i] = −τᵢ·T₀·z (T₀ upper triangular)
-            for p in 0..<i {
-                var s: T = 0
-                for q in p..<i { s += t[p, q] * z[q] }
-                t[p, i] = -tau[i] * s
-            }
-            t[i, i] = tau[i]
-        }
-    }
 }

@@ -7,7 +7,8 @@ import LinearAlgebraCore
 ///     P = [P₁ P₂] (n₁ = np/2 columns in P₁):  factor P₁ → (V₁, T₁₁);  P₂ ← (I − V₁T₁₁V₁ᵀ)ᵀ·P₂;
 ///     factor P₂'s rows n₁… → (V₂, T₂₂);        T = [T₁₁ −T₁₁·(V₁ᵀV₂)·T₂₂; 0 T₂₂].
 ///
-/// Panels of at most `leaf` columns are factored one reflector at a time (GEQR2) and T built by LARFT.
+/// Panels of at most `leaf` columns are factored one reflector at a time (GEQR2) and T built by LARFT, see
+/// ``householderLeaf(_:tau:t:columns:)``.
 /// On return P holds R on and above the diagonal and V below; `tau` gets np scalars; `t` (np × np) is upper
 /// triangular with zeros below.
 func householderPanel<T: GEMMScalar>(
@@ -17,17 +18,7 @@ func householderPanel<T: GEMMScalar>(
     let mp = p.rows, np = p.cols, ld = p.rowStride
     guard np > 0 else { return }
     if np <= Swift.max(1, leaf) {
-        for c in 0..<np {
-            let head = p.base + c * ld + c
-            let (beta, tc) = HouseholderReflector.generate(alpha: head[0], head + ld, count: mp - c - 1, stride: ld)
-            head[0] = beta
-            tau[c] = tc
-            if c + 1 < np {
-                HouseholderReflector.apply(tau: tc, tail: head + ld, stride: ld,
-                                           to: p.block(rows: c..<mp, cols: (c + 1)..<np), w: ws.row)
-            }
-        }
-        BlockReflector.formT(v: p.readOnly, tau: tau, into: t, scratch: ws.row)
+        householderLeaf(p, tau: tau, t: t, columns: ws.leafColumns)
         return
     }
     let n1 = np / 2
@@ -56,4 +47,52 @@ func householderPanel<T: GEMMScalar>(
     // T₁₂ = −T₁₁·G·T₂₂
     gemm(.none, t11.readOnly, .none, g.readOnly, into: g2, alpha: 1, beta: 0, parallelism: parallelism)
     gemm(.none, g2.readOnly, .none, t22.readOnly, into: t12, alpha: -1, beta: 0, parallelism: parallelism)
+}
+
+/// GEQR2 + LARFT on a narrow panel P (mp × np, mp ≥ np), on a transposed copy S = Pᵀ (np × mp, in `columns`) so
+/// every reflector is generated, applied and dotted over contiguous memory:
+///
+///     for c: (β, τ_c) = LARFG(S[c, c], S[c, c+1…]);  for j > c: w = v_cᵀ·S[j, c…],  S[j, c…] −= τ_c·w·v_c;
+///     T[0..<i, i] = −τ_i·T[0..<i, 0..<i]·z,  z_p = v_pᵀ·v_i = S[p, i] + S[p, i+1…]·S[i, i+1…].
+func householderLeaf<T: LinalgScalar>(_ p: MutableMatrixView<T>, tau: UnsafeMutablePointer<T>,
+                                      t: MutableMatrixView<T>, columns s: UnsafeMutablePointer<T>) {
+    let mp = p.rows, np = p.cols, ld = p.rowStride
+    for r in 0..<mp {
+        let row = p.base + r * ld
+        for c in 0..<np { s[c * mp + r] = row[c] }
+    }
+    for c in 0..<np {
+        let v = s + c * mp + c  // v[0] = α, v[1…] = x
+        let len = mp - c - 1
+        let (beta, tc) = HouseholderReflector.generate(alpha: v[0], v + 1, count: len, stride: 1)
+        v[0] = beta
+        tau[c] = tc
+        guard tc != 0 else { continue }
+        for j in (c + 1)..<np {
+            let x = s + j * mp + c
+            let w = tc * (x[0] + dotProduct(v + 1, x + 1, count: len))
+            x[0] -= w
+            axpy(-w, v + 1, x + 1, count: len)
+        }
+    }
+    t.fill(0)
+    for i in 0..<np {
+        let vi = s + i * mp
+        for q in 0..<i {
+            // z_q = v_qᵀ·v_i, stored in T[q, i] until the triangular product below overwrites it
+            let vq = s + q * mp
+            t[q, i] = vq[i] + dotProduct(vq + i + 1, vi + i + 1, count: mp - i - 1)
+        }
+        // T[0..<i, i] = −τ_i·T₀·z, row by row from the top: T[q, i] depends on z_q… only
+        for q in 0..<i {
+            var acc: T = 0
+            for r in q..<i { acc += t[q, r] * t[r, i] }
+            t[q, i] = -tau[i] * acc
+        }
+        t[i, i] = tau[i]
+    }
+    for r in 0..<mp {
+        let row = p.base + r * ld
+        for c in 0..<np { row[c] = s[c * mp + r] }
+    }
 }

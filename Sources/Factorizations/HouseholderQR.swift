@@ -32,7 +32,8 @@ public struct HouseholderQR<T: GEMMScalar>: Sendable {
         var tau = [T](repeating: 0, count: k)
         let nb = variant == .blocked ? Swift.max(1, Swift.min(params.blockSize, k)) : 1
         var triangles = Matrix<T>(rows: variant == .blocked ? nb : 0, cols: variant == .blocked ? k : 0)
-        let ws = QRWorkspace<T>(blockSize: nb, maxColumns: n)
+        let ws = QRWorkspace<T>(blockSize: nb, maxColumns: n, panelLeaf: variant == .blocked ? params.panelLeaf : 0,
+                                panelRows: m)
         f.withMutableView { fv in
             tau.withUnsafeMutableBufferPointer { taus in
                 let taus = taus.baseAddress!

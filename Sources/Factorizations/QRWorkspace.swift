@@ -12,14 +12,17 @@ final class QRWorkspace<T: LinalgScalar> {
     let w2: UnsafeMutablePointer<T>
     /// max(maxColumns, blockSize): the row vector vᵀ·C of a single reflector.
     let row: UnsafeMutablePointer<T>
+    /// panelLeaf × panelRows: a panel leaf transposed (its columns contiguous), factored there.
+    let leafColumns: UnsafeMutablePointer<T>
 
-    init(blockSize: Int, maxColumns: Int) {
+    init(blockSize: Int, maxColumns: Int, panelLeaf: Int = 0, panelRows: Int = 0) {
         self.blockSize = Swift.max(1, blockSize)
         self.maxColumns = Swift.max(maxColumns, self.blockSize)
         vTop = .allocate(capacity: self.blockSize * self.blockSize)
         w = .allocate(capacity: self.blockSize * self.maxColumns)
         w2 = .allocate(capacity: self.blockSize * self.maxColumns)
         row = .allocate(capacity: self.maxColumns)
+        leafColumns = .allocate(capacity: Swift.max(1, Swift.min(panelLeaf, self.blockSize) * panelRows))
     }
 
     deinit {
@@ -27,5 +30,6 @@ final class QRWorkspace<T: LinalgScalar> {
         w.deallocate()
         w2.deallocate()
         row.deallocate()
+        leafColumns.deallocate()
     }
 }
