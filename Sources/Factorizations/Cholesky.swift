@@ -1,3 +1,4 @@
+import Foundation
 import GEMM
 import LinearAlgebraCore
 
@@ -67,7 +68,5 @@ public struct Cholesky<T: GEMMScalar>: Sendable {
     }
 
     /// A = L·Lᵀ reconstructed (for checks).
-    public func reconstructed() -> Matrix<T> { matmul(l, l, transB: .transposed, variant: .naive) }
+    public func reconstructed() -> Matrix<T> { matmul(l, l, transB: .transposed) }
 }
-
-import Foundation
