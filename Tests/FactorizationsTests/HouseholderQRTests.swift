@@ -110,3 +110,18 @@ func qrApplyQ(variant: QRVariant) {
     #expect(qrF.thinQ().isFinite && qrF.r.isFinite)
     #expect(distance(product(qrF.thinQ(), qrF.thinQ(), transA: .transposed), Matrix<Double>.identity(4)) <= 1e-5)
 }
+
+@Test func emptyMatrices() throws {
+    for variant in QRVariant.allCases {
+        for (m, n) in [(0, 0), (0, 3), (3, 0)] {
+            let qr = HouseholderQR(Matrix<Double>(rows: m, cols: n), variant: variant)
+            #expect(qr.r.rows == 0 && qr.r.cols == n)
+            #expect(qr.thinQ().rows == m && qr.thinQ().cols == 0)
+        }
+    }
+    for variant in CholeskyVariant.allCases {
+        #expect(try Cholesky(Matrix<Float>(rows: 0, cols: 0), variant: variant).l.rows == 0)
+        #expect(try Cholesky(Matrix<Float>(rows: 0, cols: 0), variant: variant).logDeterminant == 0)
+    }
+    #expect(try triangularInverse(part: .lower, Matrix<Double>(rows: 0, cols: 0)).rows == 0)
+}
