@@ -26,14 +26,16 @@ func gemmBlocked<T: GEMMKernelScalar>(
     let ncMax = Swift.min(blk.nc, roundUp(n, blk.nr))
     let buffers = GEMMBuffers<T>(workspace: workspace, aCount: mcMax * kcMax, bCount: kcMax * ncMax,
                                  tileCount: blk.mr * blk.nr)
+    let kcStep = GEMMBlocking.balanced(k, block: blk.kc)
+    let mcStep = GEMMBlocking.balanced(m, block: blk.mc, multiple: blk.mr)
     for jc in stride(from: 0, to: n, by: blk.nc) {
         let cols = jc..<Swift.min(n, jc + blk.nc)
-        for pc in stride(from: 0, to: k, by: blk.kc) {
-            let depth = pc..<Swift.min(k, pc + blk.kc)
+        for pc in stride(from: 0, to: k, by: kcStep) {
+            let depth = pc..<Swift.min(k, pc + kcStep)
             packB(transB, b, depth: depth, cols: cols, nr: blk.nr, into: buffers.b)
             let betaHere: T = pc == 0 ? beta : 1
-            for ic in stride(from: 0, to: m, by: blk.mc) {
-                let rows = ic..<Swift.min(m, ic + blk.mc)
+            for ic in stride(from: 0, to: m, by: mcStep) {
+                let rows = ic..<Swift.min(m, ic + mcStep)
                 packA(transA, a, rows: rows, depth: depth, mr: blk.mr, into: buffers.a)
                 macroKernel(kernel, blk, rows: rows.count, cols: cols.count, kc: depth.count,
                             packedA: buffers.a, packedB: buffers.b,
@@ -89,12 +91,12 @@ func macroKernel<T: GEMMKernelScalar>(
     alpha: T, beta: T, tile: UnsafeMutablePointer<T>
 ) {
     let mr = blk.mr, nr = blk.nr
-    for jr in stride(from: 0, to: cols, by: nr) {
-        let nrHere = Swift.min(nr, cols - jr)
-        let bPanel = packedB + jr * kc
-        for ir in stride(from: 0, to: rows, by: mr) {
-            let mrHere = Swift.min(mr, rows - ir)
-            let aPanel = packedA + ir * kc
+    for ir in stride(from: 0, to: rows, by: mr) {
+        let mrHere = Swift.min(mr, rows - ir)
+        let aPanel = packedA + ir * kc
+        for jr in stride(from: 0, to: cols, by: nr) {
+            let nrHere = Swift.min(nr, cols - jr)
+            let bPanel = packedB + jr * kc
             let cTile = c + ir * ldc + jr
             let full = mrHere == mr && nrHere == nr
             let target = full ? MicroTileTarget(c: cTile, ldc: ldc, full: true)

@@ -29,4 +29,14 @@ struct GEMMBlocking: Equatable {
         mc = Swift.max(mr, (mcUsed + mr - 1) / mr * mr)
         nc = Swift.max(nr, (ncUsed + nr - 1) / nr * nr)
     }
+
+    /// The block size for `n` items when blocks may be at most `block` and must be multiples of `multiple`
+    /// (except the last): the same number of blocks as ⌈n/block⌉, made as equal as possible. A remainder block of
+    /// 64 after two of 256 in k would pay the C write-back of a full block for a quarter of the work.
+    static func balanced(_ n: Int, block: Int, multiple: Int = 1) -> Int {
+        guard n > block else { return block }
+        let count = (n + block - 1) / block
+        let even = (n + count - 1) / count
+        return Swift.min(block, (even + multiple - 1) / multiple * multiple)
+    }
 }

@@ -47,11 +47,12 @@ func gemmParallel<T: GEMMKernelScalar>(
     let own = (0..<workers).map { _ in
         GEMMBuffers<T>(workspace: Workspace(), aCount: mcMax * kcMax, bCount: 0, tileCount: blk.mr * blk.nr)
     }
+    let kcStep = GEMMBlocking.balanced(k, block: blk.kc)
     for jc in stride(from: 0, to: n, by: blk.nc) {
         let cols = jc..<Swift.min(n, jc + blk.nc)
         let panels = (cols.count + blk.nr - 1) / blk.nr
-        for pc in stride(from: 0, to: k, by: blk.kc) {
-            let depth = pc..<Swift.min(k, pc + blk.kc)
+        for pc in stride(from: 0, to: k, by: kcStep) {
+            let depth = pc..<Swift.min(k, pc + kcStep)
             parallelism.forEach(Swift.min(workers, panels)) { w in
                 let q0 = w * panels / Swift.min(workers, panels), q1 = (w + 1) * panels / Swift.min(workers, panels)
                 let sub = (jc + q0 * blk.nr)..<Swift.min(cols.upperBound, jc + q1 * blk.nr)
@@ -61,8 +62,9 @@ func gemmParallel<T: GEMMKernelScalar>(
             parallelism.forEach(workers) { w in
                 let buffers = own[w]
                 let mine = rowRanges[w]
-                for ic in stride(from: mine.lowerBound, to: mine.upperBound, by: blk.mc) {
-                    let rows = ic..<Swift.min(mine.upperBound, ic + blk.mc)
+                let mcStep = GEMMBlocking.balanced(mine.count, block: blk.mc, multiple: blk.mr)
+                for ic in stride(from: mine.lowerBound, to: mine.upperBound, by: mcStep) {
+                    let rows = ic..<Swift.min(mine.upperBound, ic + mcStep)
                     packA(transA, a, rows: rows, depth: depth, mr: blk.mr, into: buffers.a)
                     macroKernel(kernel, blk, rows: rows.count, cols: cols.count, kc: depth.count,
                                 packedA: buffers.a, packedB: shared.b,

@@ -102,54 +102,52 @@ func gemvDot<V: SIMD>(
 }
 
 /// y[j] ← α·Σₚ x[p]·W[p, j] + β·y[j] for j in `outputs`, W rows along j (`W(j, p) = w[p·ld + j]`).
-/// Blocks of 4 vectors of outputs stay in registers while p runs over all k rows of W.
+///
+/// W is streamed row-major: the outputs are taken in chunks of `chunk` whose partial sums sit in an L1-resident
+/// accumulator (`acc`, chunk values), and each pass over the chunk adds four scaled rows of W, so every W row
+/// segment is read once, contiguously.
 @inline(never)
 func gemvAxpy<V: SIMD>(
     _: V.Type, k: Int, x: UnsafePointer<V.Scalar>, w: UnsafePointer<V.Scalar>, ld: Int, outputs: Range<Int>,
     y: UnsafeMutablePointer<V.Scalar>, yStride: Int, alpha: V.Scalar, beta: V.Scalar
 ) where V.Scalar: LinalgScalar {
-    let lanes = V.scalarCount
-    let va = V(repeating: alpha), vb = V(repeating: beta)
-    @inline(__always) func store(_ acc: V, at j: Int) {
-        if yStride == 1 {
-            writeVector(acc, y + j, alpha: va, beta: vb, betaIsZero: beta == 0)
-        } else {
-            for l in 0..<lanes {
-                let yj = y + (j + l) * yStride
-                yj.pointee = beta == 0 ? alpha * acc[l] : alpha * acc[l] + beta * yj.pointee
+    typealias T = V.Scalar
+    let lanes = V.scalarCount, chunk = 512
+    withUnsafeTemporaryAllocation(of: T.self, capacity: chunk) { accBuffer in
+        let acc = accBuffer.baseAddress!  // chunk partial sums
+        for j0 in stride(from: outputs.lowerBound, to: outputs.upperBound, by: chunk) {
+            let len = Swift.min(chunk, outputs.upperBound - j0), lenVec = len / lanes * lanes
+            acc.update(repeating: 0, count: len)
+            var p = 0
+            while p + 4 <= k {
+                let r0 = w + p * ld + j0, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld
+                let x0 = V(repeating: x[p]), x1 = V(repeating: x[p + 1])
+                let x2 = V(repeating: x[p + 2]), x3 = V(repeating: x[p + 3])
+                var j = 0
+                while j < lenVec {
+                    var s: V = loadVector(acc + j)
+                    s = s.addingProduct(x0, loadVector(r0 + j))
+                    s = s.addingProduct(x1, loadVector(r1 + j))
+                    s = s.addingProduct(x2, loadVector(r2 + j))
+                    s = s.addingProduct(x3, loadVector(r3 + j))
+                    storeVector(s, acc + j)
+                    j += lanes
+                }
+                while j < len {
+                    acc[j] += x[p] * r0[j] + x[p + 1] * r1[j] + x[p + 2] * r2[j] + x[p + 3] * r3[j]
+                    j += 1
+                }
+                p += 4
+            }
+            while p < k {
+                let r = w + p * ld + j0, xp = x[p]
+                for j in 0..<len { acc[j] += xp * r[j] }
+                p += 1
+            }
+            for j in 0..<len {
+                let yj = y + (j0 + j) * yStride
+                yj.pointee = beta == 0 ? alpha * acc[j] : alpha * acc[j] + beta * yj.pointee
             }
         }
-    }
-    var j = outputs.lowerBound
-    while j + 4 * lanes <= outputs.upperBound {
-        var a0 = V(), a1 = V(), a2 = V(), a3 = V()
-        var row = w + j
-        for p in 0..<k {
-            let xp = V(repeating: x[p])
-            a0 = a0.addingProduct(xp, loadVector(row))
-            a1 = a1.addingProduct(xp, loadVector(row + lanes))
-            a2 = a2.addingProduct(xp, loadVector(row + 2 * lanes))
-            a3 = a3.addingProduct(xp, loadVector(row + 3 * lanes))
-            row += ld
-        }
-        store(a0, at: j); store(a1, at: j + lanes); store(a2, at: j + 2 * lanes); store(a3, at: j + 3 * lanes)
-        j += 4 * lanes
-    }
-    while j + lanes <= outputs.upperBound {
-        var a0 = V()
-        var row = w + j
-        for p in 0..<k {
-            a0 = a0.addingProduct(V(repeating: x[p]), loadVector(row))
-            row += ld
-        }
-        store(a0, at: j)
-        j += lanes
-    }
-    while j < outputs.upperBound {
-        var s: V.Scalar = 0
-        for p in 0..<k { s += x[p] * w[p * ld + j] }
-        let yj = y + j * yStride
-        yj.pointee = beta == 0 ? alpha * s : alpha * s + beta * yj.pointee
-        j += 1
     }
 }
