@@ -1,7 +1,13 @@
 import LinearAlgebraCore
 
-/// The cache blocking of the blocked GEMM: KC × NR of B plus MR × KC of A fill most of L1,
-/// MC × KC of A about half of L2, KC × NC of B a share of L3.
+/// The cache blocking of the blocked GEMM, for its macro-kernel order (rows of tiles outer, columns inner: one
+/// MR × KC micro-panel of A stays in L1 while the KC × NC panel of B streams past it and the tiles of C are
+/// visited along their rows):
+/// - KC: the A micro-panel (MR × KC) takes ≈ 3/8 of L1d, the rest is for the streaming B micro-panel.
+///   A long KC also means fewer passes over C (each pass reads and writes every tile).
+/// - MC: the packed A block (MC × KC) takes ≈ 1/4 of L2, so it is still in L2 when the macro-kernel reads it.
+/// - NC: the packed B panel (KC × NC) takes ≈ 1/8 of L3 (shared by the threads of `.parallel`), capped at 4096.
+///   Long row sweeps keep the C accesses sequential for the hardware prefetcher.
 ///
 /// Defaults come from ``CPUInfo`` and the micro-kernel's MR × NR; non-zero ``GEMMParams`` fields override them
 /// (tests use tiny blocks to reach every edge). MC is rounded to a multiple of MR and NC to a multiple of NR.
@@ -16,14 +22,11 @@ struct GEMMBlocking: Equatable {
         let size = MemoryLayout<T>.stride
         mr = kernel.mr
         nr = kernel.nr(for: T.self)
-        // L1: the B micro-panel (kc × nr) and the A micro-panel (mr × kc) take ≈ 3/4 of L1d.
-        let kcAuto = Swift.max(32, (cpu.l1dBytes * 3 / 4) / ((mr + nr) * size) / 32 * 32)
+        let kcAuto = Swift.max(64, (cpu.l1dBytes * 3 / 8) / (mr * size) / 64 * 64)
         let kcUsed = params.kc > 0 ? params.kc : kcAuto
-        // L2: the packed A block (mc × kc) takes ≈ 1/2 of L2.
-        let mcAuto = Swift.max(mr, (cpu.l2Bytes / 2) / (kcUsed * size) / mr * mr)
+        let mcAuto = Swift.max(mr, (cpu.l2Bytes / 4) / (kcUsed * size) / mr * mr)
         let mcUsed = params.mc > 0 ? params.mc : mcAuto
-        // L3: the packed B panel (kc × nc) takes ≈ 1/4 of L3, capped (a larger panel gains nothing).
-        let ncAuto = Swift.min(4096, Swift.max(nr, (cpu.l3Bytes / 4) / (kcUsed * size))) / nr * nr
+        let ncAuto = Swift.min(4096, Swift.max(nr, (cpu.l3Bytes / 8) / (kcUsed * size))) / nr * nr
         let ncUsed = params.nc > 0 ? params.nc : ncAuto
         kc = kcUsed
         mc = Swift.max(mr, (mcUsed + mr - 1) / mr * mr)

@@ -96,7 +96,7 @@ func degenerateShapes(variant: GEMMVariant) {
     #expect(failures == 0)
 }
 
-/// Default blocking is consistent: MC a multiple of MR, NC of NR, and the L1/L2 budgets hold.
+/// Default blocking is consistent: MC a multiple of MR, NC of NR, and the L1/L2/L3 budgets hold.
 @Test(arguments: GEMMMicroKernel.allCases)
 func blockingFromCache(kernel: GEMMMicroKernel) {
     let cpu = CPUInfo(l1dBytes: 32 << 10, l2Bytes: 512 << 10, l3Bytes: 32 << 20, hasAVX512: false, logicalCores: 2)
@@ -104,8 +104,9 @@ func blockingFromCache(kernel: GEMMMicroKernel) {
         let blk = size == 4 ? GEMMBlocking(Float.self, kernel: kernel, params: .default, cpu: cpu)
                             : GEMMBlocking(Double.self, kernel: kernel, params: .default, cpu: cpu)
         #expect(blk.mc % blk.mr == 0 && blk.nc % blk.nr == 0 && blk.kc > 0)
-        #expect((blk.mr + blk.nr) * blk.kc * size <= cpu.l1dBytes)
-        #expect(blk.mc * blk.kc * size <= cpu.l2Bytes)
+        #expect(blk.mr * blk.kc * size <= cpu.l1dBytes / 2)
+        #expect(blk.mc * blk.kc * size <= cpu.l2Bytes / 2)
+        #expect(blk.kc * blk.nc * size <= cpu.l3Bytes / 4)
     }
     let forced = GEMMBlocking(Float.self, kernel: kernel, params: GEMMParams(mc: 1, kc: 3, nc: 1), cpu: cpu)
     #expect(forced.mc == kernel.mr && forced.kc == 3 && forced.nc == kernel.nr(for: Float.self))
