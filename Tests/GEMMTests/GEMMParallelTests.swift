@@ -33,3 +33,27 @@ func parallelMatchesReference(threads: Int) {
     run(Float.self)
     run(Double.self)
 }
+
+/// The cache-derived default blocking across several KC blocks and several NC blocks (k, n past the defaults),
+/// serial and parallel (row split and column split), transposed B as in y = x·Wᵀ.
+@Test func defaultBlockingAcrossBlocks() {
+    func run<T: GEMMScalar>(_: T.Type) {
+        let blk = GEMMBlocking(T.self, kernel: .host, params: .default)
+        let longK = blk.kc + 37, wideN = blk.nc + 21
+        var failures = 0
+        failures += checkGEMM(T.self, GEMMCase(m: 13, n: 40, k: longK, transB: .transposed, beta: 0.5),
+                              variant: .blocked)
+        failures += checkGEMM(T.self, GEMMCase(m: 13, n: wideN, k: 9, transB: .transposed, beta: 0.5),
+                              variant: .blocked)
+        let threshold = GEMMParams(parallelFlopThreshold: 0)
+        for threads in [2, 3] {
+            failures += checkGEMM(T.self, GEMMCase(m: 9, n: wideN, k: 5, transA: .transposed, transB: .transposed),
+                                  variant: .parallel, parallelism: .threads(threads), params: threshold)
+            failures += checkGEMM(T.self, GEMMCase(m: 6 * blk.mr * threads + 1, n: 40, k: longK, beta: -1),
+                                  variant: .parallel, parallelism: .threads(threads), params: threshold)
+        }
+        #expect(failures == 0)
+    }
+    run(Float.self)
+    run(Double.self)
+}
