@@ -104,7 +104,7 @@ func gemvDot<V: SIMD>(
 /// y[j] ← α·Σₚ x[p]·W[p, j] + β·y[j] for j in `outputs`, W rows along j (`W(j, p) = w[p·ld + j]`).
 ///
 /// W is streamed row-major: the outputs are taken in chunks of `chunk` whose partial sums sit in an L1-resident
-/// accumulator (`acc`, chunk values), and each pass over the chunk adds four scaled rows of W, so every W row
+/// accumulator (`acc`, chunk values), and each pass over the chunk adds eight scaled rows of W, so every W row
 /// segment is read once, contiguously.
 @inline(never)
 func gemvAxpy<V: SIMD>(
@@ -119,25 +119,33 @@ func gemvAxpy<V: SIMD>(
             let len = Swift.min(chunk, outputs.upperBound - j0), lenVec = len / lanes * lanes
             acc.update(repeating: 0, count: len)
             var p = 0
-            while p + 4 <= k {
-                let r0 = w + p * ld + j0, r1 = r0 + ld, r2 = r1 + ld, r3 = r2 + ld
-                let x0 = V(repeating: x[p]), x1 = V(repeating: x[p + 1])
-                let x2 = V(repeating: x[p + 2]), x3 = V(repeating: x[p + 3])
+            while p + 8 <= k {
+                let r0 = w + p * ld + j0
+                let x0 = V(repeating: x[p]), x1 = V(repeating: x[p + 1]), x2 = V(repeating: x[p + 2])
+                let x3 = V(repeating: x[p + 3]), x4 = V(repeating: x[p + 4]), x5 = V(repeating: x[p + 5])
+                let x6 = V(repeating: x[p + 6]), x7 = V(repeating: x[p + 7])
                 var j = 0
                 while j < lenVec {
+                    let r = r0 + j
                     var s: V = loadVector(acc + j)
-                    s = s.addingProduct(x0, loadVector(r0 + j))
-                    s = s.addingProduct(x1, loadVector(r1 + j))
-                    s = s.addingProduct(x2, loadVector(r2 + j))
-                    s = s.addingProduct(x3, loadVector(r3 + j))
+                    s = s.addingProduct(x0, loadVector(r))
+                    s = s.addingProduct(x1, loadVector(r + ld))
+                    s = s.addingProduct(x2, loadVector(r + 2 * ld))
+                    s = s.addingProduct(x3, loadVector(r + 3 * ld))
+                    s = s.addingProduct(x4, loadVector(r + 4 * ld))
+                    s = s.addingProduct(x5, loadVector(r + 5 * ld))
+                    s = s.addingProduct(x6, loadVector(r + 6 * ld))
+                    s = s.addingProduct(x7, loadVector(r + 7 * ld))
                     storeVector(s, acc + j)
                     j += lanes
                 }
                 while j < len {
-                    acc[j] += x[p] * r0[j] + x[p + 1] * r1[j] + x[p + 2] * r2[j] + x[p + 3] * r3[j]
+                    var t = acc[j]
+                    for q in 0..<8 { t += x[p + q] * r0[q * ld + j] }
+                    acc[j] = t
                     j += 1
                 }
-                p += 4
+                p += 8
             }
             while p < k {
                 let r = w + p * ld + j0, xp = x[p]
