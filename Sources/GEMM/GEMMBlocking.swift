@@ -11,14 +11,18 @@ import LinearAlgebraCore
 ///
 /// Defaults come from ``CPUInfo`` and the micro-kernel's MR × NR; non-zero ``GEMMParams`` fields override them
 /// (tests use tiny blocks to reach every edge). MC is rounded to a multiple of MR and NC to a multiple of NR.
-struct GEMMBlocking: Equatable {
-    let mr: Int
-    let nr: Int
-    let mc: Int
-    let kc: Int
-    let nc: Int
+public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
+    /// The micro-kernel's tile: MR rows × NR columns of C.
+    public let mr: Int
+    public let nr: Int
+    /// Rows of A per packed block, depth per packed panel, columns of B per packed panel.
+    public let mc: Int
+    public let kc: Int
+    public let nc: Int
 
-    init<T: LinalgScalar>(_: T.Type, kernel: GEMMMicroKernel, params: GEMMParams, cpu: CPUInfo = .host) {
+    public var description: String { "MR×NR \(mr)×\(nr), MC \(mc), KC \(kc), NC \(nc)" }
+
+    public init<T: LinalgScalar>(_: T.Type, kernel: GEMMMicroKernel, params: GEMMParams, cpu: CPUInfo = .host) {
         let size = MemoryLayout<T>.stride
         mr = kernel.mr
         nr = kernel.nr(for: T.self)
@@ -41,5 +45,13 @@ struct GEMMBlocking: Equatable {
         let count = (n + block - 1) / block
         let even = (n + count - 1) / count
         return Swift.min(block, (even + multiple - 1) / multiple * multiple)
+    }
+}
+
+extension GEMMParams {
+    /// The micro-kernel and block sizes these params give for scalar `T` on this host (for reports).
+    public func resolved<T: LinalgScalar>(for _: T.Type) -> (microKernel: GEMMMicroKernel, blocking: GEMMBlocking) {
+        let kernel = microKernel ?? .host
+        return (kernel, GEMMBlocking(T.self, kernel: kernel, params: self))
     }
 }
