@@ -10,21 +10,39 @@ func packA<T: LinalgScalar>(
     into dst: UnsafeMutablePointer<T>
 ) {
     let kc = depth.count, rs = a.rowStride
-    var panel = dst
-    for i0 in stride(from: rows.lowerBound, to: rows.upperBound, by: mr) {
-        let rowsHere = Swift.min(mr, rows.upperBound - i0)
-        switch trans {
-        case .none:
-            // Row r of the panel is a contiguous run of A; write it with stride MR.
-            for r in 0..<rowsHere {
+    let panels = (rows.count + mr - 1) / mr
+    switch trans {
+    case .none:
+        // Rows of a panel are contiguous runs of A. Six rows are read side by side so each p writes six
+        // consecutive values; leftover rows are copied one by one with stride MR.
+        for q in 0..<panels {
+            let panel = dst + q * mr * kc, i0 = rows.lowerBound + q * mr
+            let rowsHere = Swift.min(mr, rows.upperBound - i0)
+            var r = 0
+            while r + 6 <= rowsHere {
+                let s0 = a.base + (i0 + r) * rs + depth.lowerBound
+                let s1 = s0 + rs, s2 = s1 + rs, s3 = s2 + rs, s4 = s3 + rs, s5 = s4 + rs
+                var out = panel + r
+                for p in 0..<kc {
+                    out[0] = s0[p]; out[1] = s1[p]; out[2] = s2[p]; out[3] = s3[p]; out[4] = s4[p]; out[5] = s5[p]
+                    out += mr
+                }
+                r += 6
+            }
+            while r < rowsHere {
                 let src = a.base + (i0 + r) * rs + depth.lowerBound
                 for p in 0..<kc { panel[p * mr + r] = src[p] }
+                r += 1
             }
             if rowsHere < mr {
                 for p in 0..<kc { for r in rowsHere..<mr { panel[p * mr + r] = 0 } }
             }
-        case .transposed:
-            // For each p the panel's MR values are a contiguous run of row p of A.
+        }
+    case .transposed:
+        // For each p, the panel's MR values are a contiguous run of row p of A.
+        for q in 0..<panels {
+            let panel = dst + q * mr * kc, i0 = rows.lowerBound + q * mr
+            let rowsHere = Swift.min(mr, rows.upperBound - i0)
             for p in 0..<kc {
                 let src = a.base + (depth.lowerBound + p) * rs + i0
                 let out = panel + p * mr
@@ -32,7 +50,6 @@ func packA<T: LinalgScalar>(
                 for r in rowsHere..<mr { out[r] = 0 }
             }
         }
-        panel += mr * kc
     }
 }
 
