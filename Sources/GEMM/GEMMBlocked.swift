@@ -7,7 +7,7 @@ import LinearAlgebraCore
 ///         pack op(B)[pc, jc] → KC × NC in NR-wide micro-panels
 ///         for ic in 0..<m by MC                  // A block: L2
 ///           pack op(A)[ic, pc] → MC × KC in MR-tall micro-panels
-///           macro-kernel: for jr by NR, for ir by MR: MR × NR micro-kernel   // L1, registers
+///           macro-kernel: for ir by MR, for jr by NR: MR × NR micro-kernel   // L1, registers
 ///
 /// Rows m = 1 or columns n = 1 go to the GEMV kernels instead. `workspace` holds the packed buffers.
 func gemmBlocked<T: GEMMKernelScalar>(
@@ -82,7 +82,9 @@ func gemmTrivial<T: LinalgScalar>(m: Int, n: Int, k: Int, _ c: MutableMatrixView
 
 /// The macro-kernel: every MR × NR tile of an mc × nc block of C from a packed A block and a packed B panel.
 ///
-/// Loop order jr (outer) then ir: one B micro-panel stays in L1 while the A block streams from L2.
+/// Loop order ir (outer) then jr: one A micro-panel (MR × kc) stays in L1 while the B panel streams past it, and
+/// consecutive tiles of C lie side by side along the same MR rows (sequential for the hardware prefetcher; the
+/// BLIS order jr-outer walked C down the rows and stalled on its write-back).
 /// Full tiles are written by the micro-kernel; edge tiles go through `tile` and ``writeBackEdge``.
 @inline(__always)
 func macroKernel<T: GEMMKernelScalar>(
