@@ -18,6 +18,27 @@ extension GGUFFile {
 
     public func dequantizeRows(_ info: GGUFTensorInfo, rows: Range<Int>, variant: DequantizeVariant = .simd,
                                parallelism: Parallelism = .serial) throws(FormatError) -> Matrix<Float> {
+        let count = rows.count * info.cols
+        var failure: FormatError?
+        // rows.count × cols, row-major; every element is written by the kernel (or the array is discarded).
+        let elements = [Float](unsafeUninitializedCapacity: count) { buf, initialized in
+            do throws(FormatError) {
+                try dequantizeRows(info, rows: rows, into: buf, variant: variant, parallelism: parallelism)
+                initialized = count
+            } catch {
+                failure = error
+                initialized = 0
+            }
+        }
+        if let failure { throw failure }
+        return Matrix(rows: rows.count, cols: info.cols, elements: elements)
+    }
+
+    /// Decodes rows `rows` of `info` into `out` (exactly rows.count · cols Floats, row-major), for callers
+    /// that reuse one buffer across tensors.
+    public func dequantizeRows(_ info: GGUFTensorInfo, rows: Range<Int>, into out: UnsafeMutableBufferPointer<Float>,
+                               variant: DequantizeVariant = .simd,
+                               parallelism: Parallelism = .serial) throws(FormatError) {
         guard rows.lowerBound >= 0, rows.upperBound <= info.rows else {
             throw FormatError.invalid(file: url.path, field: "tensor '\(info.name)'",
                                       reason: "rows \(rows) outside 0..<\(info.rows)")
@@ -27,21 +48,18 @@ extension GGUFFile {
                                           value: "\(info.type) (no dequantization kernel)")
         }
         let cols = info.cols, rowBytes = info.rowBytes, blocksPerRow = cols / info.type.blockSize
-        let data = tensorData(info)
-        let count = rows.count * cols
-        // rows.count × cols, row-major; every element is written by the kernel below.
-        let elements = [Float](unsafeUninitializedCapacity: count) { buf, initialized in
-            if count > 0, let src = data.baseAddress, let dst = buf.baseAddress {
-                nonisolated(unsafe) let dst = dst
-                // Chunks of ≥ 64 KiB of output per task keep the scheduling cost negligible.
-                let granule = Swift.max(1, 16_384 / Swift.max(1, cols))
-                parallelism.forEachRange(rows.count, granule: granule) { r in
-                    kernel(src + (rows.lowerBound + r.lowerBound) * rowBytes, dst + r.lowerBound * cols,
-                           r.count * blocksPerRow)
-                }
-            }
-            initialized = count
+        guard out.count == rows.count * cols else {
+            throw FormatError.invalid(file: url.path, field: "tensor '\(info.name)'",
+                                      reason: "output buffer holds \(out.count) elements, need \(rows.count * cols)")
         }
-        return Matrix(rows: rows.count, cols: cols, elements: elements)
+        let data = tensorData(info)
+        guard out.count > 0, let src = data.baseAddress, let dst = out.baseAddress else { return }
+        nonisolated(unsafe) let dst2 = dst
+        // Tasks of ≥ 64 KiB of output keep the scheduling cost negligible.
+        let granule = Swift.max(1, 16_384 / Swift.max(1, cols))
+        parallelism.forEachRange(rows.count, granule: granule) { r in
+            // Rows are stored back to back, so a run of rows is a run of blocks.
+            kernel(src + (rows.lowerBound + r.lowerBound) * rowBytes, dst2 + r.lowerBound * cols, r.count * blocksPerRow)
+        }
     }
 }
