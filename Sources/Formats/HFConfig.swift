@@ -239,14 +239,12 @@ extension ModelConfig {
             window = nil
         }
         if arch == .opt { theta = nil }
-        // Token ids: the text config's, else the top level's, else the default (an explicit null means none).
+        // Token ids: as given (an explicit null means none), else the default. For a multimodal wrapper these
+        // are the text config's, as transformers reads them.
         func tokenId(_ key: String, _ path: KeyPath<HFConfig, Int?>, _ fallback: Int?) -> Int? {
-            if c.hasKey(key) { return c[keyPath: path] }
-            if json.hasKey(key) { return json[keyPath: path] }
-            return fallback
+            c.hasKey(key) ? c[keyPath: path] : fallback
         }
-        let eos = c.hasKey("eos_token_id") ? (c.eosTokenIds ?? [])
-            : json.hasKey("eos_token_id") ? (json.eosTokenIds ?? []) : (d.eos.map { [$0] } ?? [])
+        let eos = c.hasKey("eos_token_id") ? (c.eosTokenIds ?? []) : (d.eos.map { [$0] } ?? [])
         let config = ModelConfig(
             architecture: arch,
             vocabSize: c.vocabSize ?? d.vocab,
