@@ -35,9 +35,13 @@ public final class GGUFFile: @unchecked Sendable {
     /// ggml's limit on tensor dimensions.
     public static let maxDims = 4
 
-    public init(url: URL) throws(FormatError) {
+    public convenience init(url: URL) throws(FormatError) {
+        try self.init(file: MappedFile(url: url), url: url)
+    }
+
+    /// Parses an already mapped (or, in tests, in-memory) file.
+    init(file: MappedFile, url: URL) throws(FormatError) {
         self.url = url
-        let file = try MappedFile(url: url)
         self.file = file
         let path = url.path
         var r = ByteReader(file.bytes, file: path)

@@ -14,9 +14,22 @@ public final class MappedFile: @unchecked Sendable {
     public let path: String
     /// The mapped bytes (count = the file size).
     public let bytes: UnsafeRawBufferPointer
+    /// True when `bytes` is a heap copy (``init(copying:path:)``) rather than a mapping.
+    private let isHeapCopy: Bool
+
+    /// An in-memory stand-in for a mapped file (a copy of `bytes`), so tests can parse thousands of corrupted
+    /// variants without touching the file system.
+    init(copying source: [UInt8], path: String) {
+        self.path = path
+        isHeapCopy = true
+        let p = UnsafeMutableRawBufferPointer.allocate(byteCount: source.count, alignment: 64)
+        source.withUnsafeBytes { p.copyMemory(from: $0) }
+        bytes = UnsafeRawBufferPointer(p)
+    }
 
     public init(url: URL) throws(FormatError) {
         path = url.path
+        isHeapCopy = false
         let fd = open(url.path, O_RDONLY)
         guard fd >= 0 else { throw FormatError.io(file: url.path, reason: "cannot open: \(Self.errnoText())") }
         defer { close(fd) }
@@ -35,7 +48,11 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
-        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+        if isHeapCopy {
+            UnsafeMutableRawBufferPointer(mutating: bytes).deallocate()
+        } else if let base = bytes.baseAddress {
+            munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+        }
     }
 
     public var count: Int { bytes.count }

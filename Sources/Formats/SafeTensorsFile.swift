@@ -39,10 +39,14 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// The safetensors library's own limit on the header size.
     public static let maxHeaderBytes = 100_000_000
 
-    public init(url: URL) throws(FormatError) {
+    public convenience init(url: URL) throws(FormatError) {
+        try self.init(file: MappedFile(url: url), url: url)
+    }
+
+    /// Parses an already mapped (or, in tests, in-memory) file.
+    init(file: MappedFile, url: URL) throws(FormatError) {
         self.url = url
         let path = url.path
-        let file = try MappedFile(url: url)
         self.file = file
         var r = ByteReader(file.bytes, file: path)
         let rawLength = try r.u64("header_length")

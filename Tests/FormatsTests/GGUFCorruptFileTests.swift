@@ -5,10 +5,10 @@ import Testing
 
 /// Opens `bytes` as a GGUF and returns the error it must raise.
 private func openError(_ bytes: [UInt8]) -> FormatError? {
-    let url = TestGGUFWriter.temporaryFile(bytes)
-    defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
+    // In memory: the parser sees exactly what it would see through mmap, without thousands of file writes.
+    let url = URL(fileURLWithPath: "/corrupt/test.gguf")
     do {
-        _ = try GGUFFile(url: url)
+        _ = try GGUFFile(file: MappedFile(copying: bytes, path: url.path), url: url)
         return nil
     } catch {
         #expect(error.description.contains(url.path), "error names the file")
@@ -41,6 +41,11 @@ private func isUnsupported(_ e: FormatError?) -> Bool {
     let e = openError(bytes)
     #expect(e?.description.contains("big-endian") == true)
     #expect(field(openError([])) == "magic")
+    // Through the file system too (mmap path), and a missing file.
+    let url = TestGGUFWriter.temporaryFile(bytes)
+    #expect(throws: FormatError.self) { try GGUFFile(url: url) }
+    #expect(throws: FormatError.self) { try GGUFFile(url: url.appendingPathExtension("missing")) }
+    #expect(throws: FormatError.self) { try GGUFFile(url: url.deletingLastPathComponent()) }
 }
 
 /// Every proper prefix of the header fails cleanly, naming the field being read.
@@ -200,9 +205,8 @@ private func isUnsupported(_ e: FormatError?) -> Bool {
         for _ in 0..<(1 + Int(g.next() % 4)) {
             bytes[Int(g.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: g.next())
         }
-        let url = TestGGUFWriter.temporaryFile(bytes)
-        defer { try? FileManager.default.removeItem(at: url.deletingLastPathComponent()) }
-        guard let file = try? GGUFFile(url: url) else { continue }
+        let url = URL(fileURLWithPath: "/corrupt/random.gguf")
+        guard let file = try? GGUFFile(file: MappedFile(copying: bytes, path: url.path), url: url) else { continue }
         for t in file.tensors where t.type.canDequantize {
             let m = try file.dequantize(t.name)
             #expect(m.elements.count == t.elementCount)
