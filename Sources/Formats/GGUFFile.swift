@@ -194,9 +194,33 @@ public final class GGUFFile: @unchecked Sendable {
             let n = try r.count("\(field).count", limit: (r.remaining - 8) / elementType.minimumSize)
             var values = [GGUFValue]()
             values.reserveCapacity(n)
-            // Elements report errors under the array's key (building a name per element would cost more
-            // than parsing it for the 10⁵-entry token arrays).
-            for _ in 0..<n { values.append(try readValue(&r, type: elementType, field: field, depth: depth + 1)) }
+            if let size = elementType.fixedSize, elementType != .bool {
+                // Fixed-size numbers: one bounds check for the whole run (token scores and types are 10⁵ long).
+                try r.need(n * size, field)
+                let base = r.offset
+                @inline(__always) func at<T: FixedWidthInteger>(_ i: Int, _: T.Type) -> T {
+                    T(littleEndian: r.bytes.loadUnaligned(fromByteOffset: base + i * size, as: T.self))
+                }
+                for i in 0..<n {
+                    switch elementType {
+                    case .uint8: values.append(.uint8(at(i, UInt8.self)))
+                    case .int8: values.append(.int8(at(i, Int8.self)))
+                    case .uint16: values.append(.uint16(at(i, UInt16.self)))
+                    case .int16: values.append(.int16(at(i, Int16.self)))
+                    case .uint32: values.append(.uint32(at(i, UInt32.self)))
+                    case .int32: values.append(.int32(at(i, Int32.self)))
+                    case .uint64: values.append(.uint64(at(i, UInt64.self)))
+                    case .int64: values.append(.int64(at(i, Int64.self)))
+                    case .float32: values.append(.float32(Float(bitPattern: at(i, UInt32.self))))
+                    default: values.append(.float64(Double(bitPattern: at(i, UInt64.self))))
+                    }
+                }
+                r.offset += n * size
+            } else {
+                // Elements report errors under the array's key (building a name per element would cost more
+                // than parsing it for the 10⁵-entry token arrays).
+                for _ in 0..<n { values.append(try readValue(&r, type: elementType, field: field, depth: depth + 1)) }
+            }
             return .array(elementType: elementType, values)
         }
     }

@@ -20,7 +20,7 @@ public enum GGUFValueType: UInt32, CaseIterable, Sendable {
 }
 
 /// One GGUF metadata value.
-public indirect enum GGUFValue: Equatable, Sendable {
+public enum GGUFValue: Equatable, Sendable {
     case uint8(UInt8), int8(Int8), uint16(UInt16), int16(Int16), uint32(UInt32), int32(Int32)
     case uint64(UInt64), int64(Int64)
     case float32(Float), float64(Double)

@@ -7,6 +7,12 @@ import Testing
 /// once into fresh matrices (what `dequantize` returns; includes first-touch page faults of the new memory)
 /// and once into one reused buffer (the kernels' own speed). Debug builds decode only layer 0.
 @Test func dequantizeAllOfSmolLM2() throws {
+    for url in [AssetCache.default.smolLM2, AssetCache.default.gemma3] {
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        let f = try GGUFFile(url: try AssetCache.default.require(url))
+        print(String(format: "GGUF open + validate %@: %d tensors, %d metadata keys in %.1f ms", url.lastPathComponent,
+                     f.tensors.count, f.metadata.count, Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-6))
+    }
     let file = try GGUFFile(url: try AssetCache.default.require(AssetCache.default.smolLM2))
     #if DEBUG
     let tensors = file.tensors.filter { $0.name.hasPrefix("blk.0.") }
