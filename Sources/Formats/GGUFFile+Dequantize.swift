@@ -39,6 +39,9 @@ extension GGUFFile {
     public func dequantizeRows(_ info: GGUFTensorInfo, rows: Range<Int>, into out: UnsafeMutableBufferPointer<Float>,
                                variant: DequantizeVariant = .simd,
                                parallelism: Parallelism = .serial) throws(FormatError) {
+        guard owns(info) else {
+            throw FormatError.invalid(file: url.path, field: "tensor '\(info.name)'", reason: "not a tensor of this file")
+        }
         guard rows.lowerBound >= 0, rows.upperBound <= info.rows else {
             throw FormatError.invalid(file: url.path, field: "tensor '\(info.name)'",
                                       reason: "rows \(rows) outside 0..<\(info.rows)")

@@ -244,8 +244,13 @@ public final class GGUFFile: @unchecked Sendable {
         return tensorData(t)
     }
 
-    /// The encoded bytes of `info` (validated on open to lie inside the file).
+    /// Whether `info` describes a tensor of this file (and not of another one).
+    public func owns(_ info: GGUFTensorInfo) -> Bool { index[info.name].map { tensors[$0] == info } ?? false }
+
+    /// The encoded bytes of `info` (validated on open to lie inside the file); empty if `info` is not one of
+    /// this file's tensors.
     public func tensorData(_ info: GGUFTensorInfo) -> UnsafeRawBufferPointer {
+        guard owns(info) else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         let start = dataOffset + info.offset
         return UnsafeRawBufferPointer(rebasing: file.bytes[start..<(start + info.byteCount)])
     }

@@ -87,6 +87,15 @@ func ggufRoundTripsEveryMetadataTypeAndTensor(version: UInt32, alignment: Int) t
     #expect(tail.elements == Array(q8.elements[64...]))
     #expect(throws: FormatError.self) { try file.dequantizeRows("blk.0.q8", rows: 2..<4) }
     #expect(throws: FormatError.self) { try file.dequantize("missing") }
+    // A tensor description from another file is refused, not read out of bounds.
+    var other = sampleGGUF()
+    other.tensors[1].dims = [64, 300]
+    other.tensors[1].data = TestGGUFWriter.randomBlocks(.q8_0, count: 600, seed: 9)
+    let otherFile = try GGUFFile(url: TestGGUFWriter.temporaryFile(other.build().bytes))
+    let foreign = try #require(otherFile.tensorInfo("blk.0.q8"))
+    #expect(!file.owns(foreign) && otherFile.owns(foreign))
+    #expect(file.tensorData(foreign).isEmpty)
+    #expect(throws: FormatError.self) { try file.dequantizeRows(foreign, rows: 0..<300) }
     // Every variant and thread count agrees bit for bit.
     for t in file.tensors {
         let base = try file.dequantize(t.name, variant: .reference)
