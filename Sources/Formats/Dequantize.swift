@@ -37,7 +37,8 @@ public enum Dequantize {
     }
 
     /// Decodes all of `blocks` (a whole number of `type` blocks) into `out` (exactly as many elements).
-    public static func decode(_ type: GGMLType, _ blocks: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<Float>,
+    public static func decode(_ type: GGMLType, _ blocks: UnsafeRawBufferPointer,
+                              into out: UnsafeMutableBufferPointer<Float>,
                               variant: DequantizeVariant = .simd, file: String = "<memory>") throws(FormatError) {
         guard let kernel = kernel(for: type, variant: variant) else {
             throw FormatError.unsupported(file: file, field: "type", value: "\(type) (no dequantization kernel)")

@@ -56,7 +56,8 @@ public final class GGUFFile: @unchecked Sendable {
         guard rawVersion == 2 || rawVersion == 3 else {
             let swapped = rawVersion.byteSwapped
             throw FormatError.unsupported(file: path, field: "version",
-                                          value: swapped == 2 || swapped == 3 ? "\(swapped) (big-endian)" : "\(rawVersion)")
+                                          value: swapped == 2 || swapped == 3 ? "\(swapped) (big-endian)"
+                                                                              : "\(rawVersion)")
         }
         version = Int(rawVersion)
         // Each tensor info needs ≥ 24 bytes (name length, n_dims, type, offset); each KV pair ≥ 13.
@@ -101,14 +102,16 @@ public final class GGUFFile: @unchecked Sendable {
             }
             let nDims = Int(try r.u32("\(field).n_dims"))
             guard (1...Self.maxDims).contains(nDims) else {
-                throw FormatError.invalid(file: path, field: "\(field).n_dims", reason: "\(nDims) is not in 1...\(Self.maxDims)")
+                throw FormatError.invalid(file: path, field: "\(field).n_dims",
+                                          reason: "\(nDims) is not in 1...\(Self.maxDims)")
             }
             var dims = [Int]()
             var elements = 1
             for d in 0..<nDims {
                 let raw = try r.u64("\(field).dims[\(d)]")
                 guard let v = Int(exactly: raw) else {
-                    throw FormatError.invalid(file: path, field: "\(field).dims[\(d)]", reason: "\(raw) does not fit in Int")
+                    throw FormatError.invalid(file: path, field: "\(field).dims[\(d)]",
+                                              reason: "\(raw) does not fit in Int")
                 }
                 let (p, o) = elements.multipliedReportingOverflow(by: v)
                 guard !o else {
@@ -123,7 +126,8 @@ public final class GGUFFile: @unchecked Sendable {
             }
             guard dims[0] % type.blockSize == 0 else {
                 throw FormatError.invalid(file: path, field: "\(field).dims[0]",
-                                          reason: "\(dims[0]) is not a multiple of the \(type) block size \(type.blockSize)")
+                                          reason: "\(dims[0]) is not a multiple of the \(type) block size "
+                                                  + "\(type.blockSize)")
             }
             let (bytes, o) = (elements / type.blockSize).multipliedReportingOverflow(by: type.typeSize)
             guard !o else { throw FormatError.invalid(file: path, field: "\(field).dims", reason: "byte size overflows") }
@@ -148,7 +152,8 @@ public final class GGUFFile: @unchecked Sendable {
             let (end, o) = t.offset.addingReportingOverflow(t.byteCount)
             guard !o, end <= dataSize else {
                 throw FormatError.invalid(file: path, field: "tensor '\(t.name)'.offset",
-                                          reason: "bytes \(t.offset)..<\(t.offset &+ t.byteCount) run past the data section of \(dataSize) bytes")
+                                          reason: "bytes \(t.offset)..<\(t.offset &+ t.byteCount) run past the "
+                                                  + "data section of \(dataSize) bytes")
             }
         }
         let byOffset = infos.filter { $0.byteCount > 0 }.sorted { $0.offset < $1.offset }
@@ -188,7 +193,8 @@ public final class GGUFFile: @unchecked Sendable {
         case .string: return .string(try r.string(field))
         case .array:
             guard depth < maxArrayDepth else {
-                throw FormatError.unsupported(file: r.file, field: field, value: "arrays nested deeper than \(maxArrayDepth)")
+                throw FormatError.unsupported(file: r.file, field: field,
+                                              value: "arrays nested deeper than \(maxArrayDepth)")
             }
             let elementType = try readType(&r, field: "\(field).element_type")
             let n = try r.count("\(field).count", limit: (r.remaining - 8) / elementType.minimumSize)

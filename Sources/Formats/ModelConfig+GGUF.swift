@@ -29,7 +29,8 @@ extension ModelConfig {
         let hidden = try int("embedding_length")
         let heads = try int("attention.head_count")
         guard heads > 0 else {
-            throw FormatError.invalid(file: path, field: p + "attention.head_count", reason: "must be positive, is \(heads)")
+            throw FormatError.invalid(file: path, field: p + "attention.head_count",
+                                      reason: "must be positive, is \(heads)")
         }
         let headDim: Int
         if let k = try optionalInt("attention.key_length") {

@@ -131,9 +131,11 @@ public struct ModelConfig: Equatable, Sendable, Codable {
             }
         }
         for id in eosTokenIds where !(0..<vocabSize).contains(id) {
-            throw FormatError.invalid(file: file, field: "eos_token_id", reason: "\(id) outside the vocabulary of \(vocabSize)")
+            throw FormatError.invalid(file: file, field: "eos_token_id",
+                                      reason: "\(id) outside the vocabulary of \(vocabSize)")
         }
-        for (v, field) in [(attentionLogitSoftcap, "attn_logit_softcapping"), (finalLogitSoftcap, "final_logit_softcapping"),
+        for (v, field) in [(attentionLogitSoftcap, "attn_logit_softcapping"),
+                           (finalLogitSoftcap, "final_logit_softcapping"),
                            (queryPreAttnScalar, "query_pre_attn_scalar")] {
             if let v, !(v > 0 && v.isFinite) {
                 throw FormatError.invalid(file: file, field: field, reason: "must be positive, is \(v)")

@@ -52,7 +52,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         let rawLength = try r.u64("header_length")
         guard rawLength <= UInt64(Swift.min(r.remaining, Self.maxHeaderBytes)) else {
             throw FormatError.invalid(file: path, field: "header_length",
-                                      reason: "\(rawLength) bytes exceeds the \(r.remaining) bytes after it (or the 100 MB limit)")
+                                      reason: "\(rawLength) bytes exceeds the \(r.remaining) bytes after it "
+                                          + "(or the 100 MB limit)")
         }
         let headerLength = Int(rawLength)
         dataOffset = 8 + headerLength
@@ -62,7 +63,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         do {
             json = try JSONValue.parse(header)
         } catch {
-            throw FormatError.invalid(file: path, field: "header", reason: "bad JSON at byte \(8 + error.offset): \(error.message)")
+            throw FormatError.invalid(file: path, field: "header",
+                                      reason: "bad JSON at byte \(8 + error.offset): \(error.message)")
         }
         guard case let .object(members) = json else {
             throw FormatError.invalid(file: path, field: "header", reason: "not a JSON object")
@@ -84,7 +86,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
             }
             infos.append(try Self.tensorInfo(name, value, dataSize: dataSize, file: path))
         }
-        let sorted = infos.filter { !$0.dataRange.isEmpty }.sorted { $0.dataRange.lowerBound < $1.dataRange.lowerBound }
+        let sorted = infos.filter { !$0.dataRange.isEmpty }
+            .sorted { $0.dataRange.lowerBound < $1.dataRange.lowerBound }
         for (a, b) in zip(sorted, sorted.dropFirst()) where a.dataRange.overlaps(b.dataRange) {
             throw FormatError.invalid(file: path, field: "\(b.name).data_offsets", reason: "overlaps tensor '\(a.name)'")
         }
@@ -117,7 +120,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         var bytes = dtype.size
         for d in dims {
             guard case let .int(n) = d, n >= 0 else {
-                throw FormatError.invalid(file: file, field: "\(name).shape", reason: "dimensions must be non-negative integers")
+                throw FormatError.invalid(file: file, field: "\(name).shape",
+                                          reason: "dimensions must be non-negative integers")
             }
             let (p, o) = bytes.multipliedReportingOverflow(by: n)
             guard !o else { throw FormatError.invalid(file: file, field: "\(name).shape", reason: "byte size overflows") }
@@ -134,7 +138,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
         }
         guard end - begin == bytes else {
             throw FormatError.invalid(file: file, field: "\(name).data_offsets",
-                                      reason: "range holds \(end - begin) bytes but shape \(shape) of \(dtype.rawValue) needs \(bytes)")
+                                      reason: "range holds \(end - begin) bytes but shape \(shape) of "
+                                          + "\(dtype.rawValue) needs \(bytes)")
         }
         return SafeTensorsTensorInfo(name: name, dtype: dtype, shape: shape, dataRange: begin..<end)
     }
@@ -149,7 +154,8 @@ public final class SafeTensorsFile: @unchecked Sendable {
     /// The raw little-endian bytes of tensor `name` (valid while `self` lives).
     public func tensorData(_ name: String) throws(FormatError) -> UnsafeRawBufferPointer {
         let t = try require(name)
-        return UnsafeRawBufferPointer(rebasing: file.bytes[(dataOffset + t.dataRange.lowerBound)..<(dataOffset + t.dataRange.upperBound)])
+        let start = dataOffset + t.dataRange.lowerBound
+        return UnsafeRawBufferPointer(rebasing: file.bytes[start..<(start + t.dataRange.count)])
     }
 
     /// Tensor `name` as Float (F32 copied, F16/BF16 widened exactly): rows = product of all axes but the last,
@@ -162,7 +168,9 @@ public final class SafeTensorsFile: @unchecked Sendable {
         case .f32: kernel = Dequantize.f32_simd
         case .f16: kernel = Dequantize.f16_simd
         case .bf16: kernel = Dequantize.bf16_simd
-        default: throw FormatError.unsupported(file: url.path, field: "\(name).dtype", value: "\(t.dtype.rawValue) (not a float type)")
+        default:
+            throw FormatError.unsupported(file: url.path, field: "\(name).dtype",
+                                          value: "\(t.dtype.rawValue) (not a float type)")
         }
         let n = t.elementCount
         let elements = [Float](unsafeUninitializedCapacity: n) { buf, initialized in

@@ -33,7 +33,8 @@ public final class SafeTensorsFolder: @unchecked Sendable {
             case let .failure(e):
                 throw FormatError.invalid(file: indexURL.path, field: "json", reason: "byte \(e.offset): \(e.message)")
             }
-            guard case let .object(top) = json, case let .object(map)? = top.first(where: { $0.0 == "weight_map" })?.1 else {
+            guard case let .object(top) = json,
+                  case let .object(map)? = top.first(where: { $0.0 == "weight_map" })?.1 else {
                 throw FormatError.invalid(file: indexURL.path, field: "weight_map", reason: "missing or not an object")
             }
             var wanted = [String: String]()

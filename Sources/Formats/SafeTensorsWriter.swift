@@ -10,8 +10,8 @@ import LinearAlgebraCore
 ///
 /// The file is written to a temporary file beside the target and renamed over it, so readers never see a
 /// partial file. Tensors are laid out as the Python library lays them out (by its dtype order, larger types
-/// first, then by name), so every tensor's data stays aligned to its element size; the header is padded with spaces so the data
-/// section starts at a multiple of 8.
+/// first, then by name), so every tensor's data stays aligned to its element size; the header is padded with
+/// spaces so the data section starts at a multiple of 8.
 public struct SafeTensorsWriter {
     private struct Entry {
         var name: String
@@ -76,7 +76,9 @@ public struct SafeTensorsWriter {
         let tmp = url.deletingLastPathComponent()
             .appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)").path
         let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
-        guard fd >= 0 else { throw FormatError.io(file: path, reason: "cannot create \(tmp): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else {
+            throw FormatError.io(file: path, reason: "cannot create \(tmp): \(String(cString: strerror(errno)))")
+        }
         var closed = false
         defer {
             if !closed { close(fd) }

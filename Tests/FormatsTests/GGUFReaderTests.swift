@@ -101,7 +101,11 @@ func ggufRoundTripsEveryMetadataTypeAndTensor(version: UInt32, alignment: Int) t
         let base = try file.dequantize(t.name, variant: .reference)
         for v in DequantizeVariant.allCases {
             for p in [Parallelism.serial, .threads(3)] {
-                #expect(bitIdentical(try file.dequantize(t.name, variant: v, parallelism: p).elements, base.elements))
+                // One row per task reaches the multi-worker path even on these tiny tensors.
+                for params in [DequantizeParams.default, DequantizeParams(elementsPerTask: 1)] {
+                    let m = try file.dequantize(t.name, variant: v, parallelism: p, params: params)
+                    #expect(bitIdentical(m.elements, base.elements))
+                }
             }
         }
     }
