@@ -20,25 +20,25 @@ private func decode(_ type: GGMLType, _ bytes: [UInt8], _ variant: DequantizeVar
 func dequantizeSIMDMatchesReference(type: GGMLType) throws {
     for (seed, count) in [(UInt64(1), 1), (2, 3), (3, 17), (4, 64), (5, 33)] {
         let blocks = TestGGUFWriter.randomBlocks(type, count: count, seed: seed)
-        #expect(bitIdentical(try decode(type, blocks, .simd), try decode(type, blocks, .reference)), "seed \(seed)")
+        #expect(FixtureFiles.bitIdentical(try decode(type, blocks, .simd), try decode(type, blocks, .reference)), "seed \(seed)")
         var g = SeededGenerator(seed: seed &+ 100)
         let noise = (0..<blocks.count).map { _ in UInt8(truncatingIfNeeded: g.next()) }
-        #expect(bitIdentical(try decode(type, noise, .simd), try decode(type, noise, .reference)), "noise \(seed)")
+        #expect(FixtureFiles.bitIdentical(try decode(type, noise, .simd), try decode(type, noise, .reference)), "noise \(seed)")
     }
 }
 
 /// Random blocks decoded by gguf-py (Fixtures/gguf/random_*.bin → random_*.f32) decode identically here.
 @Test func dequantizeMatchesGGUFPyOnRandomBlocks() throws {
-    let manifest = try #require(try fixtureJSON("gguf/manifest.json") as? [String: Any])
+    let manifest = try #require(try FixtureFiles.json("gguf/manifest.json") as? [String: Any])
     let entries = try #require(manifest["random_blocks"] as? [[String: Any]])
     #expect(Set(entries.compactMap { $0["type"] as? String }) == Set(kernelTypes.filter { $0 != .f32 }.map(\.description)))
     for e in entries {
         let type = try #require(GGMLType(name: e["type"] as! String))
-        let blocks = try [UInt8](Data(contentsOf: fixtureURL("gguf/" + (e["blocks"] as! String))))
+        let blocks = try [UInt8](Data(contentsOf: FixtureFiles.url("gguf/" + (e["blocks"] as! String))))
         #expect(blocks.count == (e["block_count"] as! Int) * type.typeSize)
-        let expected = try fixtureFloats("gguf/" + (e["expected"] as! String))
+        let expected = try FixtureFiles.floats("gguf/" + (e["expected"] as! String))
         for v in DequantizeVariant.allCases {
-            #expect(bitIdentical(try decode(type, blocks, v), expected), "\(type) \(v)")
+            #expect(FixtureFiles.bitIdentical(try decode(type, blocks, v), expected), "\(type) \(v)")
         }
     }
 }

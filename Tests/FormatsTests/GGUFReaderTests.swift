@@ -104,7 +104,7 @@ func ggufRoundTripsEveryMetadataTypeAndTensor(version: UInt32, alignment: Int) t
                 // One row per task reaches the multi-worker path even on these tiny tensors.
                 for params in [DequantizeParams.default, DequantizeParams(elementsPerTask: 1)] {
                     let m = try file.dequantize(t.name, variant: v, parallelism: p, params: params)
-                    #expect(bitIdentical(m.elements, base.elements))
+                    #expect(FixtureFiles.bitIdentical(m.elements, base.elements))
                 }
             }
         }

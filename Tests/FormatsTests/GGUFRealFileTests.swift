@@ -58,7 +58,7 @@ private func scalarMatches(_ v: GGUFValue, _ json: Any) -> Bool {
 @Test(arguments: ["smolLM2", "gemma3"])
 func ggufRealFileMetadataMatchesGGUFPy(name: String) throws {
     let file = try model(name)
-    let json = try #require(try fixtureJSON("gguf/\(name)_metadata.json") as? [String: Any])
+    let json = try #require(try FixtureFiles.json("gguf/\(name)_metadata.json") as? [String: Any])
     #expect(file.version == json["version"] as? Int)
     #expect(file.dataOffset == json["data_offset"] as? Int)
     let meta = try #require(json["metadata"] as? [String: [String: Any]])
@@ -79,7 +79,7 @@ func ggufRealFileMetadataMatchesGGUFPy(name: String) throws {
 
 /// The first rows of real tensors of every type in both models decode exactly as gguf-py decodes them.
 @Test func ggufRealTensorsMatchGGUFPy() throws {
-    let manifest = try #require(try fixtureJSON("gguf/manifest.json") as? [String: Any])
+    let manifest = try #require(try FixtureFiles.json("gguf/manifest.json") as? [String: Any])
     let entries = try #require(manifest["real"] as? [[String: Any]])
     var types = Set<String>()
     let files = ["smolLM2": try model("smolLM2"), "gemma3": try model("gemma3")]
@@ -89,10 +89,10 @@ func ggufRealFileMetadataMatchesGGUFPy(name: String) throws {
         let info = try #require(file.tensorInfo(name))
         #expect(info.type.description == e["type"] as? String)
         #expect(info.cols == e["cols"] as? Int)
-        let expected = try fixtureFloats("gguf/" + (e["expected"] as! String))
+        let expected = try FixtureFiles.floats("gguf/" + (e["expected"] as! String))
         for v in DequantizeVariant.allCases {
             let m = try file.dequantizeRows(name, rows: 0..<rows, variant: v)
-            #expect(bitIdentical(m.elements, expected), "\(name) \(v)")
+            #expect(FixtureFiles.bitIdentical(m.elements, expected), "\(name) \(v)")
         }
         types.insert(info.type.description)
     }

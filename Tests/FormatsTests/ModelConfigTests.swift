@@ -4,7 +4,7 @@ import Testing
 @testable import Formats
 
 private func expectedSummaries() -> [String: [String: Any]] {
-    (try? fixtureJSON("hfconfig/expected.json") as? [String: [String: Any]]) ?? [:]
+    (try? FixtureFiles.json("hfconfig/expected.json") as? [String: [String: Any]]) ?? [:]
 }
 
 private func number(_ v: Any?) -> Double? { (v as? NSNumber)?.doubleValue }
@@ -14,7 +14,7 @@ private func int(_ v: Any?) -> Int? { (v as? NSNumber)?.intValue }
 @Test(arguments: expectedSummaries().keys.sorted())
 func hfConfigMatchesTransformers(file: String) throws {
     let e = try #require(expectedSummaries()[file])
-    let c = try ModelConfig(huggingFaceConfig: fixtureURL("hfconfig/" + file))
+    let c = try ModelConfig(huggingFaceConfig: FixtureFiles.url("hfconfig/" + file))
     #expect(c.vocabSize == int(e["vocab_size"]))
     #expect(c.hiddenSize == int(e["hidden_size"]))
     #expect(c.intermediateSize == int(e["intermediate_size"]))
@@ -55,8 +55,8 @@ func hfConfigMatchesTransformers(file: String) throws {
 /// A config.json holding only model_type gets the same configuration as transformers' full default dump.
 @Test(arguments: ["llama", "mistral", "qwen2", "gemma3_text", "opt"])
 func hfConfigDefaultsMatchTransformersDefaults(modelType: String) throws {
-    let minimal = try ModelConfig(huggingFaceConfig: fixtureURL("hfconfig/\(modelType).minimal.json"))
-    let full = try ModelConfig(huggingFaceConfig: fixtureURL("hfconfig/\(modelType).defaults.json"))
+    let minimal = try ModelConfig(huggingFaceConfig: FixtureFiles.url("hfconfig/\(modelType).minimal.json"))
+    let full = try ModelConfig(huggingFaceConfig: FixtureFiles.url("hfconfig/\(modelType).defaults.json"))
     #expect(minimal == full)
 }
 
@@ -67,7 +67,7 @@ func ggufAndHFConfigAgree(model: String, configFile: String) throws {
     let cache = AssetCache.default
     let gguf = try GGUFFile(url: cache.require(model == "smolLM2" ? cache.smolLM2 : cache.gemma3))
     let fromGGUF = try ModelConfig(gguf: gguf)
-    var fromHF = try ModelConfig(huggingFaceConfig: fixtureURL("hfconfig/" + configFile))
+    var fromHF = try ModelConfig(huggingFaceConfig: FixtureFiles.url("hfconfig/" + configFile))
     #expect(Float(fromHF.normEps) == Float(fromGGUF.normEps))
     fromHF.normEps = fromGGUF.normEps
     fromHF.addBos = fromGGUF.addBos

@@ -73,8 +73,8 @@ private func swiftWriter() throws -> SafeTensorsWriter {
 
 /// A file written by the Python library reads to the values it recorded (python_written.json).
 @Test func safetensorsReadsPythonFile() throws {
-    let f = try SafeTensorsFile(url: fixtureURL("safetensors/python_written.safetensors"))
-    let json = try #require(try fixtureJSON("safetensors/python_written.json") as? [String: Any])
+    let f = try SafeTensorsFile(url: FixtureFiles.url("safetensors/python_written.safetensors"))
+    let json = try #require(try FixtureFiles.json("safetensors/python_written.json") as? [String: Any])
     #expect(f.metadata == json["metadata"] as? [String: String])
     let tensors = try #require(json["tensors"] as? [String: [String: Any]])
     #expect(Set(f.names) == Set(tensors.keys))
@@ -91,8 +91,8 @@ private func swiftWriter() throws -> SafeTensorsWriter {
 
 /// The sharded folder reads to the same tensors as the single file.
 @Test func safetensorsShardedFolder() throws {
-    let folder = try SafeTensorsFolder(directory: fixtureURL("safetensors/sharded"))
-    let single = try SafeTensorsFile(url: fixtureURL("safetensors/python_written.safetensors"))
+    let folder = try SafeTensorsFolder(directory: FixtureFiles.url("safetensors/sharded"))
+    let single = try SafeTensorsFile(url: FixtureFiles.url("safetensors/python_written.safetensors"))
     #expect(folder.shards.count == 2)
     #expect(folder.names == single.names.sorted())
     for name in single.names {
@@ -103,7 +103,7 @@ private func swiftWriter() throws -> SafeTensorsWriter {
     // A folder with only model.safetensors.
     let dir = tempDir()
     defer { try? FileManager.default.removeItem(at: dir) }
-    try FileManager.default.copyItem(at: fixtureURL("safetensors/python_written.safetensors"),
+    try FileManager.default.copyItem(at: FixtureFiles.url("safetensors/python_written.safetensors"),
                                      to: dir.appendingPathComponent("model.safetensors"))
     let one = try SafeTensorsFolder(directory: dir)
     #expect(one.names == single.names.sorted())
@@ -114,7 +114,7 @@ private func swiftWriter() throws -> SafeTensorsWriter {
     func folder(_ index: String, shards: [String: String] = [:]) throws -> FormatError? {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let src = fixtureURL("safetensors/sharded")
+        let src = FixtureFiles.url("safetensors/sharded")
         for f in ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"] {
             try FileManager.default.copyItem(at: src.appendingPathComponent(f), to: dir.appendingPathComponent(f))
         }
@@ -149,6 +149,6 @@ private func swiftWriter() throws -> SafeTensorsWriter {
         try? FileManager.default.removeItem(atPath: out)
         try FileManager.default.copyItem(at: url, to: URL(fileURLWithPath: out))
     }
-    let committed = try Data(contentsOf: fixtureURL("safetensors/swift_written.safetensors"))
+    let committed = try Data(contentsOf: FixtureFiles.url("safetensors/swift_written.safetensors"))
     #expect(try Data(contentsOf: url) == committed)
 }

@@ -30,17 +30,17 @@ func qkPermutationRoundTrips(heads: Int, headDim: Int, cols: Int) throws {
 
 /// SmolLM2's attn_q / attn_k un-permuted here equal transformers' `_reverse_permute_weights` of gguf-py's decoding.
 @Test func unpermuteMatchesTransformersOnSmolLM2() throws {
-    let manifest = try #require(try fixtureJSON("gguf/manifest.json") as? [String: Any])
+    let manifest = try #require(try FixtureFiles.json("gguf/manifest.json") as? [String: Any])
     let entries = try #require(manifest["unpermuted"] as? [[String: Any]])
     #expect(entries.count == 2)
     let file = try GGUFFile(url: AssetCache.default.require(AssetCache.default.smolLM2))
     let config = try ModelConfig(gguf: file)
     for e in entries {
         let name = e["tensor"] as! String, rows = e["rows"] as! Int, cols = e["cols"] as! Int
-        let expected = try fixtureFloats("gguf/" + (e["expected"] as! String))
+        let expected = try FixtureFiles.floats("gguf/" + (e["expected"] as! String))
         let heads = name.contains("attn_q") ? e["heads"] as! Int : e["kv_heads"] as! Int
         let direct = try GGUFFile.unpermuteQK(file.dequantize(name), heads: heads)
-        #expect(bitIdentical(Array(direct.elements.prefix(rows * cols)), expected), "\(name)")
+        #expect(FixtureFiles.bitIdentical(Array(direct.elements.prefix(rows * cols)), expected), "\(name)")
         let viaConfig = try file.dequantizeHF(name, config: config)
         #expect(viaConfig == direct)
     }
