@@ -3,8 +3,8 @@
 /// The named splits are the regular expressions of Hugging Face `tokenizers` / llama.cpp, applied in
 /// "isolated" mode (every match and every gap between matches is a word):
 /// - `gpt2`: `'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+`
-/// - `smollm`: every `\p{N}` is its own word first, then `gpt2` on the rest (llama.cpp's `smollm`
-///   pre-type; SmolLM2's tokenizer.json is `Digits(individual_digits) + ByteLevel`).
+/// - `smollm`: every `\p{N}` is its own word first, then `gpt2` on the rest (llama.cpp's `smollm`,
+///   `starcoder`, `refact`, … pre-types; SmolLM2's tokenizer.json is `Digits(individual_digits) + ByteLevel`).
 /// - `llama3`: `(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+`
 /// - `qwen2`: as `llama3` with `\p{N}` (one digit per word) in place of `\p{N}{1,3}`.
 /// - `metaspace`: a word starts at every `▁` (SentencePiece with `split = true`).
@@ -22,11 +22,13 @@ public enum PreTokenizer: Sendable, Equatable, Hashable {
     /// The split for llama.cpp's `tokenizer.ggml.pre` name (`nil` for names this toolkit does not know).
     public init?(ggufName: String) {
         switch ggufName {
-        case "default", "gpt-2", "gpt2", "starcoder", "refact", "command-r", "olmo", "codeshell", "exaone":
-            self = ggufName == "default" ? .none : .gpt2
-        case "smollm", "jais", "bloom", "poro-chat", "gpt3-finnish", "viking":
-            // llama.cpp gives smollm the digit-isolating split; we treat the plain byte-level ones as gpt2.
-            self = ggufName == "smollm" ? .smollm : .gpt2
+        case "default":
+            self = .none
+        case "gpt-2", "gpt2", "olmo", "jais", "mpt":
+            self = .gpt2
+        case "smollm", "starcoder", "refact", "command-r", "codeshell", "exaone", "minerva":
+            // llama.cpp gives all of these the digit-isolating split before the GPT-2 one.
+            self = .smollm
         case "llama3", "llama-v3", "llama-bpe", "falcon3", "pixtral", "dbrx", "smaug-bpe", "lfm2":
             self = .llama3
         case "qwen2", "deepseek-r1-qwen", "megrez":

@@ -37,7 +37,7 @@ extension Tokenizer {
         var scanner = PreTokenizerScanner()
         var ends: [Int] = []
         var symbols: [Int32] = []
-        var cache: [String: [Int32]] = [:]
+        var cache: [[UInt8]: [Int32]] = [:]  // by bytes, not canonical-equivalence String keys
         var normalized: [UInt8] = []
     }
 
@@ -103,9 +103,9 @@ extension Tokenizer {
     /// BPE on one word.
     func encodeWord(_ word: UnsafeBufferPointer<UInt8>, state: inout EncodeState, into out: inout [Int32]) {
         let cacheable = params.cacheWords && word.count <= 256
-        var key = ""
+        var key: [UInt8] = []
         if cacheable {
-            key = String(decoding: word, as: UTF8.self)
+            key = Array(word)
             if let hit = state.cache[key] {
                 out.append(contentsOf: hit)
                 return

@@ -27,8 +27,10 @@ public struct Tokenizer: Sendable {
     public let spec: TokenizerDescription
     public var params: Params
 
-    /// Vocabulary lookup (the last id wins for duplicated strings, as in Hugging Face).
-    let vocab: [String: Int32]
+    /// Vocabulary lookup by UTF-8 bytes (the last id wins for duplicated spellings, as in Hugging Face).
+    /// Not keyed by `String`: Swift compares strings by canonical equivalence, which would merge distinct
+    /// tokens such as U+0301 and U+0341, or "Å" and the Ångström sign.
+    let vocab: [[UInt8]: Int32]
     let merges: MergeTable
     /// Byte-level: the id of each byte's alphabet character. SentencePiece: the id of `<0xXX>` (−1 if absent).
     let byteIDs: [Int32]  // 256
@@ -53,8 +55,8 @@ public struct Tokenizer: Sendable {
         guard n > 0, n < Int(Int32.max) else {
             throw .invalid(source: source, field: "tokens", reason: "vocabulary of \(n) tokens")
         }
-        var vocab = [String: Int32](minimumCapacity: n)
-        for (i, t) in spec.tokens.enumerated() { vocab[t] = Int32(i) }
+        var vocab = [[UInt8]: Int32](minimumCapacity: n)
+        for (i, t) in spec.tokens.enumerated() { vocab[Array(t.utf8)] = Int32(i) }
         self.vocab = vocab
         for (field, id) in [("bos", spec.bosID), ("eos", spec.eosID), ("unk", spec.unknownID), ("pad", spec.paddingID)] {
             if let id, !(0..<n).contains(id) {
@@ -70,12 +72,12 @@ public struct Tokenizer: Sendable {
         var scalarIDs: [UInt32: Int32] = [:]
         switch spec.model {
         case .byteLevelBPE:
-            for b in 0..<256 { byteIDs[b] = vocab[String(Character(ByteLevelAlphabet.scalars[b]))] ?? -1 }
+            for b in 0..<256 { byteIDs[b] = vocab[Array(String(ByteLevelAlphabet.scalars[b]).utf8)] ?? -1 }
         case .sentencePieceBPE:
-            for b in 0..<256 { byteIDs[b] = vocab[String(format: "<0x%02X>", b)] ?? -1 }
-            for (t, id) in vocab {
+            for b in 0..<256 { byteIDs[b] = vocab[Array(String(format: "<0x%02X>", b).utf8)] ?? -1 }
+            for (i, t) in spec.tokens.enumerated() where vocab[Array(t.utf8)] == Int32(i) {
                 var it = t.unicodeScalars.makeIterator()
-                if let s = it.next(), it.next() == nil { scalarIDs[s.value] = id }
+                if let s = it.next(), it.next() == nil { scalarIDs[s.value] = Int32(i) }
             }
         }
         self.byteIDs = byteIDs
@@ -130,11 +132,12 @@ public struct Tokenizer: Sendable {
     }
 
     /// The merge rules as a table: given pairs by rank, or derived from scores.
-    static func mergeTable(_ spec: TokenizerDescription, vocab: [String: Int32]) throws(TokenizerError) -> MergeTable {
+    static func mergeTable(_ spec: TokenizerDescription, vocab: [[UInt8]: Int32]) throws(TokenizerError) -> MergeTable {
         if let list = spec.merges {
             var table = MergeTable(capacity: list.count)
             for (rank, m) in list.enumerated() {
-                guard let l = vocab[m.left], let r = vocab[m.right], let merged = vocab[m.left + m.right] else {
+                let lb = Array(m.left.utf8), rb = Array(m.right.utf8)
+                guard let l = vocab[lb], let r = vocab[rb], let merged = vocab[lb + rb] else {
                     throw .invalid(source: "tokenizer", field: "merges[\(rank)]",
                                    reason: "'\(m.left) \(m.right)' uses a token missing from the vocabulary")
                 }
@@ -149,19 +152,19 @@ public struct Tokenizer: Sendable {
         // (score desc, |l| desc, |r| desc, first occurrence of l‖r, id(l), id(r)) — transformers' generate_merges.
         struct Candidate { var score: Float; var lenL: Int32; var lenR: Int32; var order: Int32; var l: Int32; var r: Int32; var merged: Int32 }
         var candidates: [Candidate] = []
-        var seen = Set<String>()
+        var seen = Set<[UInt8]>()
         for (i, t) in spec.tokens.enumerated() {
-            guard seen.insert(t).inserted else { continue }
-            let scalars = t.unicodeScalars
-            let count = scalars.count
-            guard count >= 2, let merged = vocab[t] else { continue }
-            var cut = scalars.index(after: scalars.startIndex)
-            for k in 1..<count {
-                if let l = vocab[String(scalars[..<cut])], let r = vocab[String(scalars[cut...])] {
-                    candidates.append(Candidate(score: scores[Int(merged)], lenL: Int32(k), lenR: Int32(count - k),
-                                                order: Int32(i), l: l, r: r, merged: merged))
+            let bytes = Array(t.utf8)
+            guard seen.insert(bytes).inserted else { continue }
+            // Byte offsets of the scalar boundaries inside the token.
+            let cuts = bytes.indices.filter { $0 > 0 && bytes[$0] & 0xC0 != 0x80 }
+            guard !cuts.isEmpty, let merged = vocab[bytes] else { continue }
+            let count = cuts.count + 1
+            for (k, cut) in cuts.enumerated() {
+                if let l = vocab[Array(bytes[..<cut])], let r = vocab[Array(bytes[cut...])] {
+                    candidates.append(Candidate(score: scores[Int(merged)], lenL: Int32(k + 1),
+                                                lenR: Int32(count - k - 1), order: Int32(i), l: l, r: r, merged: merged))
                 }
-                cut = scalars.index(after: cut)
             }
         }
         candidates.sort { a, b in
@@ -180,7 +183,7 @@ public struct Tokenizer: Sendable {
     }
 
     /// The id of a token string, if it is in the vocabulary.
-    public func id(of token: String) -> Int? { vocab[token].map(Int.init) }
+    public func id(of token: String) -> Int? { vocab[Array(token.utf8)].map(Int.init) }
 
     /// The vocabulary string of an id.
     public func token(of id: Int) throws(TokenizerError) -> String {

@@ -195,7 +195,7 @@ extension TokenizerDescription {
                 if model == .byteLevelBPE, !original[i].unicodeScalars.allSatisfy({ alphabet.contains($0) }) { continue }
                 added.append(AddedToken(id: i, content: tokens[i], special: true))
             }
-            for i in 0..<count where t[i] == 4 && original[i] == tokens[i] {
+            for i in 0..<count where t[i] == 4 && original[i].utf8.elementsEqual(tokens[i].utf8) {
                 added.append(AddedToken(id: i, content: tokens[i], special: false))
             }
         }

@@ -72,3 +72,19 @@ func firstDifference(_ a: [Int], _ b: [Int]) -> String {
     let i = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
     return "\(i): \(a[i..<min(a.count, i + 6)]) vs \(b[i..<min(b.count, i + 6)])"
 }
+
+/// Canonically equivalent but distinct spellings keep distinct ids, also through the word cache.
+@Test func canonicallyEquivalentTextsStayDistinct() throws {
+    let gemma = try Fixtures.gemma3.get()
+    let acute = try #require(gemma.id(of: "\u{301}")), tone = try #require(gemma.id(of: "\u{341}"))
+    #expect(acute != tone)
+    #expect(gemma.encode("\u{301}", addSpecialTokens: false) == [acute])
+    #expect(gemma.encode("\u{341}", addSpecialTokens: false) == [tone])
+    let smol = try Fixtures.smolLM2.get()
+    // "Å" (U+00C5) and the Ångström sign (U+212B) in one text: the cache must not hand one the other's ids.
+    let text = "\u{C5} \u{212B} \u{C5} \u{212B}"
+    var uncached = smol
+    uncached.params.cacheWords = false
+    #expect(smol.encode(text) == uncached.encode(text))
+    #expect(try smol.decode(smol.encode(text)).unicodeScalars.elementsEqual(text.unicodeScalars))
+}

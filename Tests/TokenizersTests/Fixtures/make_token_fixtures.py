@@ -65,6 +65,13 @@ def texts():
 
 def gguf_fixture(gguf_file, out_name):
     tok = AutoTokenizer.from_pretrained(os.path.join(CACHE, "models"), gguf_file=gguf_file)
+    if "SmolLM2" in gguf_file:
+        # transformers' GGUF loader does not know `tokenizer.ggml.pre = smollm` and falls back to plain
+        # ByteLevel. SmolLM2's own tokenizer.json (and llama.cpp's `smollm`) first isolate every \p{N}
+        # (`Digits(individual_digits=True)`); the two differ on e.g. " ²". Use the model's real split.
+        tok.backend_tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+            [pre_tokenizers.Digits(individual_digits=True),
+             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)])
     cases = []
     for name, text in texts():
         ids = tok(text, add_special_tokens=False)["input_ids"]
