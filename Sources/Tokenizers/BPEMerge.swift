@@ -6,29 +6,53 @@ public enum BPEMergeVariant: String, CaseIterable, Sendable {
     /// A binary min-heap of candidate pairs keyed by (rank, position) over a doubly linked list of
     /// symbols; stale entries are dropped when popped. O(n log n) per word.
     case heap
+    /// `naive` for words of at most `adaptiveHeapThreshold` symbols (cheaper there), else `heap`.
+    case adaptive
+
+    static let adaptiveHeapThreshold = 24
+}
+
+/// Reusable buffers for the merge loop (one per encoding call; not shared between threads).
+struct BPEScratch {
+    var next: [Int32] = []
+    var prev: [Int32] = []
+    var heap: [UInt64] = []
 }
 
 /// Runs the merges of `table` over the symbol ids in `symbols` (in place).
 func bpeMerge(_ symbols: inout [Int32], table: MergeTable, variant: BPEMergeVariant) {
+    var scratch = BPEScratch()
+    bpeMerge(&symbols, table: table, variant: variant, scratch: &scratch)
+}
+
+func bpeMerge(_ symbols: inout [Int32], table: MergeTable, variant: BPEMergeVariant, scratch: inout BPEScratch) {
     guard symbols.count >= 2 else { return }
     switch variant {
     case .naive: bpeMergeNaive(&symbols, table: table)
-    case .heap: bpeMergeHeap(&symbols, table: table)
+    case .heap: bpeMergeHeap(&symbols, table: table, scratch: &scratch)
+    case .adaptive:
+        if symbols.count <= BPEMergeVariant.adaptiveHeapThreshold {
+            bpeMergeNaive(&symbols, table: table)
+        } else {
+            bpeMergeHeap(&symbols, table: table, scratch: &scratch)
+        }
     }
 }
 
 func bpeMergeNaive(_ symbols: inout [Int32], table: MergeTable) {
     while symbols.count >= 2 {
-        var best: (rank: Int32, merged: Int32)? = nil
+        var bestRank = Int32.max
+        var bestMerged: Int32 = 0
         var at = -1
         for i in 0..<(symbols.count - 1) {
-            if let m = table.lookup(symbols[i], symbols[i + 1]), best == nil || m.rank < best!.rank {
-                best = m
+            if let m = table.lookup(symbols[i], symbols[i + 1]), m.rank < bestRank {
+                bestRank = m.rank
+                bestMerged = m.merged
                 at = i
             }
         }
-        guard let m = best else { return }
-        symbols[at] = m.merged
+        guard at >= 0 else { return }
+        symbols[at] = bestMerged
         symbols.remove(at: at + 1)
     }
 }
@@ -36,77 +60,92 @@ func bpeMergeNaive(_ symbols: inout [Int32], table: MergeTable) {
 /// The heap variant. Heap entries pack `rank << 32 | position`, so the smallest entry is the lowest rank,
 /// leftmost. An entry is stale when its left symbol is gone, has no right neighbour, or the current pair at
 /// that position has a different rank (ranks identify pairs).
-func bpeMergeHeap(_ symbols: inout [Int32], table: MergeTable) {
+func bpeMergeHeap(_ symbols: inout [Int32], table: MergeTable, scratch: inout BPEScratch) {
     let n = symbols.count
-    var ids = symbols  // n; ids[i] < 0 once symbol i was merged into its left neighbour
-    var next = [Int32](unsafeUninitializedCapacity: n) { b, c in
-        for i in 0..<n { b[i] = Int32(i + 1) }
-        b[n - 1] = -1
-        c = n
+    scratch.next.removeAll(keepingCapacity: true)
+    scratch.prev.removeAll(keepingCapacity: true)
+    scratch.heap.removeAll(keepingCapacity: true)
+    for i in 0..<n {
+        scratch.next.append(i + 1 < n ? Int32(i + 1) : -1)
+        scratch.prev.append(Int32(i - 1))
     }
-    var prev = [Int32](unsafeUninitializedCapacity: n) { b, c in
-        for i in 0..<n { b[i] = Int32(i - 1) }
-        c = n
-    }
-    var heap: [UInt64] = []
-    heap.reserveCapacity(n)
-
-    func push(_ e: UInt64) {
-        heap.append(e)
-        var c = heap.count - 1
-        while c > 0 {
-            let p = (c - 1) >> 1
-            if heap[p] <= heap[c] { break }
-            heap.swapAt(p, c)
-            c = p
+    scratch.heap.reserveCapacity(2 * n)
+    var kept = n
+    symbols.withUnsafeMutableBufferPointer { ids in  // n; ids[i] < 0 once symbol i was merged into its left
+        scratch.next.withUnsafeMutableBufferPointer { next in
+            scratch.prev.withUnsafeMutableBufferPointer { prev in
+                var heap = BinaryMinHeap(storage: scratch.heap)
+                for i in 0..<(n - 1) {
+                    if let m = table.lookup(ids[i], ids[i + 1]) { heap.push(UInt64(UInt32(m.rank)) << 32 | UInt64(i)) }
+                }
+                while let e = heap.pop() {
+                    let pos = Int(e & 0xFFFF_FFFF)
+                    let rank = Int32(truncatingIfNeeded: e >> 32)
+                    guard ids[pos] >= 0 else { continue }
+                    let r = Int(next[pos])
+                    guard r >= 0, let m = table.lookup(ids[pos], ids[r]), m.rank == rank else { continue }
+                    // Merge r into pos.
+                    ids[pos] = m.merged
+                    ids[r] = -1
+                    let rr = next[r]
+                    next[pos] = rr
+                    if rr >= 0 { prev[Int(rr)] = Int32(pos) }
+                    let l = Int(prev[pos])
+                    if l >= 0, let lm = table.lookup(ids[l], ids[pos]) { heap.push(UInt64(UInt32(lm.rank)) << 32 | UInt64(l)) }
+                    if rr >= 0, let rm = table.lookup(ids[pos], ids[Int(rr)]) {
+                        heap.push(UInt64(UInt32(rm.rank)) << 32 | UInt64(pos))
+                    }
+                }
+                scratch.heap = heap.storage
+                // Compact the surviving symbols to the front (they stay in order).
+                var w = 0
+                for i in 0..<n where ids[i] >= 0 {
+                    ids[w] = ids[i]
+                    w += 1
+                }
+                kept = w
+            }
         }
     }
-    func pop() -> UInt64 {
-        let top = heap[0]
-        let last = heap.removeLast()
-        if !heap.isEmpty {
-            heap[0] = last
+    symbols.removeLast(n - kept)
+}
+
+/// A binary min-heap of packed `UInt64` keys.
+struct BinaryMinHeap {
+    var storage: [UInt64]
+
+    @inline(__always) mutating func push(_ e: UInt64) {
+        storage.append(e)
+        storage.withUnsafeMutableBufferPointer { h in
+            var c = h.count - 1
+            while c > 0 {
+                let p = (c - 1) >> 1
+                if h[p] <= e { break }
+                h[c] = h[p]
+                c = p
+            }
+            h[c] = e
+        }
+    }
+
+    @inline(__always) mutating func pop() -> UInt64? {
+        guard let last = storage.popLast() else { return nil }
+        if storage.isEmpty { return last }
+        return storage.withUnsafeMutableBufferPointer { h in
+            let top = h[0]
+            let m = h.count
             var p = 0
-            let m = heap.count
             while true {
                 let l = 2 * p + 1
                 if l >= m { break }
                 var c = l
-                if l + 1 < m, heap[l + 1] < heap[l] { c = l + 1 }
-                if heap[p] <= heap[c] { break }
-                heap.swapAt(p, c)
+                if l + 1 < m, h[l + 1] < h[l] { c = l + 1 }
+                if last <= h[c] { break }
+                h[p] = h[c]
                 p = c
             }
+            h[p] = last
+            return top
         }
-        return top
-    }
-
-    for i in 0..<(n - 1) {
-        if let m = table.lookup(ids[i], ids[i + 1]) { push(UInt64(UInt32(m.rank)) << 32 | UInt64(i)) }
-    }
-    while !heap.isEmpty {
-        let e = pop()
-        let pos = Int(e & 0xFFFF_FFFF)
-        let rank = Int32(truncatingIfNeeded: e >> 32)
-        guard ids[pos] >= 0 else { continue }
-        let r = Int(next[pos])
-        guard r >= 0, let m = table.lookup(ids[pos], ids[r]), m.rank == rank else { continue }
-        // Merge r into pos.
-        ids[pos] = m.merged
-        ids[r] = -1
-        let rr = next[r]
-        next[pos] = rr
-        if rr >= 0 { prev[Int(rr)] = Int32(pos) }
-        let l = Int(prev[pos])
-        if l >= 0, let lm = table.lookup(ids[l], ids[pos]) { push(UInt64(UInt32(lm.rank)) << 32 | UInt64(l)) }
-        if rr >= 0, let rm = table.lookup(ids[pos], ids[Int(rr)]) {
-            push(UInt64(UInt32(rm.rank)) << 32 | UInt64(pos))
-        }
-    }
-    symbols.removeAll(keepingCapacity: true)
-    var i = 0
-    while i >= 0 {
-        symbols.append(ids[i])
-        i = Int(next[i])
     }
 }

@@ -1,10 +1,10 @@
 /// The BPE merge rules as a hash table: (left id, right id) → (rank, merged id).
 ///
-/// Lower rank merges first. Open addressing with linear probing over a power-of-two table; the key packs
-/// `left << 32 | right`, the value `rank << 32 | merged`. Load factor ≤ 1/2.
+/// Lower rank merges first. Open addressing with linear probing over a power-of-two table; each slot is
+/// two adjacent words, the key `left << 32 | right` and the value `rank << 32 | merged`, so a probe touches
+/// one cache line. Load factor ≤ 1/2.
 struct MergeTable: Sendable {
-    private var keys: [UInt64]  // capacity, `empty` marks a free slot
-    private var values: [UInt64]  // capacity
+    private var slots: [UInt64]  // 2 × capacity: key, value, key, value, …; `empty` keys mark free slots
     private let mask: Int
     private(set) var count = 0
     private static let empty = UInt64.max
@@ -12,8 +12,7 @@ struct MergeTable: Sendable {
     init(capacity: Int) {
         var size = 16
         while size < 2 * max(capacity, 1) { size <<= 1 }
-        keys = [UInt64](repeating: Self.empty, count: size)
-        values = [UInt64](repeating: 0, count: size)
+        slots = [UInt64](repeating: Self.empty, count: 2 * size)
         mask = size - 1
     }
 
@@ -24,28 +23,29 @@ struct MergeTable: Sendable {
     /// Adds a rule; a pair already present is overwritten (like Hugging Face, the last listing of a pair wins).
     mutating func insert(left: Int32, right: Int32, rank: Int32, merged: Int32) {
         let key = UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
+        let value = UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: merged))
         var slot = Self.hash(key) & mask
-        while keys[slot] != Self.empty {
-            if keys[slot] == key {
-                values[slot] = UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: merged))
+        while slots[2 * slot] != Self.empty {
+            if slots[2 * slot] == key {
+                slots[2 * slot + 1] = value
                 return
             }
             slot = (slot + 1) & mask
         }
-        keys[slot] = key
-        values[slot] = UInt64(UInt32(bitPattern: rank)) << 32 | UInt64(UInt32(bitPattern: merged))
+        slots[2 * slot] = key
+        slots[2 * slot + 1] = value
         count += 1
     }
 
     /// `(rank, merged)` for the pair, or nil.
     @inline(__always) func lookup(_ left: Int32, _ right: Int32) -> (rank: Int32, merged: Int32)? {
         let key = UInt64(UInt32(bitPattern: left)) << 32 | UInt64(UInt32(bitPattern: right))
-        return keys.withUnsafeBufferPointer { k in
+        return slots.withUnsafeBufferPointer { s in
             var slot = Self.hash(key) & mask
             while true {
-                let stored = k[slot]
+                let stored = s[2 * slot]
                 if stored == key {
-                    let v = values[slot]
+                    let v = s[2 * slot + 1]
                     return (Int32(truncatingIfNeeded: v >> 32), Int32(truncatingIfNeeded: v))
                 }
                 if stored == Self.empty { return nil }

@@ -19,29 +19,31 @@ extension Tokenizer {
             }
             return String(decoding: bytes, as: UTF8.self)
         case .sentencePieceBPE:
-            var pending: [UInt8] = []
-            func flush() {
-                guard !pending.isEmpty else { return }
-                if String(validating: pending, as: UTF8.self) != nil {
-                    bytes.append(contentsOf: pending)
-                } else {
-                    for _ in pending { bytes.append(contentsOf: [0xEF, 0xBF, 0xBD]) }
-                }
-                pending.removeAll(keepingCapacity: true)
-            }
+            var pendingStart = -1  // where the current run of <0xXX> bytes starts in `bytes`
             for id in ids {
                 guard id >= 0, id < n else { throw .unknownTokenID(id) }
                 if skipSpecialTokens, isSpecial[id] { continue }
-                if byteValue[id] >= 0 {
-                    pending.append(UInt8(byteValue[id]))
+                let b = byteValue[id]
+                if b >= 0 {
+                    if pendingStart < 0 { pendingStart = bytes.count }
+                    bytes.append(UInt8(b))
                 } else {
-                    flush()
+                    if pendingStart >= 0 { Self.checkByteRun(&bytes, from: pendingStart) }
+                    pendingStart = -1
                     bytes.append(contentsOf: tokenBytes[id])
                 }
             }
-            flush()
+            if pendingStart >= 0 { Self.checkByteRun(&bytes, from: pendingStart) }
             if spec.spacePrefix != .none, bytes.first == 0x20 { bytes.removeFirst() }
             return String(decoding: bytes, as: UTF8.self)
         }
+    }
+
+    /// A run of byte-fallback bytes stays if it is valid UTF-8, else becomes one U+FFFD per byte.
+    static func checkByteRun(_ bytes: inout [UInt8], from start: Int) {
+        if String(validating: bytes[start...], as: UTF8.self) != nil { return }
+        let count = bytes.count - start
+        bytes.removeSubrange(start...)
+        for _ in 0..<count { bytes.append(contentsOf: [0xEF, 0xBF, 0xBD]) }
     }
 }

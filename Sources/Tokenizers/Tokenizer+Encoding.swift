@@ -37,8 +37,9 @@ extension Tokenizer {
         var scanner = PreTokenizerScanner()
         var ends: [Int] = []
         var symbols: [Int32] = []
-        var cache: [[UInt8]: [Int32]] = [:]  // by bytes, not canonical-equivalence String keys
+        var cache: [ByteString: [Int32]] = [:]  // by bytes, not canonical-equivalence String keys
         var normalized: [UInt8] = []
+        var bpe = BPEScratch()
     }
 
     /// Normalizes one text segment (between added tokens) and encodes it.
@@ -102,10 +103,10 @@ extension Tokenizer {
 
     /// BPE on one word.
     func encodeWord(_ word: UnsafeBufferPointer<UInt8>, state: inout EncodeState, into out: inout [Int32]) {
-        let cacheable = params.cacheWords && word.count <= 256
-        var key: [UInt8] = []
+        let cacheable = params.cacheWords && word.count <= 64  // long words (Gemma: whole lines) rarely repeat
+        var key = ByteString([])
         if cacheable {
-            key = Array(word)
+            key = ByteString(word)
             if let hit = state.cache[key] {
                 out.append(contentsOf: hit)
                 return
@@ -120,7 +121,7 @@ extension Tokenizer {
         case .sentencePieceBPE:
             sentencePieceSymbols(word, into: &symbols)
         }
-        bpeMerge(&symbols, table: merges, variant: params.mergeVariant)
+        bpeMerge(&symbols, table: merges, variant: params.mergeVariant, scratch: &state.bpe)
         out.append(contentsOf: symbols)
         if cacheable { state.cache[key] = symbols }
         state.symbols = symbols
@@ -142,8 +143,8 @@ extension Tokenizer {
             }
             len = min(len, n - i)
             if len > 1 { for k in 1..<len { v = (v << 6) | UInt32(word[i + k] & 0x3F) } }
-            if let id = scalarIDs[v] {
-                symbols.append(id)
+            if Int(v) < scalarIDs.count, scalarIDs[Int(v)] >= 0 {
+                symbols.append(scalarIDs[Int(v)])
                 lastWasUnknown = false
             } else {
                 var ok = spec.byteFallback

@@ -12,11 +12,11 @@ import Foundation
 public struct Tokenizer: Sendable {
     /// Knobs that select code paths; the defaults are the fast ones.
     public struct Params: Sendable, Equatable {
-        public var mergeVariant: BPEMergeVariant = .heap
+        public var mergeVariant: BPEMergeVariant = .adaptive
         public var preTokenizerVariant: PreTokenizerVariant = .scanner
         /// Remember the ids of words seen before within one `encode` call.
         public var cacheWords = true
-        public init(mergeVariant: BPEMergeVariant = .heap, preTokenizerVariant: PreTokenizerVariant = .scanner,
+        public init(mergeVariant: BPEMergeVariant = .adaptive, preTokenizerVariant: PreTokenizerVariant = .scanner,
                     cacheWords: Bool = true) {
             self.mergeVariant = mergeVariant
             self.preTokenizerVariant = preTokenizerVariant
@@ -30,12 +30,13 @@ public struct Tokenizer: Sendable {
     /// Vocabulary lookup by UTF-8 bytes (the last id wins for duplicated spellings, as in Hugging Face).
     /// Not keyed by `String`: Swift compares strings by canonical equivalence, which would merge distinct
     /// tokens such as U+0301 and U+0341, or "Å" and the Ångström sign.
-    let vocab: [[UInt8]: Int32]
+    let vocab: VocabularyIndex
     let merges: MergeTable
     /// Byte-level: the id of each byte's alphabet character. SentencePiece: the id of `<0xXX>` (−1 if absent).
     let byteIDs: [Int32]  // 256
-    /// SentencePiece: ids of single-scalar tokens.
-    let scalarIDs: [UInt32: Int32]
+    /// SentencePiece: `scalarIDs[v]` is the id of the one-scalar token U+v, or −1 (covers up to the largest
+    /// such scalar in the vocabulary).
+    let scalarIDs: [Int32]
     let allAdded: AddedTokenMatcher
     let nonSpecialAdded: AddedTokenMatcher
     let normalizedAdded: AddedTokenMatcher
@@ -55,8 +56,7 @@ public struct Tokenizer: Sendable {
         guard n > 0, n < Int(Int32.max) else {
             throw .invalid(source: source, field: "tokens", reason: "vocabulary of \(n) tokens")
         }
-        var vocab = [[UInt8]: Int32](minimumCapacity: n)
-        for (i, t) in spec.tokens.enumerated() { vocab[Array(t.utf8)] = Int32(i) }
+        let vocab = VocabularyIndex(spec.tokens)
         self.vocab = vocab
         for (field, id) in [("bos", spec.bosID), ("eos", spec.eosID), ("unk", spec.unknownID), ("pad", spec.paddingID)] {
             if let id, !(0..<n).contains(id) {
@@ -69,15 +69,18 @@ public struct Tokenizer: Sendable {
 
         // Base symbols.
         var byteIDs = [Int32](repeating: -1, count: 256)
-        var scalarIDs: [UInt32: Int32] = [:]
+        var scalarIDs: [Int32] = []
         switch spec.model {
         case .byteLevelBPE:
-            for b in 0..<256 { byteIDs[b] = vocab[Array(String(ByteLevelAlphabet.scalars[b]).utf8)] ?? -1 }
+            for b in 0..<256 { byteIDs[b] = vocab.lookup(String(ByteLevelAlphabet.scalars[b])) ?? -1 }
         case .sentencePieceBPE:
-            for b in 0..<256 { byteIDs[b] = vocab[Array(String(format: "<0x%02X>", b).utf8)] ?? -1 }
-            for (i, t) in spec.tokens.enumerated() where vocab[Array(t.utf8)] == Int32(i) {
+            for b in 0..<256 { byteIDs[b] = vocab.lookup("<0x" + String(b >> 4, radix: 16, uppercase: true) + String(b & 15, radix: 16, uppercase: true) + ">") ?? -1 }
+            for (i, t) in spec.tokens.enumerated() where vocab.lookup(t) == Int32(i) {
                 var it = t.unicodeScalars.makeIterator()
-                if let s = it.next(), it.next() == nil { scalarIDs[s.value] = Int32(i) }
+                if let s = it.next(), it.next() == nil {
+                    if scalarIDs.count <= Int(s.value) { scalarIDs += [Int32](repeating: -1, count: Int(s.value) + 1 - scalarIDs.count) }
+                    scalarIDs[Int(s.value)] = Int32(i)
+                }
             }
         }
         self.byteIDs = byteIDs
@@ -124,7 +127,20 @@ public struct Tokenizer: Sendable {
                    let v = UInt8(t.dropFirst(3).dropLast(), radix: 16) {
                     byteValue[i] = Int16(v)
                 }
-                tokenBytes.append(Array(t.replacingOccurrences(of: "\u{2581}", with: " ").utf8))
+                // ▁ (E2 96 81) reads as a space.
+                var out: [UInt8] = []
+                let u = Array(t.utf8)
+                var k = 0
+                while k < u.count {
+                    if k + 2 < u.count, u[k] == 0xE2, u[k + 1] == 0x96, u[k + 2] == 0x81 {
+                        out.append(0x20)
+                        k += 3
+                    } else {
+                        out.append(u[k])
+                        k += 1
+                    }
+                }
+                tokenBytes.append(out)
             }
         }
         self.tokenBytes = tokenBytes
@@ -132,12 +148,12 @@ public struct Tokenizer: Sendable {
     }
 
     /// The merge rules as a table: given pairs by rank, or derived from scores.
-    static func mergeTable(_ spec: TokenizerDescription, vocab: [[UInt8]: Int32]) throws(TokenizerError) -> MergeTable {
+    static func mergeTable(_ spec: TokenizerDescription, vocab: VocabularyIndex) throws(TokenizerError) -> MergeTable {
         if let list = spec.merges {
             var table = MergeTable(capacity: list.count)
             for (rank, m) in list.enumerated() {
                 let lb = Array(m.left.utf8), rb = Array(m.right.utf8)
-                guard let l = vocab[lb], let r = vocab[rb], let merged = vocab[lb + rb] else {
+                guard let l = vocab.lookup(lb), let r = vocab.lookup(rb), let merged = vocab.lookup(lb + rb) else {
                     throw .invalid(source: "tokenizer", field: "merges[\(rank)]",
                                    reason: "'\(m.left) \(m.right)' uses a token missing from the vocabulary")
                 }
@@ -152,18 +168,24 @@ public struct Tokenizer: Sendable {
         // (score desc, |l| desc, |r| desc, first occurrence of l‖r, id(l), id(r)) — transformers' generate_merges.
         struct Candidate { var score: Float; var lenL: Int32; var lenR: Int32; var order: Int32; var l: Int32; var r: Int32; var merged: Int32 }
         var candidates: [Candidate] = []
-        var seen = Set<[UInt8]>()
-        for (i, t) in spec.tokens.enumerated() {
-            let bytes = Array(t.utf8)
-            guard seen.insert(bytes).inserted else { continue }
-            // Byte offsets of the scalar boundaries inside the token.
-            let cuts = bytes.indices.filter { $0 > 0 && bytes[$0] & 0xC0 != 0x80 }
-            guard !cuts.isEmpty, let merged = vocab[bytes] else { continue }
-            let count = cuts.count + 1
-            for (k, cut) in cuts.enumerated() {
-                if let l = vocab[Array(bytes[..<cut])], let r = vocab[Array(bytes[cut...])] {
-                    candidates.append(Candidate(score: scores[Int(merged)], lenL: Int32(k + 1),
-                                                lenR: Int32(count - k - 1), order: Int32(i), l: l, r: r, merged: merged))
+        var seen = [Bool](repeating: false, count: spec.tokens.count)  // by resolved id
+        var cuts: [Int] = []
+        for i in spec.tokens.indices {
+            let token = vocab.bytes(of: i)
+            token.withUnsafeBufferPointer { bytes in
+                guard let merged = vocab.lookup(bytes), !seen[Int(merged)] else { return }
+                seen[Int(merged)] = true
+                // Scalar boundaries inside the token.
+                cuts.removeAll(keepingCapacity: true)
+                for k in 1..<max(bytes.count, 1) where bytes[k] & 0xC0 != 0x80 { cuts.append(k) }
+                let count = cuts.count + 1
+                for (k, cut) in cuts.enumerated() {
+                    if let l = vocab.lookup(UnsafeBufferPointer(rebasing: bytes[..<cut])),
+                       let r = vocab.lookup(UnsafeBufferPointer(rebasing: bytes[cut...])) {
+                        candidates.append(Candidate(score: scores[Int(merged)], lenL: Int32(k + 1),
+                                                    lenR: Int32(count - k - 1), order: Int32(i), l: l, r: r,
+                                                    merged: merged))
+                    }
                 }
             }
         }
@@ -183,7 +205,7 @@ public struct Tokenizer: Sendable {
     }
 
     /// The id of a token string, if it is in the vocabulary.
-    public func id(of token: String) -> Int? { vocab[Array(token.utf8)].map(Int.init) }
+    public func id(of token: String) -> Int? { vocab.lookup(token).map(Int.init) }
 
     /// The vocabulary string of an id.
     public func token(of id: Int) throws(TokenizerError) -> String {
