@@ -12,11 +12,65 @@ public enum BPEMergeVariant: String, CaseIterable, Sendable {
     static let adaptiveHeapThreshold = 24
 }
 
-/// Reusable buffers for the merge loop (one per encoding call; not shared between threads).
+/// Reusable buffers for the merge loop (one per encoding call; not shared between threads). The memo
+/// remembers answers of one `MergeTable`: never reuse a scratch with another table.
 struct BPEScratch {
     var next: [Int32] = []
     var prev: [Int32] = []
     var heap: [UInt64] = []
+    var memo = PairMemo()
+}
+
+/// A small direct-mapped cache in front of `MergeTable.lookup`: the merge table of a large vocabulary
+/// (Gemma: ~515k rules, 16 MB) misses the caches on nearly every probe, while the pairs met in text are
+/// few and frequent. Each slot holds a packed pair key and its packed answer (`UInt64.max`: no rule).
+struct PairMemo {
+    static let slots = 1 << 14
+    private var keys = [UInt64](repeating: UInt64.max, count: PairMemo.slots)  // slots
+    private var values = [UInt64](repeating: 0, count: PairMemo.slots)  // slots
+
+    init() {}
+    /// A memo with no storage, to park in a scratch while the real one is borrowed.
+    private init(placeholder: Void) {
+        keys = []
+        values = []
+    }
+    static var placeholder: PairMemo { PairMemo(placeholder: ()) }
+
+    @inline(__always) mutating func lookup(_ l: Int32, _ r: Int32, in table: MergeTable) -> (rank: Int32, merged: Int32)? {
+        let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
+        let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 50) & (Self.slots - 1)
+        var v: UInt64
+        if keys[slot] == key {
+            v = values[slot]
+        } else {
+            if let m = table.lookup(l, r) {
+                v = UInt64(UInt32(bitPattern: m.rank)) << 32 | UInt64(UInt32(bitPattern: m.merged))
+            } else {
+                v = UInt64.max
+            }
+            keys[slot] = key
+            values[slot] = v
+        }
+        if v == UInt64.max { return nil }
+        return (Int32(truncatingIfNeeded: v >> 32), Int32(truncatingIfNeeded: v))
+    }
+}
+
+/// Something that answers "which merge, if any, joins this pair": the table itself or a memo in front of it.
+protocol PairLookup {
+    mutating func lookup(_ l: Int32, _ r: Int32) -> (rank: Int32, merged: Int32)?
+}
+
+extension MergeTable: PairLookup {}
+
+/// `PairMemo` in front of a `MergeTable`.
+struct MemoizedTable: PairLookup {
+    var memo: PairMemo
+    let table: MergeTable
+    @inline(__always) mutating func lookup(_ l: Int32, _ r: Int32) -> (rank: Int32, merged: Int32)? {
+        memo.lookup(l, r, in: table)
+    }
 }
 
 /// Runs the merges of `table` over the symbol ids in `symbols` (in place).
@@ -28,18 +82,22 @@ func bpeMerge(_ symbols: inout [Int32], table: MergeTable, variant: BPEMergeVari
 func bpeMerge(_ symbols: inout [Int32], table: MergeTable, variant: BPEMergeVariant, scratch: inout BPEScratch) {
     guard symbols.count >= 2 else { return }
     switch variant {
-    case .naive: bpeMergeNaive(&symbols, table: table)
-    case .heap: bpeMergeHeap(&symbols, table: table, scratch: &scratch)
-    case .adaptive:
-        if symbols.count <= BPEMergeVariant.adaptiveHeapThreshold {
-            bpeMergeNaive(&symbols, table: table)
+    case .naive:
+        var t = table
+        bpeMergeNaive(&symbols, lookup: &t)
+    case .heap, .adaptive:
+        var memoized = MemoizedTable(memo: scratch.memo, table: table)
+        scratch.memo = .placeholder
+        if variant == .adaptive, symbols.count <= BPEMergeVariant.adaptiveHeapThreshold {
+            bpeMergeNaive(&symbols, lookup: &memoized)
         } else {
-            bpeMergeHeap(&symbols, table: table, scratch: &scratch)
+            bpeMergeHeap(&symbols, lookup: &memoized, scratch: &scratch)
         }
+        scratch.memo = memoized.memo
     }
 }
 
-func bpeMergeNaive(_ symbols: inout [Int32], table: MergeTable) {
+func bpeMergeNaive<L: PairLookup>(_ symbols: inout [Int32], lookup table: inout L) {
     while symbols.count >= 2 {
         var bestRank = Int32.max
         var bestMerged: Int32 = 0
@@ -60,7 +118,7 @@ func bpeMergeNaive(_ symbols: inout [Int32], table: MergeTable) {
 /// The heap variant. Heap entries pack `rank << 32 | position`, so the smallest entry is the lowest rank,
 /// leftmost. An entry is stale when its left symbol is gone, has no right neighbour, or the current pair at
 /// that position has a different rank (ranks identify pairs).
-func bpeMergeHeap(_ symbols: inout [Int32], table: MergeTable, scratch: inout BPEScratch) {
+func bpeMergeHeap<L: PairLookup>(_ symbols: inout [Int32], lookup memo: inout L, scratch: inout BPEScratch) {
     let n = symbols.count
     scratch.next.removeAll(keepingCapacity: true)
     scratch.prev.removeAll(keepingCapacity: true)
@@ -76,14 +134,14 @@ func bpeMergeHeap(_ symbols: inout [Int32], table: MergeTable, scratch: inout BP
             scratch.prev.withUnsafeMutableBufferPointer { prev in
                 var heap = BinaryMinHeap(storage: scratch.heap)
                 for i in 0..<(n - 1) {
-                    if let m = table.lookup(ids[i], ids[i + 1]) { heap.push(UInt64(UInt32(m.rank)) << 32 | UInt64(i)) }
+                    if let m = memo.lookup(ids[i], ids[i + 1]) { heap.push(UInt64(UInt32(m.rank)) << 32 | UInt64(i)) }
                 }
                 while let e = heap.pop() {
                     let pos = Int(e & 0xFFFF_FFFF)
                     let rank = Int32(truncatingIfNeeded: e >> 32)
                     guard ids[pos] >= 0 else { continue }
                     let r = Int(next[pos])
-                    guard r >= 0, let m = table.lookup(ids[pos], ids[r]), m.rank == rank else { continue }
+                    guard r >= 0, let m = memo.lookup(ids[pos], ids[r]), m.rank == rank else { continue }
                     // Merge r into pos.
                     ids[pos] = m.merged
                     ids[r] = -1
@@ -91,8 +149,8 @@ func bpeMergeHeap(_ symbols: inout [Int32], table: MergeTable, scratch: inout BP
                     next[pos] = rr
                     if rr >= 0 { prev[Int(rr)] = Int32(pos) }
                     let l = Int(prev[pos])
-                    if l >= 0, let lm = table.lookup(ids[l], ids[pos]) { heap.push(UInt64(UInt32(lm.rank)) << 32 | UInt64(l)) }
-                    if rr >= 0, let rm = table.lookup(ids[pos], ids[Int(rr)]) {
+                    if l >= 0, let lm = memo.lookup(ids[l], ids[pos]) { heap.push(UInt64(UInt32(lm.rank)) << 32 | UInt64(l)) }
+                    if rr >= 0, let rm = memo.lookup(ids[pos], ids[Int(rr)]) {
                         heap.push(UInt64(UInt32(rm.rank)) << 32 | UInt64(pos))
                     }
                 }
