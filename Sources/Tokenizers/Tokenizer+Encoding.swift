@@ -44,10 +44,13 @@ extension Tokenizer {
 
     /// Normalizes one text segment (between added tokens) and encodes it.
     func encodeSegment(_ bytes: UnsafeBufferPointer<UInt8>, first: Bool, state: inout EncodeState, into out: inout [Int32]) {
-        // The ▁ prefix is unconditional (Prepend / Metaspace); the byte-level one (ByteLevel add_prefix_space)
-        // only goes in front of a segment that does not start with a space already.
-        let prefix = (spec.spacePrefix == .everySegment || (spec.spacePrefix == .firstSegment && first))
-            && (spec.model == .sentencePieceBPE || bytes.first != 0x20)
+        let prefix: Bool
+        switch spec.spacePrefix {
+        case .none: prefix = false
+        case .everySegment: prefix = true
+        case .firstSegment: prefix = first && bytes.first != 0x20
+        case .everySegmentUnlessPresent: prefix = bytes.first != 0x20
+        }
         let needsCopy = spec.model == .sentencePieceBPE || prefix
         if !needsCopy {
             encodeNormalized(bytes, state: &state, into: &out)

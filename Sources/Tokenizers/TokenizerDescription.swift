@@ -44,10 +44,14 @@ public struct TokenizerDescription: Sendable, Equatable {
     /// Where a SentencePiece-style `▁` (byte-level: a space) is put in front of the text.
     public enum SpacePrefix: String, Sendable, Equatable {
         case none
-        /// In front of the first text segment only (Metaspace `prepend_scheme: first`, llama.cpp).
+        /// In front of the text when it does not start with an added token, unless it already starts with
+        /// a space (Metaspace `prepend_scheme: first`; llama.cpp `add_space_prefix`).
         case firstSegment
-        /// In front of every text segment between added tokens (the `Prepend` normalizer).
+        /// In front of every text segment between added tokens, unconditionally (the `Prepend` normalizer).
         case everySegment
+        /// In front of every text segment that does not already start with a space (Metaspace
+        /// `prepend_scheme: always`, ByteLevel `add_prefix_space`).
+        case everySegmentUnlessPresent
     }
 
     public var model: Model

@@ -89,7 +89,7 @@ public enum TokenizerJSON {
                     guard pre == .none else { throw .unsupported(source: source, field: path, value: "two regex splits") }
                     pre = digits ? .smollm : .gpt2
                 }
-                if node["add_prefix_space"]?.bool ?? false { spacePrefix = .everySegment }
+                if node["add_prefix_space"]?.bool ?? false { spacePrefix = .everySegmentUnlessPresent }
             case "Digits":
                 guard node["individual_digits"]?.bool ?? false else {
                     throw .unsupported(source: source, field: path, value: "Digits without individual_digits")
@@ -113,7 +113,7 @@ public enum TokenizerJSON {
                 if node["split"]?.bool ?? true { pre = .metaspace }
                 switch node["prepend_scheme"]?.string ?? ((node["add_prefix_space"]?.bool ?? true) ? "always" : "never") {
                 case "first": spacePrefix = .firstSegment
-                case "always": spacePrefix = .everySegment
+                case "always": spacePrefix = .everySegmentUnlessPresent
                 default: break
                 }
             default:

@@ -7,8 +7,8 @@ Reads the real models and texts from the asset cache ($SVDLLM_CACHE or ~/.cache/
 beside this script:
   smollm2_ids.json, gemma3_ids.json  ids from AutoTokenizer.from_pretrained(models, gguf_file=...)
   pretokenizer_splits.json           words from tokenizers' Split(Regex(...), "isolated")
-  tiny_bytelevel.tokenizer.json, tiny_sentencepiece.tokenizer.json, tiny_ids.json
-                                     two small tokenizers trained here, and their ids
+  tiny_bytelevel.tokenizer.json, tiny_sentencepiece.tokenizer.json, tiny_metaspace.tokenizer.json,
+  tiny_ids.json                      small tokenizers trained here (Shakespeare), and their ids
 """
 import glob
 import json
@@ -129,8 +129,14 @@ def tiny_tokenizers():
     spm.add_special_tokens(["<unk>", "<s>", "</s>"])
     spm.post_processor = processors.TemplateProcessing(single="<s> $A", special_tokens=[("<s>", 1)])
     spm.save(os.path.join(HERE, "tiny_sentencepiece.tokenizer.json"))
+    # 3. The same vocabulary behind a Metaspace pre-tokenizer (prefix on the first segment only, split at ▁).
+    meta = Tokenizer(models.BPE(vocab=vocab, merges=merges, byte_fallback=True, unk_token="<unk>", fuse_unk=True))
+    meta.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)
+    meta.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)
+    meta.add_special_tokens(["<unk>", "<s>", "</s>"])
+    meta.save(os.path.join(HERE, "tiny_metaspace.tokenizer.json"))
     out = {}
-    for key, tok in (("bytelevel", bl), ("sentencepiece", spm)):
+    for key, tok in (("bytelevel", bl), ("sentencepiece", spm), ("metaspace", meta)):
         out[key] = [{"name": n, "text": t,
                      "ids": tok.encode(t, add_special_tokens=False).ids,
                      "ids_with_special": tok.encode(t, add_special_tokens=True).ids}
