@@ -213,3 +213,15 @@ public struct Tokenizer: Sendable {
         return spec.tokens[id]
     }
 }
+
+extension Tokenizer {
+    /// The tokenizer in a GGUF file's `tokenizer.ggml.*` metadata (see `TokenizerDescription.init(gguf:)`).
+    public init(gguf url: URL, params: Params = Params()) throws {
+        try self.init(TokenizerDescription(gguf: url), params: params)
+    }
+
+    /// The tokenizer of a Hugging Face tokenizer.json (see `TokenizerJSON`).
+    public init(tokenizerJSON url: URL, params: Params = Params()) throws {
+        try self.init(TokenizerJSON.description(contentsOf: url), params: params)
+    }
+}

@@ -12,8 +12,25 @@ struct GoldenCase: Decodable {
 }
 
 struct GoldenFile: Decodable {
+    struct Whole: Decodable {
+        let file: String
+        let count: Int
+        let checksum: UInt64
+    }
     let model: String
     let cases: [GoldenCase]
+    let whole_ptb_test: Whole
+}
+
+/// h = h · 1000003 + id (mod 2^61 − 1), from h = 0: the fixture script's checksum of an id sequence.
+func idChecksum(_ ids: [Int]) -> UInt64 {
+    let p: UInt64 = (1 << 61) - 1
+    var h: UInt64 = 0
+    for id in ids {
+        let r = p.dividingFullWidth(h.multipliedFullWidth(by: 1_000_003)).remainder
+        h = (r + UInt64(id)) % p
+    }
+    return h
 }
 
 struct SplitCase: Decodable {

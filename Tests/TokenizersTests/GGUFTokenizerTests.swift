@@ -88,3 +88,15 @@ func firstDifference(_ a: [Int], _ b: [Int]) -> String {
     #expect(smol.encode(text) == uncached.encode(text))
     #expect(try smol.decode(smol.encode(text)).unicodeScalars.elementsEqual(text.unicodeScalars))
 }
+
+/// All of PTB test (446 KB): the same ids as Hugging Face (count and checksum), and an exact round trip.
+@Test(arguments: ["smollm2", "gemma3"])
+func wholePTBTestMatchesHuggingFace(model: String) throws {
+    let tok = try (model == "smollm2" ? Fixtures.smolLM2 : Fixtures.gemma3).get()
+    let whole = try Fixtures.decode(GoldenFile.self, "\(model)_ids.json").whole_ptb_test
+    let text = try String(contentsOf: AssetCache.default.root.appendingPathComponent(whole.file), encoding: .utf8)
+    let ids = tok.encode(text, addSpecialTokens: false)
+    #expect(ids.count == whole.count)
+    #expect(idChecksum(ids) == whole.checksum)
+    #expect(try tok.decode(ids) == text)
+}

@@ -53,3 +53,41 @@ func tinyTokenizerJSONMatchesHuggingFace(kind: String) throws {
     #expect(spec != nil)
     #expect(throws: TokenizerError.self) { try Tokenizer(spec!) }  // "ab" is not in the vocabulary
 }
+
+/// A Split with a pattern the scanner does not know runs through the regular-expression pre-tokenizer.
+@Test func customSplitPatternUsesTheRegexPreTokenizer() throws {
+    // Byte-level vocabulary: a b 1 2 Ġ and the merges a+b, 1+2, Ġ+ab.
+    let json = #"""
+    {"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "1": 2, "2": 3, "Ġ": 4, "ab": 5, "12": 6, "Ġab": 7},
+               "merges": ["a b", "1 2", "Ġ ab"]},
+     "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+        {"type": "Split", "pattern": {"Regex": "[0-9]| ?[a-z]+"}, "behavior": "Isolated", "invert": false},
+        {"type": "ByteLevel", "add_prefix_space": false, "use_regex": false}]}}
+    """#
+    let spec = try TokenizerJSON.description(data: Data(json.utf8))
+    #expect(spec.preTokenizer == .regex("[0-9]| ?[a-z]+"))
+    let tok = try Tokenizer(spec)
+    // "ab12 ab" → words "ab" "1" "2" " ab": digits are split, so 1+2 never merges.
+    #expect(tok.encode("ab12 ab") == [5, 2, 3, 7])
+    #expect(try tok.decode([5, 2, 3, 7]) == "ab12 ab")
+    // The llama3 pattern is recognised as the named split the scanner runs.
+    let llama = json.replacingOccurrences(of: "[0-9]| ?[a-z]+", with: PreTokenizer.llama3Pattern
+        .replacingOccurrences(of: "\\", with: "\\\\"))
+    #expect(try TokenizerJSON.description(data: Data(llama.utf8)).preTokenizer == .llama3)
+}
+
+@Test func spacePrefixRules() throws {
+    // SentencePiece vocabulary: ▁ a b and ▁a.
+    func tokenizer(_ prefix: TokenizerDescription.SpacePrefix) throws -> Tokenizer {
+        try Tokenizer(TokenizerDescription(
+            model: .sentencePieceBPE, tokens: ["<s>", "\u{2581}", "a", "b", "\u{2581}a"],
+            merges: [.init("\u{2581}", "a")], addedTokens: [.init(id: 0, content: "<s>", special: true)],
+            preTokenizer: .none, spacePrefix: prefix))
+    }
+    #expect(try tokenizer(.none).encode("a<s>a") == [2, 0, 2])
+    #expect(try tokenizer(.firstSegment).encode("a<s>a") == [4, 0, 2])
+    #expect(try tokenizer(.firstSegment).encode(" a") == [4])
+    #expect(try tokenizer(.everySegment).encode(" a<s>a") == [1, 4, 0, 4])
+    #expect(try tokenizer(.everySegmentUnlessPresent).encode(" a<s>a") == [4, 0, 4])
+    #expect(try tokenizer(.firstSegment).decode([4, 0, 4]) == "a<s> a")
+}

@@ -79,8 +79,17 @@ def gguf_fixture(gguf_file, out_name):
         case = {"name": name, "text": text, "ids": ids, "ids_with_special": with_special}
         case["decoded_skip_special"] = tok.decode(ids, skip_special_tokens=True)
         cases.append(case)
+    # The whole PTB test split, too large to store: its token count and a polynomial checksum of the ids
+    # (h = h * 1000003 + id mod 2^61 - 1, from h = 0), without special tokens.
+    with open(os.path.join(CACHE, "text/ptb.test.txt"), encoding="utf-8") as f:
+        ids = tok(f.read(), add_special_tokens=False)["input_ids"]
+    h = 0
+    for i in ids:
+        h = (h * 1000003 + i) % (2**61 - 1)
+    whole = {"file": "text/ptb.test.txt", "count": len(ids), "checksum": h}
     with open(os.path.join(HERE, out_name), "w", encoding="utf-8") as f:
-        json.dump({"model": gguf_file, "cases": cases}, f, ensure_ascii=False, separators=(",", ":"))
+        json.dump({"model": gguf_file, "cases": cases, "whole_ptb_test": whole}, f, ensure_ascii=False,
+                  separators=(",", ":"))
 
 
 PRE_SPLITS = {
