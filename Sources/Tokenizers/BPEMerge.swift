@@ -24,33 +24,35 @@ struct BPEScratch {
 /// A small direct-mapped cache in front of `MergeTable.lookup`: the merge table of a large vocabulary
 /// (Gemma: ~515k rules, 16 MB) misses the caches on nearly every probe, while the pairs met in text are
 /// few and frequent. Each slot holds a packed pair key and its packed answer (`UInt64.max`: no rule).
-struct PairMemo {
+/// A class over one raw allocation, so that handing it to the merge loop never copies it.
+final class PairMemo {
     static let slots = 1 << 14
-    private var keys = [UInt64](repeating: UInt64.max, count: PairMemo.slots)  // slots
-    private var values = [UInt64](repeating: 0, count: PairMemo.slots)  // slots
+    private let storage: UnsafeMutablePointer<UInt64>  // 2 × slots: key, answer, key, answer, …
 
-    init() {}
-    /// A memo with no storage, to park in a scratch while the real one is borrowed.
-    private init(placeholder: Void) {
-        keys = []
-        values = []
+    init() {
+        storage = .allocate(capacity: 2 * Self.slots)
+        for k in 0..<Self.slots {
+            storage[2 * k] = UInt64.max
+            storage[2 * k + 1] = 0
+        }
     }
-    static var placeholder: PairMemo { PairMemo(placeholder: ()) }
 
-    @inline(__always) mutating func lookup(_ l: Int32, _ r: Int32, in table: MergeTable) -> (rank: Int32, merged: Int32)? {
+    deinit { storage.deallocate() }
+
+    @inline(__always) func lookup(_ l: Int32, _ r: Int32, in table: MergeTable) -> (rank: Int32, merged: Int32)? {
         let key = UInt64(UInt32(bitPattern: l)) << 32 | UInt64(UInt32(bitPattern: r))
         let slot = Int(truncatingIfNeeded: (key &* 0x9E37_79B9_7F4A_7C15) >> 50) & (Self.slots - 1)
         var v: UInt64
-        if keys[slot] == key {
-            v = values[slot]
+        if storage[2 * slot] == key {
+            v = storage[2 * slot + 1]
         } else {
             if let m = table.lookup(l, r) {
                 v = UInt64(UInt32(bitPattern: m.rank)) << 32 | UInt64(UInt32(bitPattern: m.merged))
             } else {
                 v = UInt64.max
             }
-            keys[slot] = key
-            values[slot] = v
+            storage[2 * slot] = key
+            storage[2 * slot + 1] = v
         }
         if v == UInt64.max { return nil }
         return (Int32(truncatingIfNeeded: v >> 32), Int32(truncatingIfNeeded: v))
@@ -66,7 +68,7 @@ extension MergeTable: PairLookup {}
 
 /// `PairMemo` in front of a `MergeTable`.
 struct MemoizedTable: PairLookup {
-    var memo: PairMemo
+    let memo: PairMemo
     let table: MergeTable
     @inline(__always) mutating func lookup(_ l: Int32, _ r: Int32) -> (rank: Int32, merged: Int32)? {
         memo.lookup(l, r, in: table)
@@ -87,13 +89,11 @@ func bpeMerge(_ symbols: inout [Int32], table: MergeTable, variant: BPEMergeVari
         bpeMergeNaive(&symbols, lookup: &t)
     case .heap, .adaptive:
         var memoized = MemoizedTable(memo: scratch.memo, table: table)
-        scratch.memo = .placeholder
         if variant == .adaptive, symbols.count <= BPEMergeVariant.adaptiveHeapThreshold {
             bpeMergeNaive(&symbols, lookup: &memoized)
         } else {
             bpeMergeHeap(&symbols, lookup: &memoized, scratch: &scratch)
         }
-        scratch.memo = memoized.memo
     }
 }
 
