@@ -9,6 +9,7 @@ struct GoldenCase: Decodable {
     let ids: [Int]
     let ids_with_special: [Int]
     let decoded_skip_special: String?
+    let ids_split_special: [Int]
 }
 
 struct GoldenFile: Decodable {

@@ -12,6 +12,8 @@ func realTokenizersMatchHuggingFace(model: String) throws {
         let ids = tok.encode(c.text, addSpecialTokens: false)
         #expect(ids == c.ids, "\(model) \(c.name): first difference at \(firstDifference(ids, c.ids))")
         #expect(tok.encode(c.text, addSpecialTokens: true) == c.ids_with_special, "\(model) \(c.name)")
+        #expect(tok.encode(c.text, addSpecialTokens: false, parseSpecialTokens: false) == c.ids_split_special,
+                "\(model) \(c.name) without special-token parsing")
         if let d = c.decoded_skip_special {
             #expect(try tok.decode(c.ids, skipSpecialTokens: true) == d, "\(model) \(c.name)")
         }

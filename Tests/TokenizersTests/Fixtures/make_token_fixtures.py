@@ -78,6 +78,8 @@ def gguf_fixture(gguf_file, out_name):
         with_special = tok(text, add_special_tokens=True)["input_ids"]
         case = {"name": name, "text": text, "ids": ids, "ids_with_special": with_special}
         case["decoded_skip_special"] = tok.decode(ids, skip_special_tokens=True)
+        # Special tokens written in the text, tokenized as plain text.
+        case["ids_split_special"] = tok(text, add_special_tokens=False, split_special_tokens=True)["input_ids"]
         cases.append(case)
     # The whole PTB test split, too large to store: its token count and a polynomial checksum of the ids
     # (h = h * 1000003 + id mod 2^61 - 1, from h = 0), without special tokens.
