@@ -9,6 +9,19 @@ struct TinyCase: Decodable {
     let ids_with_special: [Int]
 }
 
+struct TinyIDs: Decodable {
+    struct ScoredVocabulary: Decodable {
+        let tokens: [String]
+        let scores: [Float]
+    }
+    let scored_vocabulary: ScoredVocabulary
+    let bytelevel, sentencepiece, metaspace, scored: [TinyCase]
+
+    subscript(kind: String) -> [TinyCase] {
+        ["bytelevel": bytelevel, "sentencepiece": sentencepiece, "metaspace": metaspace, "scored": scored][kind]!
+    }
+}
+
 private let variants: [Tokenizer.Params] = BPEMergeVariant.allCases.flatMap { m in
     PreTokenizerVariant.allCases.flatMap { p in [true, false].map { Tokenizer.Params(mergeVariant: m, preTokenizerVariant: p, cacheWords: $0) } }
 }
@@ -16,7 +29,7 @@ private let variants: [Tokenizer.Params] = BPEMergeVariant.allCases.flatMap { m 
 @Test(arguments: ["bytelevel", "sentencepiece", "metaspace"])
 func tinyTokenizerJSONMatchesHuggingFace(kind: String) throws {
     let spec = try TokenizerJSON.description(contentsOf: Fixtures.url("tiny_\(kind).tokenizer.json"))
-    let golden = try Fixtures.decode([String: [TinyCase]].self, "tiny_ids.json")[kind]!
+    let golden = try Fixtures.decode(TinyIDs.self, "tiny_ids.json")[kind]
     #expect(spec.model == (kind == "bytelevel" ? .byteLevelBPE : .sentencePieceBPE))
     for params in variants {
         let tok = try Tokenizer(spec, params: params)
@@ -90,4 +103,20 @@ func tinyTokenizerJSONMatchesHuggingFace(kind: String) throws {
     #expect(try tokenizer(.everySegment).encode(" a<s>a") == [1, 4, 0, 4])
     #expect(try tokenizer(.everySegmentUnlessPresent).encode(" a<s>a") == [4, 0, 4])
     #expect(try tokenizer(.firstSegment).decode([4, 0, 4]) == "a<s> a")
+}
+
+/// Merges derived from scores (GGUF `llama` files without merges) rank like transformers' generate_merges,
+/// ties included.
+@Test(arguments: BPEMergeVariant.allCases)
+func scoreDerivedMergesMatchTransformers(variant: BPEMergeVariant) throws {
+    let golden = try Fixtures.decode(TinyIDs.self, "tiny_ids.json")
+    let v = golden.scored_vocabulary
+    let tok = try Tokenizer(TokenizerDescription(
+        model: .sentencePieceBPE, tokens: v.tokens, merges: nil, scores: v.scores,
+        addedTokens: ["<unk>", "<s>", "</s>"].enumerated().map { .init(id: $0.offset, content: $0.element, special: true) },
+        preTokenizer: .none, spacePrefix: .everySegment, byteFallback: true, unknownID: 0),
+        params: .init(mergeVariant: variant))
+    for c in golden.scored {
+        #expect(tok.encode(c.text, addSpecialTokens: false) == c.ids, "\(c.name) \(variant)")
+    }
 }

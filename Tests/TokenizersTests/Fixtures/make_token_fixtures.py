@@ -146,8 +146,16 @@ def tiny_tokenizers():
     meta.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="first", split=True)
     meta.add_special_tokens(["<unk>", "<s>", "</s>"])
     meta.save(os.path.join(HERE, "tiny_metaspace.tokenizer.json"))
-    out = {}
-    for key, tok in (("bytelevel", bl), ("sentencepiece", spm), ("metaspace", meta)):
+    # 4. The same vocabulary with merges derived from scores (a GGUF `llama` file without merges), ties in
+    #    threes to exercise the tie-breaking of transformers' generate_merges.
+    from transformers.tokenization_utils_base import generate_merges
+    scores = [-float(i // 3) for i in range(len(vocab))]
+    derived = generate_merges(vocab, {t: scores[i] for t, i in vocab.items()})
+    scored = Tokenizer(models.BPE(vocab=vocab, merges=derived, byte_fallback=True, unk_token="<unk>", fuse_unk=True))
+    scored.normalizer = spm.normalizer
+    scored.add_special_tokens(["<unk>", "<s>", "</s>"])
+    out = {"scored_vocabulary": {"tokens": sorted(vocab, key=vocab.get), "scores": scores}}
+    for key, tok in (("bytelevel", bl), ("sentencepiece", spm), ("metaspace", meta), ("scored", scored)):
         out[key] = [{"name": n, "text": t,
                      "ids": tok.encode(t, add_special_tokens=False).ids,
                      "ids_with_special": tok.encode(t, add_special_tokens=True).ids}
