@@ -147,9 +147,9 @@ def tiny_tokenizers():
     meta.add_special_tokens(["<unk>", "<s>", "</s>"])
     meta.save(os.path.join(HERE, "tiny_metaspace.tokenizer.json"))
     # 4. The same vocabulary with merges derived from scores (a GGUF `llama` file without merges), ties in
-    #    threes to exercise the tie-breaking of transformers' generate_merges.
+    #    many ties to exercise the tie-breaking of transformers' generate_merges.
     from transformers.tokenization_utils_base import generate_merges
-    scores = [-float(i // 3) for i in range(len(vocab))]
+    scores = [-float((i * 7919) % 97) for i in range(len(vocab))]  # scrambled, ~7 tokens per score
     derived = generate_merges(vocab, {t: scores[i] for t, i in vocab.items()})
     scored = Tokenizer(models.BPE(vocab=vocab, merges=derived, byte_fallback=True, unk_token="<unk>", fuse_unk=True))
     scored.normalizer = spm.normalizer
@@ -159,7 +159,7 @@ def tiny_tokenizers():
         out[key] = [{"name": n, "text": t,
                      "ids": tok.encode(t, add_special_tokens=False).ids,
                      "ids_with_special": tok.encode(t, add_special_tokens=True).ids}
-                    for n, t in list(TRICKY.items())]
+                    for n, t in (texts() if key == "scored" else list(TRICKY.items()))]
     with open(os.path.join(HERE, "tiny_ids.json"), "w", encoding="utf-8") as f:
         json.dump(out, f, ensure_ascii=False, separators=(",", ":"))
 
