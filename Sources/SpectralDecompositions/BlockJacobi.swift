@@ -20,6 +20,8 @@ enum BlockJacobi {
         return Swift.min(64, Swift.max(8, (n / 8) / 8 * 8))
     }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func run<T: GEMMScalar>(
         x: UnsafeMutablePointer<T>, count n: Int, length len: Int,   // n × len, row-major
         y: UnsafeMutablePointer<T>?, yLength: Int,                    // n × yLength, row-major (or nil)

@@ -8,6 +8,11 @@ public enum JacobiOrdering: String, Sendable, CaseIterable {
     /// ⌊n/2⌋ disjoint pairs, which are rotated in parallel over the ``Parallelism``. The result does not
     /// depend on the thread count.
     case roundRobin
+    /// Round-robin over blocks of b columns (b from ``JacobiParams/blockSize``, or sized so that two blocks and
+    /// their V rows fit in half the L2 cache): first every block's internal pairs, then per step the disjoint
+    /// block pairs (I, J) in parallel, each visiting all p ∈ I, q ∈ J serially. Every pair is visited once per
+    /// sweep, while the rows stay in cache for b rotations each. Also independent of the thread count.
+    case blockRoundRobin
 }
 
 /// When the Jacobi SVD first reduces A (m × n, m ≥ n after transposing a wide A) to R of A = QR.
@@ -29,14 +34,15 @@ public struct JacobiParams: Sendable, Equatable {
     public var tolerance: Double?
     public var ordering: JacobiOrdering
     public var qrPreconditioning: QRPreconditioning
-    /// `jacobi-blocked`: columns per block; 0 = chosen from the sizes (see ``BlockJacobi``).
+    /// Columns per block of `jacobi-blocked` and of the ``JacobiOrdering/blockRoundRobin`` ordering;
+    /// 0 = chosen from the sizes.
     public var blockSize: Int
     /// `jacobi-blocked`: sweep limit of the inner Jacobi on each block pair's Gram matrix.
     public var innerMaxSweeps: Int
     /// Below this many element updates per round-robin step (pairs × column length), a step runs serially.
     public var parallelWorkThreshold: Int
 
-    public init(maxSweeps: Int = 40, tolerance: Double? = nil, ordering: JacobiOrdering = .roundRobin,
+    public init(maxSweeps: Int = 40, tolerance: Double? = nil, ordering: JacobiOrdering = .blockRoundRobin,
                 qrPreconditioning: QRPreconditioning = .whenTall, blockSize: Int = 0, innerMaxSweeps: Int = 12,
                 parallelWorkThreshold: Int = 1 << 15) {
         self.maxSweeps = maxSweeps

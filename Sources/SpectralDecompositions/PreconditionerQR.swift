@@ -22,6 +22,8 @@ struct PreconditionerQR<T: GEMMScalar> {
 
     var k: Int { Swift.min(rows, cols) }
 
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     init(_ a: Matrix<T>, parallelism: Parallelism = .serial) {
         rows = a.rows
         cols = a.cols
@@ -92,6 +94,8 @@ struct PreconditionerQR<T: GEMMScalar> {
     }
 
     /// Q's first k columns, m × k row-major: H_0 ⋯ H_{k−1} applied to [I_k; 0], reflectors taken backwards.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     func thinQ() -> Matrix<T> {
         let (m, k) = (rows, self.k)
         var qc = [T](repeating: 0, count: k * m)   // Qᵀ, k × m row-major: row c = column c of Q

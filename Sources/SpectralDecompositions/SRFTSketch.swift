@@ -12,6 +12,8 @@ enum SRFTSketch {
     static let batchRows = 32
 
     /// Y = AΩ, m × l, for the Ω drawn from `seed`.
+    @_specialize(where T == Float)
+    @_specialize(where T == Double)
     static func apply<T: LinalgScalar>(_ a: Matrix<T>, columns l: Int, seed: UInt64,
                                        parallelism: Parallelism) -> Matrix<T> {
         let (m, n) = (a.rows, a.cols)
