@@ -1,0 +1,61 @@
+import LinearAlgebraCore
+
+/// The order in which a Jacobi sweep visits the column pairs (p, q).
+public enum JacobiOrdering: String, Sendable, CaseIterable {
+    /// Row-cyclic: (0,1), (0,2), …, (0,n−1), (1,2), …; serial only.
+    case cyclic
+    /// Round-robin tournament ("chess" ordering): each of the n−1 steps of a sweep pairs the n columns into
+    /// ⌊n/2⌋ disjoint pairs, which are rotated in parallel over the ``Parallelism``. The result does not
+    /// depend on the thread count.
+    case roundRobin
+    /// Round-robin over blocks of b columns (b from ``JacobiParams/blockSize``, or sized so that two blocks and
+    /// their V rows fit in half the L2 cache): first every block's internal pairs, then per step the disjoint
+    /// block pairs (I, J) in parallel, each visiting all p ∈ I, q ∈ J serially. Every pair is visited once per
+    /// sweep, while the rows stay in cache for b rotations each. Also independent of the thread count.
+    case blockRoundRobin
+}
+
+/// When the Jacobi SVD first reduces A (m × n, m ≥ n after transposing a wide A) to R of A = QR.
+public enum QRPreconditioning: String, Sendable, CaseIterable {
+    /// Only for strictly tall A (m > n): Jacobi then rotates n × n instead of m-long columns.
+    case whenTall
+    /// Also for square A (Drmač–Veselić preconditioning; Jacobi runs on Rᵀ).
+    case always
+    /// Never: Jacobi rotates the columns of A itself.
+    case never
+}
+
+/// Tunables of the one-sided Jacobi SVD. Defaults suit production; tests override them to reach every path.
+public struct JacobiParams: Sendable, Equatable {
+    /// A sweep limit; exceeding it throws ``SVDError/noConvergence(sweeps:)``.
+    public var maxSweeps: Int
+    /// Pair (p, q) is rotated only while |aₚ·a_q| > tolerance·‖aₚ‖‖a_q‖; nil = ε·√len, with len the length
+    /// of the rotated columns (LAPACK's `xGESVJ` choice).
+    public var tolerance: Double?
+    public var ordering: JacobiOrdering
+    public var qrPreconditioning: QRPreconditioning
+    /// Columns per block of `jacobi-blocked` and of the ``JacobiOrdering/blockRoundRobin`` ordering;
+    /// 0 = chosen from the sizes.
+    public var blockSize: Int
+    /// `jacobi-blocked`: sweep limit of the inner Jacobi on each block pair's Gram matrix.
+    public var innerMaxSweeps: Int
+    /// Below this many element updates per round-robin step (pairs × column length), a step runs serially.
+    public var parallelWorkThreshold: Int
+
+    public init(maxSweeps: Int = 40, tolerance: Double? = nil, ordering: JacobiOrdering = .blockRoundRobin,
+                qrPreconditioning: QRPreconditioning = .whenTall, blockSize: Int = 0, innerMaxSweeps: Int = 12,
+                parallelWorkThreshold: Int = 1 << 15) {
+        self.maxSweeps = maxSweeps
+        self.tolerance = tolerance
+        self.ordering = ordering
+        self.qrPreconditioning = qrPreconditioning
+        self.blockSize = blockSize
+        self.innerMaxSweeps = innerMaxSweeps
+        self.parallelWorkThreshold = parallelWorkThreshold
+    }
+
+    /// The rotation threshold for columns of length `len` in precision T.
+    func threshold<T: LinalgScalar>(length len: Int, _: T.Type) -> Double {
+        tolerance ?? T.machineEpsilon * Double(Swift.max(len, 1)).squareRoot()
+    }
+}

@@ -1,0 +1,144 @@
+import LinearAlgebraCore
+
+/// One-sided (Hestenes) Jacobi: rotates the `count` rows of X (each `length` long, contiguous) in pairs until
+/// they are mutually orthogonal, applying the same rotations to the rows of Y when given.
+///
+/// The rows of X are the columns g_j of the matrix G being decomposed (X = Gᵀ, row-major). Each rotation
+/// [g_p g_q] ← [g_p g_q]·J makes the pair orthogonal (``PlaneRotation``); G·V ends with orthogonal columns
+/// U·Σ, so G = U Σ Vᵀ with V the product of the rotations, accumulated as rows of Y (Y starts as I, row j of the
+/// final Y is column j of V). A pair is rotated only while |g_p·g_q| > tol·‖g_p‖‖g_q‖ (tol from
+/// ``JacobiParams``); the iteration stops after the first sweep that rotates nothing.
+///
+/// Orderings (``JacobiOrdering``): cyclic (serial), round-robin and block round-robin, whose disjoint pairs /
+/// block pairs per step are spread over `parallelism` (same result for any thread count).
+///
+/// Skipping: every sweep visits the pairs in the same order, and each row records the step ("clock") of its
+/// last rotation. A pair neither of whose rows has changed since its visit one sweep ago was orthogonal then
+/// and still is, so its dot products are not recomputed (LAPACK `xGESVJ` skips such pairs the same way).
+///
+/// - Returns: the number of sweeps, the last (rotation-free) one included.
+/// - Throws: ``SVDError/noConvergence(sweeps:)`` after `params.maxSweeps` sweeps that all rotated.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func oneSidedJacobi<T: LinalgScalar>(
+    x: UnsafeMutablePointer<T>, count n: Int, length len: Int,   // n × len, row-major
+    y: UnsafeMutablePointer<T>?, yLength: Int,                    // n × yLength, row-major (or nil)
+    params: JacobiParams, parallelism: Parallelism
+) throws(SVDError) -> Int {
+    guard n >= 2 else { return 0 }
+    let tol = params.threshold(length: len, T.self)
+    let rowWork = len + (y == nil ? 0 : yLength)
+    let stamp = UnsafeMutablePointer<Int>.allocate(capacity: n)   // clock of each row's last rotation
+    stamp.initialize(repeating: -1, count: n)
+    defer { stamp.deallocate() }
+
+    /// Orthogonalizes rows p and q, visited at `clock`, last visited at `previous` (nil in the first sweep);
+    /// true if it rotated.
+    @inline(__always) func pair(_ p: Int, _ q: Int, clock: Int, previous: Int?) -> Bool {
+        if let previous, Swift.max(stamp[p], stamp[q]) < previous { return false }
+        let xp = x + p * len, xq = x + q * len
+        let g = fusedGram(xp, xq, len)
+        let alpha = g.xx.asDouble, beta = g.yy.asDouble, gamma = g.xy.asDouble
+        guard PlaneRotation.needed(alpha: alpha, beta: beta, gamma: gamma, tol: tol) else { return false }
+        let r = PlaneRotation(alpha: alpha, beta: beta, gamma: gamma)
+        let c = T(r.c), s = T(r.s)
+        rotateRows(xp, xq, len, c: c, s: s)
+        if let y { rotateRows(y + p * yLength, y + q * yLength, yLength, c: c, s: s) }
+        stamp[p] = clock
+        stamp[q] = clock
+        return true
+    }
+
+    let flags = UnsafeMutablePointer<Int>.allocate(capacity: n + 1)   // rotations per parallel task
+    defer { flags.deallocate() }
+    /// Runs `tasks` independent tasks (each returning its rotation count), in parallel when worth it.
+    func runTasks(_ tasks: Int, work: Int, _ body: (Int) -> Int) -> Int {
+        if parallelism.isSerial || tasks < 2 || work < params.parallelWorkThreshold {
+            var total = 0
+            for t in 0..<tasks { total += body(t) }
+            return total
+        }
+        parallelism.forEach(tasks) { t in flags[t] = body(t) }
+        var total = 0
+        for t in 0..<tasks { total += flags[t] }
+        return total
+    }
+
+    var pairs = [(Int, Int)]()
+    pairs.reserveCapacity(n / 2 + 1)
+    var clock = 0
+    for sweep in 1...Swift.max(params.maxSweeps, 1) {
+        var rotations = 0
+        switch params.ordering {
+        case .cyclic:
+            let period = n * (n - 1) / 2
+            for p in 0..<(n - 1) {
+                for q in (p + 1)..<n {
+                    if pair(p, q, clock: clock, previous: sweep > 1 ? clock - period : nil) { rotations += 1 }
+                    clock += 1
+                }
+            }
+        case .roundRobin:
+            var ordering = RoundRobinOrdering(n)
+            let period = ordering.steps
+            for _ in 0..<period {
+                ordering.pairs(into: &pairs)
+                let prev: Int? = sweep > 1 ? clock - period : nil, now = clock
+                rotations += pairs.withUnsafeBufferPointer { pb in
+                    runTasks(pb.count, work: pb.count * rowWork) { i in
+                        pair(pb[i].0, pb[i].1, clock: now, previous: prev) ? 1 : 0
+                    }
+                }
+                ordering.advance()
+                clock += 1
+            }
+        case .blockRoundRobin:
+            let b = blockRoundRobinSize(n: n, rowBytes: rowWork * MemoryLayout<T>.stride, params: params)
+            let nb = (n + b - 1) / b
+            func rows(_ i: Int) -> Range<Int> { (i * b)..<Swift.min(n, (i + 1) * b) }
+            var ordering = RoundRobinOrdering(nb)
+            let period = 1 + ordering.steps
+            // Phase 0: the pairs inside each block.
+            do {
+                let prev: Int? = sweep > 1 ? clock - period : nil, now = clock
+                rotations += runTasks(nb, work: n * b * rowWork) { i in
+                    var r = 0
+                    let rr = rows(i)
+                    for p in rr.dropLast() {
+                        for q in (p + 1)..<rr.upperBound where pair(p, q, clock: now, previous: prev) { r += 1 }
+                    }
+                    return r
+                }
+                clock += 1
+            }
+            // Phases 1…: all pairs between the blocks of each block pair.
+            for _ in 0..<ordering.steps {
+                ordering.pairs(into: &pairs)
+                let prev: Int? = sweep > 1 ? clock - period : nil, now = clock
+                rotations += pairs.withUnsafeBufferPointer { pb in
+                    runTasks(pb.count, work: n * b * rowWork) { t in
+                        var r = 0
+                        let (ri, rj) = (rows(pb[t].0), rows(pb[t].1))
+                        for p in ri {
+                            for q in rj where pair(p, q, clock: now, previous: prev) { r += 1 }
+                        }
+                        return r
+                    }
+                }
+                ordering.advance()
+                clock += 1
+            }
+        }
+        if rotations == 0 { return sweep }
+    }
+    throw .noConvergence(sweeps: params.maxSweeps)
+}
+
+/// Rows per block of the block round-robin ordering: `params.blockSize`, or as many as let two blocks of rows
+/// (X and Y parts, `rowBytes` each) fill half the L2 cache, at least 4 and at most ⌈n/2⌉ (so that two threads
+/// find work).
+func blockRoundRobinSize(n: Int, rowBytes: Int, params: JacobiParams) -> Int {
+    if params.blockSize > 0 { return params.blockSize }
+    let fit = (CPUInfo.host.l2Bytes / 2) / Swift.max(2 * rowBytes, 1)
+    return Swift.max(4, Swift.min(fit, (n + 1) / 2))
+}

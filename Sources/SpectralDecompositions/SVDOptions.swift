@@ -1,0 +1,47 @@
+import LinearAlgebraCore
+
+/// Which singular vectors an ``SVD`` computes.
+public enum SVDComputeVectors: String, Sendable, CaseIterable {
+    /// U (m × k) and Vᵀ (k × n), k = min(m, n) (or the requested rank for the randomized SVD).
+    case thin
+    /// Singular values only (no U, V accumulation).
+    case valuesOnly
+}
+
+/// The random test matrix Ω of the randomized range finder.
+public enum SVDSketch: String, Sendable, CaseIterable {
+    /// Ω with independent N(0, 1) entries (seeded): Y = AΩ by GEMM.
+    case gaussian
+    /// Subsampled randomized trigonometric transform Ω = √(n/l)·D·F·R: random signs D, the orthonormal
+    /// DCT-II F along the n axis (FFTW), l random columns R. Y = AΩ in O(mn log n).
+    case srft
+}
+
+/// How an ``SVD`` is computed.
+public enum SVDAlgorithm: Sendable, Equatable {
+    /// One-sided (Hestenes) Jacobi on columns, QR-preconditioned for tall matrices: all singular values, to
+    /// high relative accuracy.
+    case jacobi
+    /// Block one-sided Jacobi: Gram matrices and updates of column-block pairs by GEMM.
+    case jacobiBlocked
+    /// Randomized SVD (Halko–Martinsson–Tropp) of the top `rank` triplets: l = rank + oversampling sketch
+    /// columns, `powerIterations` steps of (AAᵀ) with re-orthonormalization, then Jacobi on the l × n B = QᵀA.
+    case randomized(rank: Int, oversampling: Int = 10, powerIterations: Int = 2, sketch: SVDSketch = .gaussian,
+                    seed: UInt64 = 0)
+}
+
+/// Everything an ``SVD`` can be told.
+public struct SVDOptions: Sendable, Equatable {
+    public var computeVectors: SVDComputeVectors
+    public var algorithm: SVDAlgorithm
+    public var params: JacobiParams
+    public var parallelism: Parallelism
+
+    public init(computeVectors: SVDComputeVectors = .thin, algorithm: SVDAlgorithm = .jacobi,
+                params: JacobiParams = .init(), parallelism: Parallelism = .serial) {
+        self.computeVectors = computeVectors
+        self.algorithm = algorithm
+        self.params = params
+        self.parallelism = parallelism
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GEMM
+import LinearAlgebraCore
+@testable import SpectralDecompositions
+import Testing
+
+/// sin of the largest principal angle between span(X) and span(Y) (both with orthonormal columns), bounded
+/// above by ‖Y − X XᵀY‖_F.
+func subspaceGap<T: LinalgScalar>(_ x: Matrix<T>, _ y: Matrix<T>) -> Double {
+    let xd = x.converted(to: Double.self), yd = y.converted(to: Double.self)
+    var total = 0.0
+    for j in 0..<yd.cols {
+        var r = (0..<yd.rows).map { yd[$0, j] }
+        for p in 0..<xd.cols {
+            var d = 0.0
+            for i in 0..<xd.rows { d += xd[i, p] * yd[i, j] }
+            for i in 0..<xd.rows { r[i] -= d * xd[i, p] }
+        }
+        total += r.reduce(0) { $0 + $1 * $1 }
+    }
+    return total.squareRoot()
+}
+
+/// Randomized vs Jacobi on a decaying spectrum (σᵢ = 0.8ⁱ): top-k σ within 1e-3 relative, U_k and V_k spans
+/// within 1e-3, for both sketches and both precisions, and valid thin factors.
+@Test(arguments: [false, true], SVDSketch.allCases)
+func randomizedMatchesJacobiOnDecayingSpectrum(double: Bool, sketch: SVDSketch) throws {
+    let (m, n, k) = isRelease ? (150, 110, 12) : (50, 36, 6)
+    let sigma = (0..<n).map { pow(0.8, Double($0)) }
+    func run<T: GEMMScalar>(_: T.Type) throws {
+        let a = matrixWithSpectrum(rows: m, cols: n, sigma: sigma, seed: 91, T.self)
+        let ref = try SVD(a).truncated(rank: k)
+        for (mm, at) in [(a, false), (a.transposed(), true)] {
+            for par in [Parallelism.serial, .threads(2)] {
+                let svd = try SVD(mm, options: .init(algorithm: .randomized(rank: k, sketch: sketch, seed: 5),
+                                                     parallelism: par))
+                #expect(svd.singularValues.count == k && svd.u!.cols == k && svd.vt!.rows == k)
+                for i in 0..<k {
+                    let rel = abs(svd.singularValues[i].asDouble - ref.s[i].asDouble) / ref.s[i].asDouble
+                    #expect(rel <= 1e-3, "σ\(i) rel \(rel)")
+                }
+                let (u, v) = at ? (svd.vt!.transposed(), svd.u!) : (svd.u!, svd.vt!.transposed())
+                let gu = subspaceGap(ref.u, u), gv = subspaceGap(ref.vt.transposed(), v)
+                #expect(gu <= 1e-3 && gv <= 1e-3, "subspace gaps \(gu), \(gv)")
+                #expect(orthonormalityError(columnsOf: svd.u!) <= 100 * T.machineEpsilon)
+                #expect(orthonormalityError(columnsOf: svd.vt!.transposed()) <= 100 * T.machineEpsilon)
+            }
+        }
+    }
+    if double { try run(Double.self) } else { try run(Float.self) }
+}
+
+/// With l = min(m, n) columns the range finder captures A exactly: the randomized SVD is exact.
+@Test func fullSketchIsExact() throws {
+    let a = Matrix<Double>.gaussian(rows: 20, cols: 12, seed: 4)
+    let ref = try SVD(a)
+    for sketch in SVDSketch.allCases {
+        let svd = try SVD(a, options: .init(algorithm: .randomized(rank: 12, oversampling: 0, powerIterations: 0,
+                                                                    sketch: sketch, seed: 1)))
+        #expect(expectValidSVD(a, svd).isEmpty)
+        for i in 0..<12 { #expect(abs(svd.singularValues[i] - ref.singularValues[i]) <= 50 * Double.ulpOfOne * ref.singularValues[0]) }
+    }
+}
+
+@Test func randomizedIsSeededAndValuesOnlyWorks() throws {
+    let a = Matrix<Float>.gaussian(rows: 30, cols: 25, seed: 8)
+    let alg = SVDAlgorithm.randomized(rank: 4, sketch: .srft, seed: 3)
+    let x = try SVD(a, options: .init(algorithm: alg)), y = try SVD(a, options: .init(algorithm: alg))
+    #expect(x.singularValues == y.singularValues && x.u == y.u)
+    let v = try SVD(a, options: .init(computeVectors: .valuesOnly, algorithm: alg))
+    #expect(v.u == nil && v.singularValues == x.singularValues)
+}
+
+@Test func randomizedRejectsBadArguments() {
+    let a = Matrix<Double>.gaussian(rows: 6, cols: 4, seed: 1)
+    #expect(throws: SVDError.invalidArgument(name: "rank", reason: "0 is not in 1...min(m, n) = 4")) {
+        try SVD(a, options: .init(algorithm: .randomized(rank: 0)))
+    }
+    #expect(throws: SVDError.self) { try SVD(a, options: .init(algorithm: .randomized(rank: 5))) }
+    #expect(throws: SVDError.invalidArgument(name: "oversampling", reason: "-1 is negative")) {
+        try SVD(a, options: .init(algorithm: .randomized(rank: 2, oversampling: -1)))
+    }
+    #expect(throws: SVDError.invalidArgument(name: "powerIterations", reason: "-2 is negative")) {
+        try SVD(a, options: .init(algorithm: .randomized(rank: 2, powerIterations: -2)))
+    }
+}
+
+/// The SRFT sketch is a linear map Y = AΩ with ΩᵀΩ = (n/l)·I (D, F orthogonal; R picks distinct columns):
+/// Ω is read off by sketching the identity, then AΩ by GEMM must equal the sketch of A.
+@Test(arguments: [false, true])
+func srftIsTheStatedLinearMap(double: Bool) {
+    func run<T: GEMMScalar>(_: T.Type) {
+        for (m, n, l) in [(37, 50, 9), (5, 64, 64), (70, 33, 1)] {
+            let omega = SRFTSketch.apply(Matrix<T>.identity(n), columns: l, seed: 12, parallelism: .serial)   // n × l
+            let gram = matmul(omega, omega, transA: .transposed)
+            let scale = Double(n) / Double(l)
+            var worst = 0.0
+            for i in 0..<l { for j in 0..<l { worst = max(worst, abs(gram[i, j].asDouble - (i == j ? scale : 0))) } }
+            #expect(worst <= 20 * T.machineEpsilon * scale * Double(n).squareRoot())
+            let a = Matrix<T>.gaussian(rows: m, cols: n, seed: 13)
+            let y = SRFTSketch.apply(a, columns: l, seed: 12, parallelism: .threads(2))
+            let yRef = matmul(a, omega)
+            let err = zip(y.elements, yRef.elements).map { abs($0.asDouble - $1.asDouble) }.max() ?? 0
+            #expect(err <= 50 * T.machineEpsilon * Double(n).squareRoot() * a.maxAbs)
+        }
+    }
+    if double { run(Double.self) } else { run(Float.self) }
+}
