@@ -29,6 +29,27 @@ public enum GGUFValue: Equatable, Sendable {
     /// An array whose elements all have `elementType` (arrays may nest).
     case array(elementType: GGUFValueType, [GGUFValue])
 
+    /// Structural equality; strings compare by their UTF-8 bytes (as stored in the file), not by Swift's
+    /// canonical equivalence, so that e.g. the distinct vocabulary tokens U+0301 and U+0341 stay unequal.
+    public static func == (a: GGUFValue, b: GGUFValue) -> Bool {
+        switch (a, b) {
+        case let (.uint8(x), .uint8(y)): return x == y
+        case let (.int8(x), .int8(y)): return x == y
+        case let (.uint16(x), .uint16(y)): return x == y
+        case let (.int16(x), .int16(y)): return x == y
+        case let (.uint32(x), .uint32(y)): return x == y
+        case let (.int32(x), .int32(y)): return x == y
+        case let (.uint64(x), .uint64(y)): return x == y
+        case let (.int64(x), .int64(y)): return x == y
+        case let (.float32(x), .float32(y)): return x == y
+        case let (.float64(x), .float64(y)): return x == y
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.string(x), .string(y)): return x.utf8.elementsEqual(y.utf8)
+        case let (.array(s, x), .array(t, y)): return s == t && x == y
+        default: return false
+        }
+    }
+
     public var type: GGUFValueType {
         switch self {
         case .uint8: return .uint8
@@ -88,7 +109,7 @@ public enum GGUFValue: Equatable, Sendable {
         return nil
     }
 
-    /// An array of strings.
+    /// An array of strings, each with its exact bytes.
     public var strings: [String]? {
         guard case let .array(t, v) = self, t == .string else { return nil }
         return v.compactMap(\.string)
