@@ -116,25 +116,19 @@ public enum GGUFValue: Equatable, Sendable {
     }
 
     /// An array of integers (every element must fit in `Int`).
-    public var ints: [Int]? {
-        guard let v = array else { return nil }
-        var out = [Int]()
-        out.reserveCapacity(v.count)
-        for e in v {
-            guard let i = e.int else { return nil }
-            out.append(i)
-        }
-        return out
-    }
+    public var ints: [Int]? { elements { $0.int } }
 
     /// An array of numbers as Float.
-    public var floats: [Float]? {
+    public var floats: [Float]? { elements { $0.double.map(Float.init) } }
+
+    /// Every element of an array converted by `convert`; nil if this is not an array or an element does not convert.
+    private func elements<T>(_ convert: (GGUFValue) -> T?) -> [T]? {
         guard let v = array else { return nil }
-        var out = [Float]()
+        var out = [T]()
         out.reserveCapacity(v.count)
         for e in v {
-            guard let d = e.double else { return nil }
-            out.append(Float(d))
+            guard let x = convert(e) else { return nil }
+            out.append(x)
         }
         return out
     }
