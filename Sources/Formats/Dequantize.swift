@@ -11,8 +11,8 @@ public enum DequantizeVariant: String, CaseIterable, Sendable {
 ///
 /// A kernel takes a pointer to `blockCount` consecutive encoded blocks and writes
 /// `blockCount · type.blockSize` Floats. The block layouts and the formulas live beside each kernel
-/// (`DequantizeFloat.swift`, `DequantizeQ8_0.swift`, `DequantizeQ4_0Q4_1.swift`, `DequantizeQ5.swift`,
-/// `DequantizeQ4_K.swift`, `DequantizeQ5_K.swift`, `DequantizeQ6_K.swift`).
+/// (`DequantizeFloat.swift`, `DequantizeQ8_0.swift`, `DequantizeQ4_0Q4_1Q5_0Q5_1.swift`,
+/// `DequantizeQ4_KQ5_K.swift`, `DequantizeQ6_K.swift`).
 public enum Dequantize {
     /// (blocks, out, blockCount). `blocks` need not be aligned.
     public typealias Kernel = (_ blocks: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>, _ blockCount: Int) -> Void

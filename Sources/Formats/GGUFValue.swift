@@ -29,6 +29,27 @@ public enum GGUFValue: Equatable, Sendable {
     /// An array whose elements all have `elementType` (arrays may nest).
     case array(elementType: GGUFValueType, [GGUFValue])
 
+    /// Structural equality; strings compare by their UTF-8 bytes (as stored in the file), not by Swift's
+    /// canonical equivalence, so that e.g. the distinct vocabulary tokens U+0301 and U+0341 stay unequal.
+    public static func == (a: GGUFValue, b: GGUFValue) -> Bool {
+        switch (a, b) {
+        case let (.uint8(x), .uint8(y)): return x == y
+        case let (.int8(x), .int8(y)): return x == y
+        case let (.uint16(x), .uint16(y)): return x == y
+        case let (.int16(x), .int16(y)): return x == y
+        case let (.uint32(x), .uint32(y)): return x == y
+        case let (.int32(x), .int32(y)): return x == y
+        case let (.uint64(x), .uint64(y)): return x == y
+        case let (.int64(x), .int64(y)): return x == y
+        case let (.float32(x), .float32(y)): return x == y
+        case let (.float64(x), .float64(y)): return x == y
+        case let (.bool(x), .bool(y)): return x == y
+        case let (.string(x), .string(y)): return x.utf8.elementsEqual(y.utf8)
+        case let (.array(s, x), .array(t, y)): return s == t && x == y
+        default: return false
+        }
+    }
+
     public var type: GGUFValueType {
         switch self {
         case .uint8: return .uint8
@@ -88,32 +109,26 @@ public enum GGUFValue: Equatable, Sendable {
         return nil
     }
 
-    /// An array of strings.
+    /// An array of strings, each with its exact bytes.
     public var strings: [String]? {
         guard case let .array(t, v) = self, t == .string else { return nil }
         return v.compactMap(\.string)
     }
 
     /// An array of integers (every element must fit in `Int`).
-    public var ints: [Int]? {
-        guard let v = array else { return nil }
-        var out = [Int]()
-        out.reserveCapacity(v.count)
-        for e in v {
-            guard let i = e.int else { return nil }
-            out.append(i)
-        }
-        return out
-    }
+    public var ints: [Int]? { elements { $0.int } }
 
     /// An array of numbers as Float.
-    public var floats: [Float]? {
+    public var floats: [Float]? { elements { $0.double.map(Float.init) } }
+
+    /// Every element of an array converted by `convert`; nil if this is not an array or an element does not convert.
+    private func elements<T>(_ convert: (GGUFValue) -> T?) -> [T]? {
         guard let v = array else { return nil }
-        var out = [Float]()
+        var out = [T]()
         out.reserveCapacity(v.count)
         for e in v {
-            guard let d = e.double else { return nil }
-            out.append(Float(d))
+            guard let x = convert(e) else { return nil }
+            out.append(x)
         }
         return out
     }

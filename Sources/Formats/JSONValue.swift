@@ -1,7 +1,15 @@
-/// A strict JSON parser for headers whose structure must be checked exactly (safetensors):
-/// duplicate object keys are errors, integers are kept exact, every error carries a byte position.
-/// (Codable's JSONDecoder silently keeps one of two duplicate keys, and turns 2⁵³ + 1 into a Double.)
-indirect enum JSONValue: Equatable {
+import Foundation
+
+/// A strict RFC 8259 JSON parser for files whose structure must be checked exactly (safetensors headers and
+/// indexes, Hugging Face tokenizer.json).
+///
+/// - Duplicate object keys are errors; integers are kept exact; every error carries a byte offset.
+///   (Codable's JSONDecoder silently keeps one of two duplicate keys, and turns 2⁵³ + 1 into a Double.)
+/// - Objects keep every member in document order, keys exactly as written. Strings keep their exact UTF-8
+///   bytes, and keys and strings are compared byte for byte (equality, duplicate detection, `subscript`),
+///   never by Swift `String` equality, which is canonical equivalence: a vocabulary holding both U+0301
+///   and U+0341 (Gemma's does) would otherwise lose one of them or be rejected as a duplicate.
+public indirect enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     /// A number written without fraction or exponent that fits in Int.
@@ -10,35 +18,94 @@ indirect enum JSONValue: Equatable {
     case string(String)
     case array([JSONValue])
     /// Members in document order.
-    case object([(String, JSONValue)])
+    case object([(key: String, value: JSONValue)])
 
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
+    /// Structural equality; strings and keys compare by their UTF-8 bytes, `.int(1)` differs from `.double(1)`.
+    public static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
         case let (.int(x), .int(y)): return x == y
         case let (.double(x), .double(y)): return x == y
-        case let (.string(x), .string(y)): return x == y
+        case let (.string(x), .string(y)): return x.utf8.elementsEqual(y.utf8)
         case let (.array(x), .array(y)): return x == y
         case let (.object(x), .object(y)):
-            return x.count == y.count && zip(x, y).allSatisfy { $0.0 == $1.0 && $0.1 == $1.1 }
+            return x.count == y.count && zip(x, y).allSatisfy { $0.key.utf8.elementsEqual($1.key.utf8) && $0.value == $1.value }
         default: return false
         }
     }
 
-    struct ParseError: Error {
-        var offset: Int
-        var message: String
+    // MARK: - Access
+
+    /// The member named `key` (byte-wise comparison), for objects; nil otherwise.
+    public subscript(key: String) -> JSONValue? {
+        guard case let .object(members) = self else { return nil }
+        return members.first { $0.key.utf8.elementsEqual(key.utf8) }?.value
     }
 
-    /// Parses one JSON value from `bytes`; only whitespace may follow it.
-    static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(ParseError) -> JSONValue {
+    public var string: String? { if case let .string(s) = self { return s } else { return nil } }
+    public var bool: Bool? { if case let .bool(b) = self { return b } else { return nil } }
+    public var array: [JSONValue]? { if case let .array(a) = self { return a } else { return nil } }
+    /// An object's members in document order.
+    public var members: [(key: String, value: JSONValue)]? { if case let .object(m) = self { return m } else { return nil } }
+    /// An integral number: an `.int`, or a `.double` with no fractional part below 2⁵³ in magnitude (`3.0`, `1e2`).
+    public var int: Int? {
+        switch self {
+        case let .int(v): return v
+        case let .double(d) where d == d.rounded() && abs(d) < 9_007_199_254_740_992: return Int(d)
+        default: return nil
+        }
+    }
+    /// Any number as Double.
+    public var double: Double? {
+        switch self {
+        case let .int(v): return Double(v)
+        case let .double(d): return d
+        default: return nil
+        }
+    }
+
+    // MARK: - Parsing
+
+    public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
+        /// Byte offset of the problem in the parsed text.
+        public var offset: Int
+        public var message: String
+        public init(offset: Int, message: String) {
+            self.offset = offset
+            self.message = message
+        }
+        public var description: String { "byte \(offset): \(message)" }
+    }
+
+    /// Parses one JSON value (UTF-8 text) from `bytes`; only whitespace may follow it. Arrays and objects may
+    /// nest at most `maxDepth` deep.
+    public static func parse(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 64) throws(ParseError) -> JSONValue {
         var p = Parser(bytes: bytes, maxDepth: maxDepth)
         p.skipSpace()
         let v = try p.value(depth: 0)
         p.skipSpace()
         guard p.i == bytes.count else { throw ParseError(offset: p.i, message: "trailing characters") }
         return v
+    }
+
+    /// Parses one JSON value from a byte array or `Data`.
+    public static func parse(_ bytes: some ContiguousBytes, maxDepth: Int = 64) throws(ParseError) -> JSONValue {
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(ParseError) in try parse(raw, maxDepth: maxDepth) }
+        }
+        return try result.get()
+    }
+
+    /// A String hashed and compared by its UTF-8 bytes (duplicate-key detection).
+    private struct ExactKey: Hashable {
+        let string: String
+        static func == (a: ExactKey, b: ExactKey) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+        func hash(into hasher: inout Hasher) {
+            let done: Void? = string.utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+            if done == nil { for b in string.utf8 { hasher.combine(b) } }
+            hasher.combine(0xFF as UInt8)  // never in UTF-8: terminates the key
+        }
     }
 
     private struct Parser {
@@ -72,8 +139,8 @@ indirect enum JSONValue: Equatable {
             switch c {
             case UInt8(ascii: "{"):
                 i += 1
-                var members = [(String, JSONValue)]()
-                var seen = Set<String>()
+                var members = [(key: String, value: JSONValue)]()
+                var seen = Set<ExactKey>()
                 skipSpace()
                 if peek == UInt8(ascii: "}") { i += 1; return .object(members) }
                 while true {
@@ -81,7 +148,7 @@ indirect enum JSONValue: Equatable {
                     let keyStart = i
                     guard peek == UInt8(ascii: "\"") else { throw fail("expected a string key") }
                     let key = try string()
-                    guard seen.insert(key).inserted else {
+                    guard seen.insert(ExactKey(string: key)).inserted else {
                         throw ParseError(offset: keyStart, message: "duplicate key \"\(key)\"")
                     }
                     skipSpace()
@@ -160,6 +227,7 @@ indirect enum JSONValue: Equatable {
             return v
         }
 
+        /// A string's bytes exactly as written (escapes decoded, nothing normalized), validated as UTF-8.
         mutating func string() throws(ParseError) -> String {
             i += 1   // opening quote
             var out = [UInt8]()
@@ -193,7 +261,7 @@ indirect enum JSONValue: Equatable {
                             scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                         }
                         guard let u = Unicode.Scalar(scalar) else { throw fail("invalid \\u escape") }
-                        out.append(contentsOf: Array(String(Character(u)).utf8))
+                        UTF8.encode(u) { out.append($0) }
                     default: throw fail("unknown escape")
                     }
                 case 0..<0x20: throw fail("control character in string")
@@ -204,7 +272,7 @@ indirect enum JSONValue: Equatable {
     }
 
     /// JSON text for a string (quoted, escaped).
-    static func quote(_ s: String) -> String {
+    public static func quote(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

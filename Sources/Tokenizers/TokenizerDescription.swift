@@ -109,24 +109,27 @@ extension TokenizerDescription {
     ///   them (score = −id) and tokens made only of spaces are respelled with `▁`.
     /// - Control tokens (type 3) become special added tokens, user-defined ones (type 4) plain added tokens.
     public init(gguf url: URL) throws {
-        try self.init(metadata: try GGUFTokenizerMetadata(contentsOf: url))
+        try self.init(gguf: GGUFFile(url: url))
     }
 
-    init(metadata m: GGUFTokenizerMetadata) throws {
-        let source = m.file
+    /// The tokenizer in an opened GGUF file's metadata (see `init(gguf:)` with a URL).
+    public init(gguf file: GGUFFile) throws {
+        let m = GGUFTokenizerKeys(file)
+        let source = m.source
         guard let kind = try m.string("tokenizer.ggml.model") else {
             throw TokenizerError.invalid(source: source, field: "tokenizer.ggml.model", reason: "missing")
         }
-        guard var tokens = try m.strings("tokenizer.ggml.tokens"), !tokens.isEmpty else {
+        guard let original = try m.strings("tokenizer.ggml.tokens"), !original.isEmpty else {
             throw TokenizerError.invalid(source: source, field: "tokenizer.ggml.tokens", reason: "missing or empty")
         }
+        var tokens = original
         let count = tokens.count
-        let types = try m.integers("tokenizer.ggml.token_type").map { $0.map { Int32(truncatingIfNeeded: $0) } }
+        let types = try m.ints("tokenizer.ggml.token_type").map { $0.map { Int32(truncatingIfNeeded: $0) } }
         if let t = types, t.count != count {
             throw TokenizerError.invalid(source: source, field: "tokenizer.ggml.token_type",
                                          reason: "\(t.count) entries for \(count) tokens")
         }
-        var scores = try m.reals("tokenizer.ggml.scores")
+        var scores = try m.floats("tokenizer.ggml.scores")
         if let s = scores, s.count != count {
             throw TokenizerError.invalid(source: source, field: "tokenizer.ggml.scores",
                                          reason: "\(s.count) entries for \(count) tokens")
@@ -147,7 +150,7 @@ extension TokenizerDescription {
             merges = out
         }
         func id(_ key: String) throws -> Int? {
-            guard let v = try m.integer(key) else { return nil }
+            guard let v = try m.int(key) else { return nil }
             guard v >= 0, v < count else {
                 throw TokenizerError.invalid(source: source, field: key, reason: "id \(v) outside 0..<\(count)")
             }
@@ -194,7 +197,6 @@ extension TokenizerDescription {
         var added: [AddedToken] = []
         if let t = types {
             let alphabet = Set(ByteLevelAlphabet.scalars)
-            let original = try m.strings("tokenizer.ggml.tokens")!
             for i in 0..<count where t[i] == 3 {
                 if model == .byteLevelBPE, !original[i].unicodeScalars.allSatisfy({ alphabet.contains($0) }) { continue }
                 added.append(AddedToken(id: i, content: tokens[i], special: true))
@@ -213,5 +215,37 @@ extension TokenizerDescription {
                   paddingID: try id("tokenizer.ggml.padding_token_id"),
                   addBOS: try m.bool("tokenizer.ggml.add_bos_token") ?? addBOSDefault,
                   addEOS: try m.bool("tokenizer.ggml.add_eos_token") ?? false)
+    }
+}
+
+/// Typed reads of a GGUF file's metadata for the tokenizer: nil when a key is absent, `FormatError.invalid`
+/// naming the key when it has the wrong type. Token strings come straight from `GGUFValue.string`, which keeps
+/// the file's exact UTF-8 bytes (tokens are never used as dictionary keys or compared with `==` here).
+private struct GGUFTokenizerKeys {
+    let file: GGUFFile
+    var source: String { file.url.path }
+
+    init(_ file: GGUFFile) { self.file = file }
+
+    private func typed<T>(_ key: String, _ expected: String, _ get: (GGUFValue) -> T?) throws(FormatError) -> T? {
+        guard let v = file.metadata[key] else { return nil }
+        guard let t = get(v) else {
+            throw .invalid(file: source, field: key, reason: "expected \(expected), found \(v.type)")
+        }
+        return t
+    }
+
+    func string(_ key: String) throws(FormatError) -> String? { try typed(key, "a string") { $0.string } }
+    func int(_ key: String) throws(FormatError) -> Int? { try typed(key, "an integer") { $0.int } }
+    func bool(_ key: String) throws(FormatError) -> Bool? { try typed(key, "a bool") { $0.bool } }
+    func strings(_ key: String) throws(FormatError) -> [String]? {
+        try typed(key, "an array of strings") { $0.strings }
+    }
+    func ints(_ key: String) throws(FormatError) -> [Int]? {
+        try typed(key, "an array of integers") { $0.type == .array ? $0.ints : nil }
+    }
+    /// Numbers of any type (integer arrays included) as Float.
+    func floats(_ key: String) throws(FormatError) -> [Float]? {
+        try typed(key, "an array of numbers") { $0.type == .array ? $0.floats : nil }
     }
 }

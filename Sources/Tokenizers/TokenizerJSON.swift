@@ -1,4 +1,5 @@
 import Foundation
+import Formats
 
 /// Reads a Hugging Face `tokenizer.json` into a `TokenizerDescription`.
 ///
@@ -21,9 +22,8 @@ public enum TokenizerJSON {
     public static func description(data: Data, source: String = "tokenizer.json") throws(TokenizerError) -> TokenizerDescription {
         func bad(_ field: String, _ reason: String) -> TokenizerError { .invalid(source: source, field: field, reason: reason) }
         let root: JSONValue
-        switch JSONValue.parse(Array(data)) {
-        case let .success(v): root = v
-        case let .failure(e): throw bad("(root)", "not JSON at byte \(e.offset): \(e.reason)")
+        do { root = try JSONValue.parse(data) } catch {
+            throw bad("(root)", "not JSON at byte \(error.offset): \(error.message)")
         }
         guard root.members != nil else { throw bad("(root)", "not an object") }
 

@@ -130,3 +130,15 @@ func ggufRoundTripsEveryMetadataTypeAndTensor(version: UInt32, alignment: Int) t
     }
     #expect(GGMLType.q6_K.typeSize == 210 && GGMLType.q4_K.typeSize == 144 && GGMLType.q5_K.typeSize == 176)
 }
+
+/// Canonically equivalent strings (U+0301 / U+0341, Å / Å) are read with their exact bytes and stay unequal.
+@Test func ggufStringsKeepTheirExactBytes() throws {
+    let words = ["\u{301}", "\u{341}", "\u{C5}", "\u{212B}"]
+    var w = TestGGUFWriter()
+    w.metadata = [("words", .array(elementType: .string, words.map { .string($0) }))]
+    let url = URL(fileURLWithPath: "/in-memory/strings.gguf")
+    let file = try GGUFFile(file: MappedFile(copying: w.build().bytes, path: url.path), url: url)
+    #expect(file.strings("words")?.map { Array($0.utf8) } == words.map { Array($0.utf8) })
+    #expect(GGUFValue.string("\u{301}") != .string("\u{341}"))
+    #expect(file.metadata["words"] != .array(elementType: .string, words.reversed().map { .string($0) }))
+}

@@ -97,20 +97,3 @@ private let good = #"{"a":{"dtype":"F32","shape":[2,3],"data_offsets":[0,24]},"b
     let overlap = #"{"a":{"dtype":"F32","shape":[4],"data_offsets":[0,16]},"b":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}}"#
     #expect(openError(file(overlap))?.description.contains("overlaps") == true)
 }
-
-@Test func jsonParserDetails() throws {
-    func parse(_ s: String) throws -> JSONValue {
-        try Array(s.utf8).withUnsafeBytes { (raw) throws(JSONValue.ParseError) in try JSONValue.parse(raw) }
-    }
-    #expect(try parse(#" {"a": [1, -2, 3.5, 1e2, true, false, null, "x\n\u00e9\ud83d\ude00"]} "#) ==
-        .object([("a", .array([.int(1), .int(-2), .double(3.5), .double(100), .bool(true), .bool(false), .null,
-                               .string("x\né😀")]))]))
-    #expect(try parse("9007199254740993") == .int(9_007_199_254_740_993))
-    var deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
-    #expect(throws: JSONValue.ParseError.self) { try parse(deep) }
-    deep = String(repeating: "[", count: 10) + String(repeating: "]", count: 10)
-    #expect(throws: Never.self) { try parse(deep) }
-    for s in ["this \"q\" \\ \n\t\u{01} ✓", ""] {
-        #expect(try parse(JSONValue.quote(s)) == .string(s))
-    }
-}

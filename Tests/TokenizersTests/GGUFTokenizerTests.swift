@@ -45,29 +45,59 @@ func realTokenizersMatchHuggingFace(model: String) throws {
     #expect(try tok.decode([byte]) == "\u{FFFD}")
 }
 
-@Test func ggufMetadataWalkerRejectsBrokenFiles() throws {
-    #expect(throws: FormatError.invalid(file: "x", field: "magic", reason: "expected GGUF")) {
-        try GGUFTokenizerMetadata(data: Data("GGML\u{3}\0\0\0".utf8), file: "x")
+/// A GGUF file holding only `metadata` (string and uint32 values), written to a temporary file.
+private func metadataOnlyGGUF(_ metadata: [(String, Any)]) throws -> URL {
+    var out = Array("GGUF".utf8)
+    func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+    func put(_ s: String) { put(UInt64(s.utf8.count)); out.append(contentsOf: s.utf8) }
+    put(UInt32(3)); put(UInt64(0)); put(UInt64(metadata.count))
+    for (key, value) in metadata {
+        put(key)
+        switch value {
+        case let s as String: put(UInt32(8)); put(s)
+        case let strings as [String]: put(UInt32(9)); put(UInt32(8)); put(UInt64(strings.count)); strings.forEach(put)
+        case let n as UInt32: put(UInt32(4)); put(n)
+        default: fatalError("unsupported test value \(value)")
+        }
     }
-    var header = Data("GGUF".utf8)
-    header.append(contentsOf: [3, 0, 0, 0] + [0, 0, 0, 0, 0, 0, 0, 0] + [1, 0, 0, 0, 0, 0, 0, 0])
-    // One key whose name claims 1000 bytes.
-    var truncated = header
-    truncated.append(contentsOf: [0xE8, 0x03, 0, 0, 0, 0, 0, 0] + Array("tok".utf8))
-    #expect(throws: FormatError.self) { try GGUFTokenizerMetadata(data: truncated, file: "x") }
-    // A well-formed file with one string key.
-    var ok = header
-    let key = Array("tokenizer.ggml.model".utf8), value = Array("gpt2".utf8)
-    ok.append(contentsOf: withUnsafeBytes(of: UInt64(key.count).littleEndian, Array.init) + key)
-    ok.append(contentsOf: withUnsafeBytes(of: UInt32(8).littleEndian, Array.init))
-    ok.append(contentsOf: withUnsafeBytes(of: UInt64(value.count).littleEndian, Array.init) + value)
-    let m = try GGUFTokenizerMetadata(data: ok, file: "x")
-    #expect(try m.string("tokenizer.ggml.model") == "gpt2")
-    #expect(throws: FormatError.self) { try m.integer("tokenizer.ggml.model") }
-    // …whose description is incomplete.
-    #expect(throws: TokenizerError.invalid(source: "x", field: "tokenizer.ggml.tokens", reason: "missing or empty")) {
-        try TokenizerDescription(metadata: m)
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("tok-\(UUID().uuidString).gguf")
+    try Data(out).write(to: url)
+    return url
+}
+
+@Test func ggufTokenizerRejectsIncompleteOrMistypedMetadata() throws {
+    // A well-formed file with one string key, whose description is incomplete.
+    let partial = try metadataOnlyGGUF([("tokenizer.ggml.model", "gpt2")])
+    defer { try? FileManager.default.removeItem(at: partial) }
+    #expect(throws: TokenizerError.invalid(source: partial.path, field: "tokenizer.ggml.tokens",
+                                           reason: "missing or empty")) {
+        try TokenizerDescription(gguf: partial)
     }
+    // A key of the wrong type names the key.
+    let mistyped = try metadataOnlyGGUF([("tokenizer.ggml.model", UInt32(1))])
+    defer { try? FileManager.default.removeItem(at: mistyped) }
+    #expect(throws: FormatError.invalid(file: mistyped.path, field: "tokenizer.ggml.model",
+                                        reason: "expected a string, found uint32")) {
+        try TokenizerDescription(gguf: mistyped)
+    }
+    // Broken files are rejected by the GGUF reader.
+    let broken = FileManager.default.temporaryDirectory.appendingPathComponent("tok-\(UUID().uuidString).gguf")
+    try Data("GGML\u{3}\0\0\0".utf8).write(to: broken)
+    defer { try? FileManager.default.removeItem(at: broken) }
+    #expect(throws: FormatError.self) { try TokenizerDescription(gguf: broken) }
+}
+
+/// Canonically equivalent tokens in GGUF metadata keep their own bytes and ids.
+@Test func ggufTokensKeepTheirExactBytes() throws {
+    let tokens = ["<unk>", "\u{301}", "\u{341}", "\u{C5}", "\u{212B}", "a", "b"]
+    let url = try metadataOnlyGGUF([("tokenizer.ggml.model", "llama"), ("general.architecture", "gemma3"),
+                                    ("tokenizer.ggml.tokens", tokens)])
+    defer { try? FileManager.default.removeItem(at: url) }
+    let spec = try TokenizerDescription(gguf: url)
+    #expect(spec.tokens.map { Array($0.utf8) } == tokens.map { Array($0.utf8) })
+    let tok = try Tokenizer(spec)
+    #expect(tok.id(of: "\u{301}") == 1 && tok.id(of: "\u{341}") == 2)
+    #expect(tok.id(of: "\u{C5}") == 3 && tok.id(of: "\u{212B}") == 4)
 }
 
 func firstDifference(_ a: [Int], _ b: [Int]) -> String {
