@@ -37,13 +37,13 @@ let package = Package(
         .target(name: "Formats", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
         // Byte-level BPE and SentencePiece-style BPE, from GGUF metadata or tokenizer.json.
         .target(name: "Tokenizers", dependencies: ["Formats"], swiftSettings: hotFlags),
-        // The transformer forward pass: LLaMA family, Gemma 3, OPT; dense or low-rank linears; KV cache; sampling.
-        .target(name: "Runtime", dependencies: ["LinearAlgebraCore", "GEMM", "Formats", "Tokenizers"],
+        // The transformer forward pass (not named Runtime: that would shadow Swift's own Runtime module): LLaMA family, Gemma 3, OPT; dense or low-rank linears; KV cache; sampling.
+        .target(name: "TransformerRuntime", dependencies: ["LinearAlgebraCore", "GEMM", "Formats", "Tokenizers"],
                 swiftSettings: hotFlags),
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
-                               "Tokenizers", "Runtime"]),
+                               "Tokenizers", "TransformerRuntime"]),
         .executableTarget(
             name: "svdllm",
             dependencies: ["SVDLLMKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -55,7 +55,7 @@ let package = Package(
                     swiftSettings: hotFlags),
         .testTarget(name: "FormatsTests", dependencies: ["Formats"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], resources: [.copy("Fixtures")],
+        .testTarget(name: "TransformerRuntimeTests", dependencies: ["TransformerRuntime"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),

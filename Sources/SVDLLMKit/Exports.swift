@@ -1,7 +1,7 @@
 // The umbrella module: `import SVDLLMKit` brings in every layer of the toolkit.
 @_exported import Factorizations
 @_exported import Formats
-@_exported import Runtime
+@_exported import TransformerRuntime
 @_exported import SpectralDecompositions
 @_exported import Tokenizers
 @_exported import GEMM

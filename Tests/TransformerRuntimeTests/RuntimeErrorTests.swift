@@ -1,4 +1,4 @@
-import Runtime
+import TransformerRuntime
 import Testing
 
 @Test func runtimeErrorNamesTensor() {

@@ -1,0 +1,11 @@
+import Factorizations
+import GEMM
+import LinearAlgebraCore
+
+/// The single place the SVD code factors A = QR: the Jacobi preconditioner (work on R, then U = Q·U_R) and the
+/// randomized range finder's re-orthonormalization. Uses Factorizations' blocked compact-WY `HouseholderQR`.
+/// Returns R (k × n) and, when `wantQ`, the thin Q (m × k), k = min(m, n).
+func factorQR<T: GEMMScalar>(_ a: Matrix<T>, wantQ: Bool, parallelism: Parallelism) -> (q: Matrix<T>?, r: Matrix<T>) {
+    let qr = HouseholderQR(a, parallelism: parallelism)
+    return (wantQ ? qr.thinQ(parallelism: parallelism) : nil, qr.r)
+}

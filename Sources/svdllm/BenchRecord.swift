@@ -1,0 +1,52 @@
+import Foundation
+
+/// One benchmark measurement: the JSON line schema of `svdllm bench --json`
+/// (`{"kernel","variant","shape":[...],"dtype","threads","ms","gflops"}`, plus `rank` and
+/// `max_rel_sigma_err` for SVD variants).
+struct BenchRecord: Encodable {
+    var kernel: String
+    var variant: String
+    var shape: [Int]
+    var dtype: String
+    var threads: Int
+    var ms: Double
+    var gflops: Double?
+    var rank: Int?
+    var maxRelSigmaErr: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case kernel, variant, shape, dtype, threads, ms, gflops, rank
+        case maxRelSigmaErr = "max_rel_sigma_err"
+    }
+
+    init(kernel: String, variant: String, shape: [Int], dtype: String, threads: Int, seconds: Double,
+         flops: Double?, rank: Int? = nil, maxRelSigmaErr: Double? = nil) {
+        self.kernel = kernel
+        self.variant = variant
+        self.shape = shape
+        self.dtype = dtype
+        self.threads = threads
+        self.ms = (seconds * 1e6).rounded() / 1e3
+        self.gflops = flops.map { ($0 / seconds / 1e9 * 10).rounded() / 10 }
+        self.rank = rank
+        self.maxRelSigmaErr = maxRelSigmaErr
+    }
+
+    var jsonLine: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try! encoder.encode(self), as: UTF8.self)
+    }
+
+    var humanLine: String {
+        let shapeText = shape.map(String.init).joined(separator: "×")
+        var s = "\(kernel.padding(toLength: 9, withPad: " ", startingAt: 0)) "
+            + "\(variant.padding(toLength: 15, withPad: " ", startingAt: 0)) "
+            + "\(shapeText.padding(toLength: 16, withPad: " ", startingAt: 0)) \(dtype) t=\(threads) "
+            + String(format: "%10.3f ms", ms)
+        if let g = gflops { s += String(format: "  %7.1f GFLOP/s", g) }
+        if let r = rank { s += "  rank \(r)" }
+        if let e = maxRelSigmaErr { s += String(format: "  max rel σ err %.2e", e) }
+        return s
+    }
+}
