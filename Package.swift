@@ -9,7 +9,7 @@ let portable = ProcessInfo.processInfo.environment["SVDLLM_PORTABLE"] == "1"
 let hotFlags: [SwiftSetting] = [
     .unsafeFlags(portable ? ["-Ounchecked"] : ["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
     .unsafeFlags(portable ? [] : ["-target-cpu", "native"], .when(configuration: .debug)),
-]
+] + (portable ? [.define("SVDLLM_PORTABLE")] : [])
 
 let package = Package(
     name: "swift-svd-llm",

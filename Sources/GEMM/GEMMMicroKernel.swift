@@ -14,7 +14,15 @@ public enum GEMMMicroKernel: String, Sendable, CaseIterable {
     case avx512
 
     /// The kernel this host runs by default: `.avx512` when the CPU has AVX-512F, else `.avx2`.
-    public static var host: GEMMMicroKernel { CPUInfo.host.hasAVX512 ? .avx512 : .avx2 }
+    /// A portable build (`SVDLLM_PORTABLE=1`, no `-target-cpu native`) has no AVX-512 code, so it always uses
+    /// the 16-register tile.
+    public static var host: GEMMMicroKernel {
+        #if SVDLLM_PORTABLE
+        return .avx2
+        #else
+        return CPUInfo.host.hasAVX512 ? .avx512 : .avx2
+        #endif
+    }
 
     /// Rows of C per tile.
     public var mr: Int {
