@@ -37,15 +37,16 @@ public func matmul<T: GEMMScalar>(
 }
 
 /// Routes to the chosen variant; every path is specialized for the concrete scalar inside this module.
-func gemmDispatch<T: LinalgScalar>(
+func gemmDispatch<T: GEMMKernelScalar>(
     _ variant: GEMMVariant, _ transA: Transpose, _ a: MatrixView<T>, _ transB: Transpose, _ b: MatrixView<T>,
     _ c: MutableMatrixView<T>, alpha: T, beta: T, parallelism: Parallelism, params: GEMMParams
 ) {
     switch variant {
     case .naive:
         gemmNaive(transA, a, transB, b, c, alpha: alpha, beta: beta)
-    case .blocked, .parallel:
-        // TEMPORARY until the blocked kernel lands (GEMM helper replaces this).
-        gemmNaive(transA, a, transB, b, c, alpha: alpha, beta: beta)
+    case .blocked:
+        gemmBlocked(transA, a, transB, b, c, alpha: alpha, beta: beta, params: params, workspace: Workspace())
+    case .parallel:
+        gemmParallel(transA, a, transB, b, c, alpha: alpha, beta: beta, parallelism: parallelism, params: params)
     }
 }

@@ -1,0 +1,57 @@
+import LinearAlgebraCore
+
+/// The cache blocking of the blocked GEMM, for its macro-kernel order (rows of tiles outer, columns inner: one
+/// MR × KC micro-panel of A stays in L1 while the KC × NC panel of B streams past it and the tiles of C are
+/// visited along their rows):
+/// - KC: the A micro-panel (MR × KC) takes ≈ 3/8 of L1d, the rest is for the streaming B micro-panel.
+///   A long KC also means fewer passes over C (each pass reads and writes every tile).
+/// - MC: the packed A block (MC × KC) takes ≈ 1/4 of L2, so it is still in L2 when the macro-kernel reads it.
+/// - NC: the packed B panel (KC × NC) takes ≈ 1/8 of L3 (shared by the threads of `.parallel`), capped at 4096.
+///   Long row sweeps keep the C accesses sequential for the hardware prefetcher.
+///
+/// Defaults come from ``CPUInfo`` and the micro-kernel's MR × NR; non-zero ``GEMMParams`` fields override them
+/// (tests use tiny blocks to reach every edge). MC is rounded to a multiple of MR and NC to a multiple of NR.
+public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
+    /// The micro-kernel's tile: MR rows × NR columns of C.
+    public let mr: Int
+    public let nr: Int
+    /// Rows of A per packed block, depth per packed panel, columns of B per packed panel.
+    public let mc: Int
+    public let kc: Int
+    public let nc: Int
+
+    public var description: String { "MR×NR \(mr)×\(nr), MC \(mc), KC \(kc), NC \(nc)" }
+
+    public init<T: LinalgScalar>(_: T.Type, kernel: GEMMMicroKernel, params: GEMMParams, cpu: CPUInfo = .host) {
+        let size = MemoryLayout<T>.stride
+        mr = kernel.mr
+        nr = kernel.nr(for: T.self)
+        let kcAuto = Swift.max(64, (cpu.l1dBytes * 3 / 8) / (mr * size) / 64 * 64)
+        let kcUsed = params.kc > 0 ? params.kc : kcAuto
+        let mcAuto = Swift.max(mr, (cpu.l2Bytes / 4) / (kcUsed * size) / mr * mr)
+        let mcUsed = params.mc > 0 ? params.mc : mcAuto
+        let ncAuto = Swift.min(4096, Swift.max(nr, (cpu.l3Bytes / 8) / (kcUsed * size))) / nr * nr
+        let ncUsed = params.nc > 0 ? params.nc : ncAuto
+        kc = kcUsed
+        mc = Swift.max(mr, (mcUsed + mr - 1) / mr * mr)
+        nc = Swift.max(nr, (ncUsed + nr - 1) / nr * nr)
+    }
+
+    /// The block size for `n` items when blocks may be at most `block` and must be multiples of `multiple`
+    /// (except the last): the same number of blocks as ⌈n/block⌉, made as equal as possible. A remainder block of
+    /// 64 after two of 256 in k would pay the C write-back of a full block for a quarter of the work.
+    static func balanced(_ n: Int, block: Int, multiple: Int = 1) -> Int {
+        guard n > block else { return block }
+        let count = (n + block - 1) / block
+        let even = (n + count - 1) / count
+        return Swift.min(block, (even + multiple - 1) / multiple * multiple)
+    }
+}
+
+extension GEMMParams {
+    /// The micro-kernel and block sizes these params give for scalar `T` on this host (for reports).
+    public func resolved<T: LinalgScalar>(for _: T.Type) -> (microKernel: GEMMMicroKernel, blocking: GEMMBlocking) {
+        let kernel = microKernel ?? .host
+        return (kernel, GEMMBlocking(T.self, kernel: kernel, params: self))
+    }
+}
