@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import LinearAlgebraCore
+
+/// Builds a `.safetensors` file from Float matrices, each stored as F32, F16 or BF16.
+///
+/// The file is written to a temporary file beside the target and renamed over it, so readers never see a
+/// partial file. Tensors are laid out as the Python library lays them out (by its dtype order, larger types
+/// first, then by name), so every tensor's data stays aligned to its element size; the header is padded with spaces so the data
+/// section starts at a multiple of 8.
+public struct SafeTensorsWriter {
+    private struct Entry {
+        var name: String
+        var matrix: Matrix<Float>
+        var dtype: SafeTensorsDType
+        var shape: [Int]
+    }
+
+    /// Free-form `__metadata__` strings.
+    public var metadata: [String: String]
+    private var entries: [Entry] = []
+    private var names: Set<String> = []
+
+    public init(metadata: [String: String] = [:]) { self.metadata = metadata }
+
+    /// Adds `matrix` as tensor `name`, converted to `dtype` (F32, F16 or BF16; rounding to nearest even).
+    /// `shape` defaults to [rows, cols]; any shape with rows·cols elements may be given (e.g. [n] for a vector).
+    public mutating func add(_ name: String, _ matrix: Matrix<Float>, dtype: SafeTensorsDType = .f32,
+                             shape: [Int]? = nil) throws(FormatError) {
+        let shape = shape ?? [matrix.rows, matrix.cols]
+        guard dtype.isFloatConvertible else {
+            throw FormatError.unsupported(file: "<writer>", field: "\(name).dtype", value: dtype.rawValue)
+        }
+        guard !name.isEmpty, name != "__metadata__", !names.contains(name) else {
+            throw FormatError.invalid(file: "<writer>", field: name, reason: "empty, reserved or duplicate tensor name")
+        }
+        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == matrix.elements.count else {
+            throw FormatError.invalid(file: "<writer>", field: "\(name).shape",
+                                      reason: "\(shape) does not hold \(matrix.rows)×\(matrix.cols) elements")
+        }
+        names.insert(name)
+        entries.append(Entry(name: name, matrix: matrix, dtype: dtype, shape: shape))
+    }
+
+    /// The header JSON (padded) and the entries in file order with their byte offsets.
+    private func layout() -> (header: [UInt8], order: [(Entry, Int)]) {
+        let order = entries.sorted { ($0.dtype.layoutRank, $1.name) > ($1.dtype.layoutRank, $0.name) }
+        var parts = [String]()
+        if !metadata.isEmpty {
+            let kv = metadata.keys.sorted().map { "\(JSONValue.quote($0)):\(JSONValue.quote(metadata[$0]!))" }
+            parts.append("\"__metadata__\":{\(kv.joined(separator: ","))}")
+        }
+        var offset = 0
+        var placed = [(Entry, Int)]()
+        for e in order {
+            let bytes = e.matrix.elements.count * e.dtype.size
+            let shape = e.shape.map(String.init).joined(separator: ",")
+            parts.append("\(JSONValue.quote(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],"
+                         + "\"data_offsets\":[\(offset),\(offset + bytes)]}")
+            placed.append((e, offset))
+            offset += bytes
+        }
+        var header = Array("{\(parts.joined(separator: ","))}".utf8)
+        while (8 + header.count) % 8 != 0 { header.append(0x20) }
+        return (header, placed)
+    }
+
+    /// Writes the file atomically (temporary file in the same folder, then rename).
+    public func write(to url: URL) throws(FormatError) {
+        let path = url.path
+        let (header, order) = layout()
+        let tmp = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).tmp-\(UUID().uuidString)").path
+        let fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+        guard fd >= 0 else { throw FormatError.io(file: path, reason: "cannot create \(tmp): \(String(cString: strerror(errno)))") }
+        var closed = false
+        defer {
+            if !closed { close(fd) }
+        }
+        /// Writes all of `p`; false on failure (errno set).
+        func put(_ p: UnsafeRawBufferPointer) -> Bool {
+            var done = 0
+            while done < p.count {
+                #if canImport(Glibc)
+                let n = Glibc.write(fd, p.baseAddress! + done, p.count - done)
+                #else
+                let n = Darwin.write(fd, p.baseAddress! + done, p.count - done)
+                #endif
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { return false }
+                done += n
+            }
+            return true
+        }
+        func fail() -> FormatError {
+            let reason = "write failed: \(String(cString: strerror(errno)))"
+            unlink(tmp)
+            return FormatError.io(file: path, reason: reason)
+        }
+        var length = UInt64(header.count).littleEndian
+        guard withUnsafeBytes(of: &length, { put($0) }), header.withUnsafeBytes({ put($0) }) else { throw fail() }
+        // Encode in chunks of 64 Ki elements through one buffer.
+        let chunk = 65_536
+        var buffer = [UInt8](repeating: 0, count: chunk * 4)
+        for (e, _) in order {
+            let n = e.matrix.elements.count
+            var start = 0
+            while start < n {
+                let count = Swift.min(chunk, n - start)
+                let bytes = count * e.dtype.size
+                e.matrix.elements.withUnsafeBufferPointer { src in
+                    buffer.withUnsafeMutableBytes { dst in
+                        Self.encode(src.baseAddress! + start, count, e.dtype, into: dst.baseAddress!)
+                    }
+                }
+                guard buffer.withUnsafeBytes({ put(UnsafeRawBufferPointer(rebasing: $0[0..<bytes])) }) else { throw fail() }
+                start += count
+            }
+        }
+        guard fsync(fd) == 0, close(fd) == 0 else {
+            closed = true
+            unlink(tmp)
+            throw FormatError.io(file: path, reason: "cannot flush: \(String(cString: strerror(errno)))")
+        }
+        closed = true
+        guard rename(tmp, path) == 0 else {
+            unlink(tmp)
+            throw FormatError.io(file: path, reason: "cannot rename into place: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Little-endian encoding of `count` Floats as `dtype`.
+    private static func encode(_ src: UnsafePointer<Float>, _ count: Int, _ dtype: SafeTensorsDType,
+                               into dst: UnsafeMutableRawPointer) {
+        switch dtype {
+        case .f32:
+            for i in 0..<count { dst.storeBytes(of: src[i].bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
+        case .f16:
+            for i in 0..<count {
+                dst.storeBytes(of: HalfPrecision.f16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+            }
+        case .bf16:
+            for i in 0..<count {
+                dst.storeBytes(of: HalfPrecision.bf16Bits(src[i]).littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+            }
+        default:
+            preconditionFailure("SafeTensorsWriter: dtype \(dtype) was rejected by add")
+        }
+    }
+}
