@@ -1,4 +1,0 @@
-import Factorizations
-import Testing
-// Placeholder until the factorizations land.
-@Test func placeholder() {}
