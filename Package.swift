@@ -40,10 +40,12 @@ let package = Package(
         // The transformer forward pass: LLaMA family, Gemma 3, OPT; dense or low-rank linears; KV cache; sampling.
         .target(name: "Runtime", dependencies: ["LinearAlgebraCore", "GEMM", "Formats", "Tokenizers"],
                 swiftSettings: hotFlags),
+        // Perplexity (the paper's protocol), prefill/decode speed, text generation.
+        .target(name: "Evaluation", dependencies: ["LinearAlgebraCore", "Runtime", "Tokenizers"], swiftSettings: hotFlags),
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
-                               "Tokenizers", "Runtime"]),
+                               "Tokenizers", "Runtime", "Evaluation"]),
         .executableTarget(
             name: "svdllm",
             dependencies: ["SVDLLMKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -56,6 +58,8 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
         .testTarget(name: "RuntimeTests", dependencies: ["Runtime"], resources: [.copy("Fixtures")],
+                    swiftSettings: hotFlags),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
