@@ -28,7 +28,7 @@ public struct PerplexityResult: Sendable, Equatable, Codable {
 /// Logits are computed `logitRows` rows at a time, so memory stays at one window's activations plus
 /// logitRows × vocab floats.
 public func perplexity(model: CausalLM, tokens: [Int], seqlen: Int = 512, windows: Int = 0, bos: Bool = false,
-                       logitRows: Int = 64,
+                       logitRows: Int = 256,
                        progress: ((_ window: Int, _ windows: Int, _ pplSoFar: Double) -> Void)? = nil)
     throws -> PerplexityResult {
     guard seqlen >= 2 else { throw RuntimeError.invalidInput(argument: "seqlen", reason: "must be ≥ 2, is \(seqlen)") }
@@ -81,11 +81,7 @@ public func negativeLogLikelihood(logits: Matrix<Float>, targets: [Int], paralle
             parallelism.forEachRange(logits.rows) { rows in
                 for r in rows {
                     let row = base + r * n
-                    var m = -Float.infinity
-                    for j in 0..<n { m = Swift.max(m, row[j]) }
-                    var sum: Float = 0
-                    for j in 0..<n { sum += Foundation.exp(row[j] - m) }
-                    o[r] = Double(m) + Foundation.log(Double(sum)) - Double(row[targets[r]])
+                    o[r] = VectorMath.logSumExp(row, count: n) - Double(row[targets[r]])
                 }
             }
         }

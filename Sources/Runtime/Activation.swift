@@ -30,15 +30,22 @@ public enum Activation: String, Sendable, CaseIterable {
         }
     }
 
-    /// gate ← act(gate) ⊙ up, elementwise (both tokens × intermediate), rows split over `parallelism`.
+    /// gate ← act(gate) ⊙ up, elementwise (both tokens × intermediate), rows split over `parallelism`;
+    /// the SIMD forms of ``VectorMath`` (the scalar `callAsFunction` is the reference).
     public func gated(_ gate: inout Matrix<Float>, times up: Matrix<Float>, parallelism: Parallelism = .serial) {
         precondition(gate.rows == up.rows && gate.cols == up.cols)
         let n = gate.cols, act = self
         gate.elements.withUnsafeMutableBufferPointer { g in
             up.elements.withUnsafeBufferPointer { u in
                 let gp = g.baseAddress!, up = u.baseAddress!
-                parallelism.forEachRange(gate.rows) { rows in
-                    for i in rows.lowerBound * n..<rows.upperBound * n { gp[i] = act(gp[i]) * up[i] }
+                let threads = gate.rows >= 16 ? parallelism : .serial
+                threads.forEachRange(gate.rows) { rows in
+                    let start = rows.lowerBound * n, count = rows.count * n
+                    switch act {
+                    case .silu: VectorMath.siluGate(gp + start, up + start, count: count)
+                    case .geluTanh: VectorMath.geluTanhGate(gp + start, up + start, count: count)
+                    case .relu: for i in start..<start + count { gp[i] = Swift.max(gp[i], 0) * up[i] }
+                    }
                 }
             }
         }

@@ -40,7 +40,9 @@ public enum Attention {
             keys.withView { kv in
                 values.withView { vv in
                     out.withMutableView { ov in
-                        parallelism.forEach(heads) { h in
+                        // Small problems (decode) stay on this thread: a fork costs more than the work.
+                        let threads = t * (p0 + t) >= 4096 ? parallelism : .serial
+                        threads.forEach(heads) { h in
                             let g = h / group
                             let qh = qv.block(rows: 0..<t, cols: h * d..<(h + 1) * d)
                             let kh = kv.block(rows: 0..<p0 + t, cols: g * d..<(g + 1) * d)
@@ -98,13 +100,8 @@ public enum Attention {
         }
         var m = -Float.infinity
         for j in visible { m = Swift.max(m, row[j]) }
-        var sum: Float = 0
-        for j in visible {
-            let e = Foundation.exp(row[j] - m)
-            row[j] = e
-            sum += e
-        }
-        let inv = 1 / sum
+        let sum = VectorMath.expShifted(row + visible.lowerBound, count: visible.count, shift: m)
+        let inv = Float(1 / sum)
         for j in 0..<visible.lowerBound { row[j] = 0 }
         for j in visible { row[j] *= inv }
         for j in (visible.upperBound + 1)..<Swift.max(count, visible.upperBound + 1) { row[j] = 0 }
