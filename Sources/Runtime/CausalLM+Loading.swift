@@ -25,10 +25,14 @@ extension CausalLM {
 
     init(binder b: WeightBinder) throws {
         let c = b.config
+        if c.architecture == .opt {
+            try self.init(optBinder: b)
+            return
+        }
         let embedding = try b.matrix(b.name(gguf: "token_embd.weight", hf: "model.embed_tokens.weight"),
                                      rows: c.vocabSize, cols: c.hiddenSize)
         let blocks: [any DecoderBlock]
-        let finalNorm: RMSNorm
+        let finalNorm: any Normalization
         let scale: Float
         switch c.architecture {
         case .llama, .mistral, .qwen2:
@@ -44,7 +48,7 @@ extension CausalLM {
             // transformers multiplies by √hidden rounded to the weights' dtype (float32 here).
             scale = Float(Double(c.hiddenSize).squareRoot())
         case .opt:
-            throw RuntimeError.unsupportedArchitecture(c.architecture.rawValue)
+            preconditionFailure("handled by init(optBinder:)")
         }
         let outputName = b.name(gguf: "output.weight", hf: "lm_head.weight")
         let output: Linear, tied: Bool
@@ -61,6 +65,51 @@ extension CausalLM {
         self.init(config: c, embedding: embedding, embeddingScale: scale, blocks: blocks, finalNorm: finalNorm,
                   output: output, outputTied: tied, finalLogitSoftcap: c.finalLogitSoftcap.map(Float.init),
                   parallelism: b.parallelism)
+    }
+}
+
+extension CausalLM {
+    /// OPT from a Hugging Face folder (`model.decoder.*`), learned positions at offset 2, tied `lm_head`.
+    init(optBinder b: WeightBinder) throws {
+        let c = b.config
+        guard !b.isGGUF else { throw RuntimeError.unsupportedArchitecture("opt in GGUF") }
+        guard c.wordEmbedProjDim == nil else {
+            throw RuntimeError.unsupportedArchitecture("opt with word_embed_proj_dim ≠ hidden_size (project_in/out)")
+        }
+        b.hfLayerPrefix = "model.decoder.layers."
+        let d = c.hiddenSize, f = c.intermediateSize, eps = Float(c.normEps)
+        let embedding = try b.matrix("model.decoder.embed_tokens.weight", rows: c.vocabSize, cols: d)
+        let offset = 2
+        let positions = try b.matrix("model.decoder.embed_positions.weight", rows: c.contextLength + offset, cols: d)
+        func norm(_ name: String) throws -> LayerNorm {
+            LayerNorm(gamma: try b.vector(name + ".weight", count: d), beta: try b.vector(name + ".bias", count: d), eps: eps)
+        }
+        let blocks: [any DecoderBlock] = try (0..<c.layerCount).map { i throws in
+            func lin(_ n: String, out: Int, in k: Int) throws -> Linear {
+                try b.linear(b.layer(i, gguf: "", hf: "\(n).weight"),
+                             bias: c.attentionBias ? b.layer(i, gguf: "", hf: "\(n).bias") : nil, out: out, in: k)
+            }
+            return OPTBlock(attentionNorm: try norm(b.layer(i, gguf: "", hf: "self_attn_layer_norm")),
+                            q: try lin("self_attn.q_proj", out: d, in: d), k: try lin("self_attn.k_proj", out: d, in: d),
+                            v: try lin("self_attn.v_proj", out: d, in: d), o: try lin("self_attn.out_proj", out: d, in: d),
+                            mlpNorm: try norm(b.layer(i, gguf: "", hf: "final_layer_norm")),
+                            fc1: try lin("fc1", out: f, in: d), fc2: try lin("fc2", out: d, in: f),
+                            heads: c.headCount, headDim: c.headDim)
+        }
+        let finalNorm = try norm("model.decoder.final_layer_norm")
+        let output: Linear, tied: Bool
+        if b.has("lm_head.weight") {
+            output = try b.linear("lm_head.weight", bias: nil, out: c.vocabSize, in: d)
+            tied = false
+        } else {
+            output = .dense(weight: embedding, bias: nil)
+            tied = true
+        }
+        try b.finish()
+        self.init(config: c, embedding: embedding, embeddingScale: 1, blocks: blocks, finalNorm: finalNorm,
+                  output: output, outputTied: tied, finalLogitSoftcap: nil, parallelism: b.parallelism)
+        positionEmbedding = positions
+        positionOffset = offset
     }
 }
 

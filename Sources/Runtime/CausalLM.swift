@@ -17,8 +17,11 @@ public struct CausalLM: Sendable {
     public var embedding: Matrix<Float>
     /// Gemma: √hidden; 1 otherwise.
     public var embeddingScale: Float
+    /// OPT's learned positions: row p + ``positionOffset`` is added to the embedding of position p.
+    public var positionEmbedding: Matrix<Float>? = nil
+    public var positionOffset = 0
     public var blocks: [any DecoderBlock]
-    public var finalNorm: RMSNorm
+    public var finalNorm: any Normalization
     /// vocab × hidden (the embedding itself when tied: same storage, copy-on-write).
     public var output: Linear
     public var finalLogitSoftcap: Float?
@@ -26,7 +29,7 @@ public struct CausalLM: Sendable {
     public var parallelism: Parallelism
 
     public init(config: ModelConfig, embedding: Matrix<Float>, embeddingScale: Float, blocks: [any DecoderBlock],
-                finalNorm: RMSNorm, output: Linear, outputTied: Bool, finalLogitSoftcap: Float?,
+                finalNorm: any Normalization, output: Linear, outputTied: Bool, finalLogitSoftcap: Float?,
                 parallelism: Parallelism) {
         self.outputTied = outputTied
         self.config = config
@@ -50,7 +53,7 @@ public struct CausalLM: Sendable {
     /// < 0.1 % of the total, are not counted).
     public var parameterCount: Int {
         embedding.elements.count + blocks.reduce(0) { $0 + $1.linearParameterCount }
-            + finalNorm.gamma.count + (outputTied ? 0 : output.parameterCount)
+            + finalNorm.parameterCount + (positionEmbedding?.elements.count ?? 0) + (outputTied ? 0 : output.parameterCount)
     }
 
     /// Bytes of the float32 weights.
@@ -58,8 +61,8 @@ public struct CausalLM: Sendable {
 
     // MARK: - Per-layer API (compression)
 
-    /// H₀ = E[tokens] · embeddingScale, tokens × hidden.
-    public func embed(_ tokens: [Int]) throws(RuntimeError) -> Matrix<Float> {
+    /// H₀ = E[tokens] · embeddingScale (+ P[firstPosition + t + offset] for learned positions), tokens × hidden.
+    public func embed(_ tokens: [Int], firstPosition: Int = 0) throws(RuntimeError) -> Matrix<Float> {
         let d = hiddenSize
         var h = Matrix<Float>(rows: tokens.count, cols: d)
         for (t, id) in tokens.enumerated() {
@@ -67,6 +70,13 @@ public struct CausalLM: Sendable {
                 throw RuntimeError.invalidInput(argument: "tokens", reason: "id \(id) at \(t) outside 0..<\(vocabularySize)")
             }
             for j in 0..<d { h.elements[t * d + j] = embedding.elements[id * d + j] * embeddingScale }
+            if let p = positionEmbedding {
+                let row = firstPosition + t + positionOffset
+                guard row < p.rows else {
+                    throw RuntimeError.invalidInput(argument: "tokens", reason: "position \(firstPosition + t) beyond the learned positions")
+                }
+                for j in 0..<d { h.elements[t * d + j] += p.elements[row * d + j] }
+            }
         }
         return h
     }
@@ -114,7 +124,7 @@ public struct CausalLM: Sendable {
             throw RuntimeError.invalidInput(argument: "tokens",
                                             reason: "\(p0) cached + \(tokens.count) new positions exceed the cache capacity \(kv.capacity)")
         }
-        var h = try embed(tokens)
+        var h = try embed(tokens, firstPosition: p0)
         for i in blocks.indices {
             h = blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: p0, parallelism: parallelism),
                                   kv: &kv.layers[i], capture: capture)

@@ -1,19 +1,12 @@
 import LinearAlgebraCore
 
-/// The linear layers of a decoder block, in Hugging Face spelling (`model.layers.N.<module>.<name>`).
+/// The linear layers of a decoder block, in Hugging Face LLaMA spelling (`model.layers.N.<module>.<name>`).
+/// OPT's non-gated MLP uses `up` for `fc1` and `down` for `fc2`. Inputs are shared by {q, k, v} and by
+/// {gate, up}; a block's capture hook reports each shared input once (``LinearInput/names``).
 public enum LinearName: String, CaseIterable, Sendable, Codable {
     case q = "q_proj", k = "k_proj", v = "v_proj", o = "o_proj"
     case gate = "gate_proj", up = "up_proj", down = "down_proj"
 
-    /// The linears that read the same input X within a block: {q, k, v}, {o}, {gate, up}, {down}.
-    public var inputGroup: [LinearName] {
-        switch self {
-        case .q, .k, .v: return [.q, .k, .v]
-        case .o: return [.o]
-        case .gate, .up: return [.gate, .up]
-        case .down: return [.down]
-        }
-    }
 }
 
 /// The input X (tokens × in) that one group of linear layers of block `layer` is about to multiply.

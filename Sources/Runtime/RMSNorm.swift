@@ -6,7 +6,7 @@ import LinearAlgebraCore
 ///
 /// γ is the effective scale: LLaMA stores γ = w; Gemma stores w and applies (1 + w), which the loader folds
 /// into γ (Gemma GGUF files already hold 1 + w).
-public struct RMSNorm: Sendable, Equatable {
+public struct RMSNorm: Normalization, Equatable {
     /// γ, one value per normalized feature.
     public var gamma: [Float]
     public var eps: Float
@@ -24,6 +24,8 @@ public struct RMSNorm: Sendable, Equatable {
         return y
     }
 
+    public var parameterCount: Int { gamma.count }
+
     /// In-place form of ``forward(_:)``.
     public func apply(to x: inout Matrix<Float>) {
         let n = gamma.count
@@ -38,6 +40,51 @@ public struct RMSNorm: Sendable, Equatable {
                     let inv = 1 / (ss / Float(n) + eps).squareRoot()
                     for j in 0..<n { row[j] = row[j] * inv * g[j] }
                 }
+            }
+        }
+    }
+}
+
+/// A per-row normalization layer (RMSNorm or LayerNorm), as the final norm of a ``CausalLM``.
+public protocol Normalization: Sendable {
+    func apply(to x: inout Matrix<Float>)
+    var parameterCount: Int { get }
+}
+
+/// Layer normalization of each row (OPT):  y = (x − mean(x)) / √(var(x) + ε) · γ + β  (biased variance).
+public struct LayerNorm: Normalization, Equatable {
+    public var gamma: [Float]
+    public var beta: [Float]
+    public var eps: Float
+
+    public init(gamma: [Float], beta: [Float], eps: Float) {
+        precondition(gamma.count == beta.count)
+        self.gamma = gamma
+        self.beta = beta
+        self.eps = eps
+    }
+
+    public var parameterCount: Int { 2 * gamma.count }
+
+    public func forward(_ x: Matrix<Float>) -> Matrix<Float> {
+        var y = x
+        apply(to: &y)
+        return y
+    }
+
+    public func apply(to x: inout Matrix<Float>) {
+        let n = gamma.count
+        precondition(x.cols == n, "LayerNorm: \(x.cols) columns, \(n) features")
+        x.elements.withUnsafeMutableBufferPointer { e in
+            for i in 0..<x.rows {
+                let row = e.baseAddress! + i * n
+                var mean: Float = 0
+                for j in 0..<n { mean += row[j] }
+                mean /= Float(n)
+                var v: Float = 0
+                for j in 0..<n { v += (row[j] - mean) * (row[j] - mean) }
+                let inv = 1 / (v / Float(n) + eps).squareRoot()
+                for j in 0..<n { row[j] = (row[j] - mean) * inv * gamma[j] + beta[j] }
             }
         }
     }

@@ -39,9 +39,12 @@ final class WeightBinder {
     /// The tensor's name in this source's spelling.
     func name(gguf: String, hf: String) -> String { isGGUF ? gguf : hf }
 
-    /// Name of a block tensor: `blk.i.<gguf>` or `model.layers.i.<hf>`.
+    /// Where Hugging Face block tensors live (OPT: `model.decoder.layers.`).
+    var hfLayerPrefix = "model.layers."
+
+    /// Name of a block tensor: `blk.i.<gguf>` or `<hfLayerPrefix>i.<hf>`.
     func layer(_ i: Int, gguf: String, hf: String) -> String {
-        isGGUF ? "blk.\(i).\(gguf)" : "model.layers.\(i).\(hf)"
+        isGGUF ? "blk.\(i).\(gguf)" : "\(hfLayerPrefix)\(i).\(hf)"
     }
 
     func has(_ name: String) -> Bool {

@@ -6,8 +6,8 @@ import Testing
 /// Tiny random Hugging Face checkpoints saved by transformers (make_tiny_fixtures.py): every logit of a
 /// 24-token sequence within 1e-4 of transformers fp32 — LLaMA (LLaMA-3 RoPE scaling, q/k/v/o biases, untied),
 /// Qwen2 (q/k/v biases, tied), Mistral (sliding window 4), Gemma 3 (local/global layers, window 4, q/k norms,
-/// 1 + w norms, √hidden embedding scale). Also checks cached decoding against the same logits.
-@Test(arguments: ["llama", "qwen2", "mistral", "gemma3"])
+/// 1 + w norms, √hidden embedding scale), OPT (LayerNorm, learned positions, ReLU, biases). Also checks cached decoding against the same logits.
+@Test(arguments: ["llama", "qwen2", "mistral", "gemma3", "opt"])
 func tinyCheckpointMatchesTransformers(arch: String) throws {
     let dir = fixtureURL("tiny/\(arch)")
     let fx = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("logits.json")))

@@ -4,7 +4,7 @@
   /tmp/peer-venv/bin/python make_tiny_fixtures.py
 
 For each architecture (LLaMA with LLaMA-3 RoPE scaling and q/k/v/o biases, Qwen2 with q/k/v biases, Mistral
-with a 4-token sliding window, Gemma 3 text with local/global layers) it writes `tiny/<arch>/config.json`,
+with a 4-token sliding window, Gemma 3 text with local/global layers, OPT with learned positions and LayerNorm) it writes `tiny/<arch>/config.json`,
 `tiny/<arch>/model.safetensors` (hidden 32, 2-3 layers: a few tens of kB) and `tiny/<arch>/logits.json`
 (the logits of a fixed 24-token sequence, all rows). Every parameter is redrawn from N(0, 0.2²) (norm weights
 around their neutral value) so that no weight sits at its initializer's special value (e.g. Gemma's zero norms).
@@ -12,7 +12,7 @@ around their neutral value) so that no weight sits at its initializer's special 
 import json, os
 import torch
 from transformers import (Gemma3ForCausalLM, Gemma3TextConfig, LlamaConfig, LlamaForCausalLM, MistralConfig,
-                          MistralForCausalLM, Qwen2Config, Qwen2ForCausalLM)
+                          MistralForCausalLM, OPTConfig, OPTForCausalLM, Qwen2Config, Qwen2ForCausalLM)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 COMMON = dict(vocab_size=97, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
@@ -32,6 +32,9 @@ def models():
              layer_types=["sliding_attention", "sliding_attention", "full_attention"], rope_theta=1e6,
              rope_local_base_freq=1e4, hidden_activation="gelu_pytorch_tanh", tie_word_embeddings=True)
     yield "gemma3", Gemma3ForCausalLM(Gemma3TextConfig(**g))
+    yield "opt", OPTForCausalLM(OPTConfig(vocab_size=97, hidden_size=32, ffn_dim=64, num_hidden_layers=2,
+                                          num_attention_heads=4, max_position_embeddings=128, word_embed_proj_dim=32,
+                                          bos_token_id=1, eos_token_id=2, pad_token_id=0, tie_word_embeddings=True))
 
 
 def main():
@@ -40,7 +43,8 @@ def main():
         model = model.float().eval()
         with torch.no_grad():
             for pname, p in model.named_parameters():
-                p.copy_(torch.randn_like(p) * 0.2 + (1.0 if "norm" in pname and name != "gemma3" else 0.0))
+                neutral = 1.0 if "norm" in pname and name != "gemma3" and not pname.endswith("bias") else 0.0
+                p.copy_(torch.randn_like(p) * 0.2 + neutral)
         d = os.path.join(HERE, "tiny", name)
         os.makedirs(d, exist_ok=True)
         model.save_pretrained(d, safe_serialization=True)
