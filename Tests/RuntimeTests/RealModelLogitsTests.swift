@@ -6,7 +6,8 @@ import Testing
 
 /// Logits of the first PTB-test window against transformers fp32 (fixtures from make_runtime_fixtures.py):
 /// at each stored position, every stored entry (the top 64 and every stride-th vocabulary index) within 1e-3,
-/// the whole row's log-sum-exp within 1e-3, and the same argmax.
+/// the whole row's log-sum-exp within 1e-3, and the same argmax. Causality lets the run stop at the last
+/// checked position; debug builds check positions 0–2 only (3 tokens).
 @Test(arguments: ["smollm2", "gemma3"])
 func realModelLogitsMatchTransformers(name: String) throws {
     let data = try Data(contentsOf: fixtureURL("\(name)_logits.json"))
@@ -15,11 +16,16 @@ func realModelLogitsMatchTransformers(name: String) throws {
     let cache = AssetCache.default
     let model = try CausalLM(ggufURL: cache.require(name == "smollm2" ? cache.smolLM2 : cache.gemma3),
                              parallelism: .threads(2))
-    let tokens = (bos ? [fx["bos_token_id"] as! Int] : []) + ids
+    #if DEBUG
+    let positions = (fx["positions"] as! [Int]).filter { $0 <= 2 }
+    #else
+    let positions = fx["positions"] as! [Int]
+    #endif
+    let tokens = Array(((bos ? [fx["bos_token_id"] as! Int] : []) + ids).prefix(positions.max()! + 1))
     var none: KVCache? = nil
     let hidden = try model.hiddenStates(tokens: tokens, cache: &none)
     let window0 = fx["window0"] as! [String: [String: Any]]
-    for p in fx["positions"] as! [Int] {
+    for p in positions {
         let ref = window0[String(p)]!
         let row = model.logits(hidden: hidden, rows: p..<p + 1).elements
         let indices = ref["indices"] as! [Int], values = (ref["values"] as! [NSNumber]).map(\.doubleValue)
