@@ -37,13 +37,16 @@ let package = Package(
         .target(name: "Formats", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
         // Byte-level BPE and SentencePiece-style BPE, from GGUF metadata or tokenizer.json.
         .target(name: "Tokenizers", dependencies: ["Formats"], swiftSettings: hotFlags),
-        // The transformer forward pass (not named Runtime: that would shadow Swift's own Runtime module): LLaMA family, Gemma 3, OPT; dense or low-rank linears; KV cache; sampling.
+        // The transformer forward pass: LLaMA family, Gemma 3, OPT; dense or low-rank linears; KV cache; sampling.
+        // (Not named `Runtime`: a module of that name shadows Swift's own Runtime module in dependents.)
         .target(name: "TransformerRuntime", dependencies: ["LinearAlgebraCore", "GEMM", "Formats", "Tokenizers"],
                 swiftSettings: hotFlags),
+        // Perplexity (the paper's protocol), prefill/decode speed, text generation.
+        .target(name: "Evaluation", dependencies: ["LinearAlgebraCore", "TransformerRuntime", "Tokenizers"], swiftSettings: hotFlags),
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
-                               "Tokenizers", "TransformerRuntime"]),
+                               "Tokenizers", "TransformerRuntime", "Evaluation"]),
         .executableTarget(
             name: "svdllm",
             dependencies: ["SVDLLMKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -56,6 +59,8 @@ let package = Package(
         .testTarget(name: "FormatsTests", dependencies: ["Formats"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
         .testTarget(name: "TransformerRuntimeTests", dependencies: ["TransformerRuntime"], resources: [.copy("Fixtures")],
+                    swiftSettings: hotFlags),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),

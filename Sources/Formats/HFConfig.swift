@@ -228,7 +228,8 @@ extension ModelConfig {
         switch arch {
         case .gemma3:
             localTheta = c.ropeLocalBaseFreq ?? rope?.slidingAttention?.ropeTheta ?? 10_000
-            pattern = c.slidingWindowPattern ?? c.layerTypes?.firstIndex(of: "full_attention").map { $0 + 1 } ?? 6
+            // layer_types is transformers 5's source of truth; the (private) pattern key is only a fallback.
+            pattern = c.layerTypes?.firstIndex(of: "full_attention").map { $0 + 1 } ?? c.slidingWindowPattern ?? 6
             window = c.slidingWindow ?? d.slidingWindow
         case .mistral:
             // An explicit null means full attention everywhere.

@@ -1,4 +1,5 @@
 // The umbrella module: `import SVDLLMKit` brings in every layer of the toolkit.
+@_exported import Evaluation
 @_exported import Factorizations
 @_exported import Formats
 @_exported import TransformerRuntime

@@ -1,0 +1,101 @@
+import GEMM
+import LinearAlgebraCore
+
+/// A linear layer y = x Wᵀ + b, stored densely or as a low-rank product W ≈ U V (SVD-LLM's compressed form).
+///
+/// Weights follow the PyTorch convention: W is out × in, row-major, so `forward` computes
+/// Y = X Wᵀ (+ b) for X tokens × in through ``gemm`` with B transposed (a GEMV when X has one row).
+/// The low-rank form computes Y = (X Vᵀ) Uᵀ (+ b): 2·r·(in + out) flops per token instead of 2·in·out.
+public enum Linear: Sendable, Equatable {
+    /// weight: out × in; bias: out values or nil.
+    case dense(weight: Matrix<Float>, bias: [Float]?)
+    /// u: out × r, v: r × in; bias: out values or nil.
+    case lowRank(u: Matrix<Float>, v: Matrix<Float>, bias: [Float]?)
+
+    /// Columns of the input.
+    public var inFeatures: Int {
+        switch self {
+        case let .dense(w, _): return w.cols
+        case let .lowRank(_, v, _): return v.cols
+        }
+    }
+
+    /// Columns of the output.
+    public var outFeatures: Int {
+        switch self {
+        case let .dense(w, _): return w.rows
+        case let .lowRank(u, _, _): return u.rows
+        }
+    }
+
+    /// The rank r of a low-rank layer, nil when dense.
+    public var rank: Int? {
+        if case let .lowRank(u, _, _) = self { return u.cols }
+        return nil
+    }
+
+    public var bias: [Float]? {
+        switch self {
+        case let .dense(_, b), let .lowRank(_, _, b): return b
+        }
+    }
+
+    /// Stored parameters (weights and bias).
+    public var parameterCount: Int {
+        switch self {
+        case let .dense(w, b): return w.rows * w.cols + (b?.count ?? 0)
+        case let .lowRank(u, v, b): return u.rows * u.cols + v.rows * v.cols + (b?.count ?? 0)
+        }
+    }
+
+    /// The dense out × in matrix this layer applies (U V for a low-rank layer).
+    public var denseWeight: Matrix<Float> {
+        switch self {
+        case let .dense(w, _): return w
+        case let .lowRank(u, v, _): return matmul(u, v)
+        }
+    }
+
+    /// Y = X Wᵀ + b for X tokens × in; the result is tokens × out.
+    public func forward(_ x: Matrix<Float>, parallelism: Parallelism = .serial) -> Matrix<Float> {
+        precondition(x.cols == inFeatures, "Linear: input has \(x.cols) columns, layer takes \(inFeatures)")
+        var y: Matrix<Float>
+        switch self {
+        case let .dense(w, _):
+            y = Linear.timesTransposed(x, w, parallelism: parallelism)
+        case let .lowRank(u, v, _):
+            let t = Linear.timesTransposed(x, v, parallelism: parallelism)  // tokens × r
+            y = Linear.timesTransposed(t, u, parallelism: parallelism)
+        }
+        if let b = bias { y.addRowVector(b) }
+        return y
+    }
+
+    /// X Wᵀ: tokens × in times (out × in)ᵀ.
+    static func timesTransposed(_ x: Matrix<Float>, _ w: Matrix<Float>, parallelism: Parallelism) -> Matrix<Float> {
+        var y = Matrix<Float>(rows: x.rows, cols: w.rows)  // tokens × out, row-major
+        x.withView { xv in
+            w.withView { wv in
+                y.withMutableView { yv in
+                    gemm(.none, xv, .transposed, wv, into: yv, variant: .parallel, parallelism: parallelism)
+                }
+            }
+        }
+        return y
+    }
+}
+
+extension Matrix where T == Float {
+    /// Adds `v` (cols values) to every row.
+    mutating func addRowVector(_ v: [Float]) {
+        precondition(v.count == cols)
+        let n = cols
+        elements.withUnsafeMutableBufferPointer { e in
+            v.withUnsafeBufferPointer { b in
+                for i in 0..<rows {
+                    for j in 0..<n { e[i * n + j] += b[j] }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Formats
+import LinearAlgebraCore
+
+/// Reads a model's tensors from a GGUF file or a Hugging Face safetensors folder by architecture-neutral
+/// requests, checks every shape, and remembers which tensors were taken so that ``finish()`` can insist
+/// that the file held nothing the model ignored.
+///
+/// Names are given in both spellings: GGUF (`blk.N.attn_q.weight`) and Hugging Face
+/// (`model.layers.N.self_attn.q_proj.weight`); GGUF attn_q / attn_k of the llama architecture are un-permuted
+/// back to the Hugging Face row order (``GGUFFile/dequantizeHF(_:config:variant:parallelism:)``).
+final class WeightBinder {
+    enum Source {
+        case gguf(GGUFFile)
+        case huggingFace(SafeTensorsFolder)
+    }
+
+    let source: Source
+    let config: ModelConfig
+    let file: String
+    let parallelism: Parallelism
+    private(set) var unused: Set<String>
+
+    init(source: Source, config: ModelConfig, parallelism: Parallelism) {
+        self.source = source
+        self.config = config
+        self.parallelism = parallelism
+        switch source {
+        case let .gguf(f):
+            file = f.url.lastPathComponent
+            unused = Set(f.tensors.map(\.name))
+        case let .huggingFace(f):
+            file = f.directory.lastPathComponent
+            unused = Set(f.names)
+        }
+    }
+
+    var isGGUF: Bool { if case .gguf = source { return true } else { return false } }
+
+    /// The tensor's name in this source's spelling.
+    func name(gguf: String, hf: String) -> String { isGGUF ? gguf : hf }
+
+    /// Where Hugging Face block tensors live (OPT: `model.decoder.layers.`).
+    var hfLayerPrefix = "model.layers."
+
+    /// Name of a block tensor: `blk.i.<gguf>` or `<hfLayerPrefix>i.<hf>`.
+    func layer(_ i: Int, gguf: String, hf: String) -> String {
+        isGGUF ? "blk.\(i).\(gguf)" : "\(hfLayerPrefix)\(i).\(hf)"
+    }
+
+    func has(_ name: String) -> Bool {
+        switch source {
+        case let .gguf(f): return f.tensorInfo(name) != nil
+        case let .huggingFace(f): return f.info(name) != nil
+        }
+    }
+
+    /// The tensor as rows × cols (a 1-D tensor of n values is 1 × n), marked as used.
+    func matrix(_ name: String, rows: Int, cols: Int) throws -> Matrix<Float> {
+        guard has(name) else { throw RuntimeError.missingTensor(file: file, name: name) }
+        let m: Matrix<Float>
+        switch source {
+        case let .gguf(f): m = try f.dequantizeHF(name, config: config, parallelism: parallelism)
+        case let .huggingFace(f): m = try f.tensor(name)
+        }
+        guard m.rows == rows, m.cols == cols else {
+            throw RuntimeError.shapeMismatch(file: file, name: name, expected: [rows, cols], got: [m.rows, m.cols])
+        }
+        unused.remove(name)
+        return m
+    }
+
+    /// A 1-D tensor of `count` values.
+    func vector(_ name: String, count: Int) throws -> [Float] {
+        try matrix(name, rows: 1, cols: count).elements
+    }
+
+    /// A dense linear (out × in weight, optional bias `biasName`).
+    func linear(_ weight: String, bias: String?, out: Int, in: Int) throws -> Linear {
+        let w = try matrix(weight, rows: out, cols: `in`)
+        let b = try bias.map { b throws in try vector(b, count: out) }
+        return .dense(weight: w, bias: b)
+    }
+
+    /// Marks a tensor the runtime knowingly does not need (e.g. llama.cpp's precomputed rope_freqs).
+    func ignore(_ name: String) { unused.remove(name) }
+
+    /// Throws ``RuntimeError/unusedTensors(file:names:)`` if any tensor was not bound.
+    func finish() throws {
+        guard unused.isEmpty else { throw RuntimeError.unusedTensors(file: file, names: unused.sorted()) }
+    }
+}
