@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Makes the RuntimeTests fixtures from Hugging Face transformers (fp32, CPU), the reference our runtime must match.
+"""Makes the TransformerRuntimeTests fixtures from Hugging Face transformers (fp32, CPU), the reference our runtime must match.
 
   /tmp/peer-venv/bin/python make_runtime_fixtures.py [--cache ~/.cache/swift-svd-llm] [--threads 2]
 
@@ -71,7 +71,7 @@ def make(name, path, text, bos, windows, positions, stride, prompt, seqlen=512):
 
 
 def write_split(name, out):
-    """Logits go to RuntimeTests/Fixtures/<name>_logits.json; ids, perplexity and greedy tokens (what the
+    """Logits go to TransformerRuntimeTests/Fixtures/<name>_logits.json; ids, perplexity and greedy tokens (what the
     Evaluation functions are checked against) to EvaluationTests/Fixtures/<name>_eval.json."""
     common = {k: out[k] for k in ("model", "text", "seqlen", "bos", "bos_token_id")}
     logits = dict(common, ids=out["ids"][:out["seqlen"] - (1 if out["bos"] else 0)], positions=out["positions"],
