@@ -25,6 +25,16 @@ public enum QRPreconditioning: String, Sendable, CaseIterable {
     case never
 }
 
+/// How the QR preconditioning (when ``QRPreconditioning`` applies) prepares the matrix Jacobi rotates.
+public enum QRPreconditioner: String, Sendable, CaseIterable {
+    /// G = QR; Jacobi on Rᵀ (the columns of Rᵀ are R's rows).
+    case qr
+    /// Drmač–Veselić: the columns of G sorted by decreasing norm (G·P), G·P = Q·R, then Rᵀ = Q₂·R₂ (an LQ
+    /// factorization of R); Jacobi on R₂ᵀ, whose Gram R₂R₂ᵀ is two QR-algorithm steps from (GP)ᵀ(GP) and so
+    /// much closer to diagonal: far fewer sweeps. U = Q·U_x, V = P·Q₂·V_x.
+    case pivotedQRLQ
+}
+
 /// Tunables of the one-sided Jacobi SVD. Defaults suit production; tests override them to reach every path.
 public struct JacobiParams: Sendable, Equatable {
     /// A sweep limit; exceeding it throws ``SVDError/noConvergence(sweeps:)``.
@@ -34,6 +44,8 @@ public struct JacobiParams: Sendable, Equatable {
     public var tolerance: Double?
     public var ordering: JacobiOrdering
     public var qrPreconditioning: QRPreconditioning
+    /// What the QR preconditioning does (when it applies).
+    public var preconditioner: QRPreconditioner
     /// Columns per block of `jacobi-blocked` and of the ``JacobiOrdering/blockRoundRobin`` ordering;
     /// 0 = chosen from the sizes.
     public var blockSize: Int
@@ -43,12 +55,14 @@ public struct JacobiParams: Sendable, Equatable {
     public var parallelWorkThreshold: Int
 
     public init(maxSweeps: Int = 40, tolerance: Double? = nil, ordering: JacobiOrdering = .blockRoundRobin,
-                qrPreconditioning: QRPreconditioning = .whenTall, blockSize: Int = 0, innerMaxSweeps: Int = 12,
+                qrPreconditioning: QRPreconditioning = .always,
+                preconditioner: QRPreconditioner = .pivotedQRLQ, blockSize: Int = 0, innerMaxSweeps: Int = 12,
                 parallelWorkThreshold: Int = 1 << 15) {
         self.maxSweeps = maxSweeps
         self.tolerance = tolerance
         self.ordering = ordering
         self.qrPreconditioning = qrPreconditioning
+        self.preconditioner = preconditioner
         self.blockSize = blockSize
         self.innerMaxSweeps = innerMaxSweeps
         self.parallelWorkThreshold = parallelWorkThreshold
