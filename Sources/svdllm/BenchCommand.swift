@@ -55,6 +55,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("inner-sweeps"), help: "SVD: jacobi-blocked inner sweep limit.")
     var innerSweeps: Int?
 
+    @Flag(name: .customLong("values-only"), help: "SVD: singular values only (no vectors).")
+    var valuesOnly = false
+
     @Flag(name: .customLong("check-sigma"),
           help: "SVD: also report max_rel_sigma_err of the Jacobi variants (vs a Double Jacobi reference).")
     var checkSigma = false

@@ -32,11 +32,12 @@ struct KernelBench<T: GEMMScalar> {
 
     @discardableResult
     func record(_ variant: String, _ shape: [Int], seconds: Double, flops: Double?, rank: Int? = nil,
-                err: Double? = nil, sweeps: Int? = nil) -> BenchRecord {
+                err: Double? = nil, sweeps: Int? = nil, cpuSeconds: Double? = nil) -> BenchRecord {
         let threads = variant == "naive" || variant == "unblocked" ? 1 : options.threads
         var r = BenchRecord(kernel: options.kernel.rawValue, variant: variant, shape: shape, dtype: T.dtypeName,
                             threads: threads, seconds: seconds, flops: flops, rank: rank, maxRelSigmaErr: err)
         r.sweeps = sweeps
+        r.cpuMs = cpuSeconds.map { ($0 * 1e4).rounded() / 10 }
         options.emit(r)
         return r
     }
@@ -151,10 +152,13 @@ struct KernelBench<T: GEMMScalar> {
             for v in try variants(SVDVariant.self) {
                 let k = min(options.rank ?? max(1, min(m, n) / 4), min(m, n))
                 let svdOptions = SVDOptions(
+                    computeVectors: options.valuesOnly ? .valuesOnly : .thin,
                     algorithm: v.algorithm(rank: k, powerIterations: options.powerIters, seed: 7),
                     params: options.jacobiParams, parallelism: parallelism)
                 var result: SVD<T>?
+                let cpu0 = Stopwatch.processCPUSeconds()
                 let t = try Stopwatch.best(repeats: options.repeats) { result = try SVD(a, options: svdOptions) }
+                let cpu = (Stopwatch.processCPUSeconds() - cpu0) / Double(options.repeats)
                 var err: Double?
                 var rank: Int?
                 if v.isRandomized || options.checkSigma {
@@ -172,7 +176,7 @@ struct KernelBench<T: GEMMScalar> {
                     if v.isRandomized { rank = k }
                 }
                 out.append(record(v.rawValue, [m, n], seconds: t, flops: nil, rank: rank, err: err,
-                                  sweeps: result!.sweeps))
+                                  sweeps: result!.sweeps, cpuSeconds: cpu))
             }
         }
         return out
