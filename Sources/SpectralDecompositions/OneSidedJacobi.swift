@@ -32,18 +32,30 @@ func oneSidedJacobi<T: LinalgScalar>(
     stamp.initialize(repeating: -1, count: n)
     defer { stamp.deallocate() }
 
+    let norms = UnsafeMutablePointer<Double>.allocate(capacity: n)   // ‖x_j‖², tracked through rotations
+    defer { norms.deallocate() }
+    /// ‖x_j‖² computed afresh.
+    @inline(__always) func exactNorm(_ j: Int) -> Double { dotRow(x + j * len, x + j * len, len).asDouble }
+
     /// Orthogonalizes rows p and q, visited at `clock`, last visited at `previous` (nil in the first sweep);
-    /// true if it rotated.
+    /// true if it rotated. Only x_p·x_q is computed per visit; the squared norms are updated as
+    /// ‖x_p′‖² = α − tγ, ‖x_q′‖² = β + tγ (``PlaneRotation``) and recomputed when the update cancels
+    /// (new value below α/4 or β/4), and for all rows at the start of each sweep (LAPACK xGESVJ also
+    /// updates the norms instead of recomputing them).
     @inline(__always) func pair(_ p: Int, _ q: Int, clock: Int, previous: Int?) -> Bool {
         if let previous, Swift.max(stamp[p], stamp[q]) < previous { return false }
         let xp = x + p * len, xq = x + q * len
-        let g = fusedGram(xp, xq, len)
-        let alpha = g.xx.asDouble, beta = g.yy.asDouble, gamma = g.xy.asDouble
+        let alpha = norms[p], beta = norms[q]
+        guard alpha > 0 && beta > 0 else { return false }
+        let gamma = dotRow(xp, xq, len).asDouble
         guard PlaneRotation.needed(alpha: alpha, beta: beta, gamma: gamma, tol: tol) else { return false }
         let r = PlaneRotation(alpha: alpha, beta: beta, gamma: gamma)
         let c = T(r.c), s = T(r.s)
         rotateRows(xp, xq, len, c: c, s: s)
         if let y { rotateRows(y + p * yLength, y + q * yLength, yLength, c: c, s: s) }
+        let np = alpha - r.t * gamma, nq = beta + r.t * gamma
+        norms[p] = np >= 0.25 * alpha ? np : exactNorm(p)
+        norms[q] = nq >= 0.25 * beta ? nq : exactNorm(q)
         stamp[p] = clock
         stamp[q] = clock
         return true
@@ -68,6 +80,7 @@ func oneSidedJacobi<T: LinalgScalar>(
     pairs.reserveCapacity(n / 2 + 1)
     var clock = 0
     for sweep in 1...Swift.max(params.maxSweeps, 1) {
+        for j in 0..<n { norms[j] = exactNorm(j) }
         var rotations = 0
         switch params.ordering {
         case .cyclic:
