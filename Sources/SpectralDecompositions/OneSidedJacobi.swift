@@ -7,7 +7,9 @@ import LinearAlgebraCore
 /// [g_p g_q] ← [g_p g_q]·J makes the pair orthogonal (``PlaneRotation``); G·V ends with orthogonal columns
 /// U·Σ, so G = U Σ Vᵀ with V the product of the rotations, accumulated as rows of Y (Y starts as I, row j of the
 /// final Y is column j of V). A pair is rotated only while |g_p·g_q| > tol·‖g_p‖‖g_q‖ (tol from
-/// ``JacobiParams``); the iteration stops after the first sweep that rotates nothing.
+/// ``JacobiParams``); the iteration stops after the first sweep that rotates nothing, or (LAPACK xGESVJ's test)
+/// after a sweep whose largest cosine was below √n·tol and whose rotations were so small (n·max|cos|·max|sin|
+/// < tol) that they cannot have left any pair above tol.
 ///
 /// Orderings (``JacobiOrdering``): cyclic (serial), round-robin and block round-robin, whose disjoint pairs /
 /// block pairs per step are spread over `parallelism` (same result for any thread count).
@@ -42,14 +44,17 @@ func oneSidedJacobi<T: LinalgScalar>(
     /// ‖x_p′‖² = α − tγ, ‖x_q′‖² = β + tγ (``PlaneRotation``) and recomputed when the update cancels
     /// (new value below α/4 or β/4), and for all rows at the start of each sweep (LAPACK xGESVJ also
     /// updates the norms instead of recomputing them).
-    @inline(__always) func pair(_ p: Int, _ q: Int, clock: Int, previous: Int?) -> Bool {
+    @inline(__always) func pair(_ p: Int, _ q: Int, clock: Int, previous: Int?, slot: Int) -> Bool {
         if let previous, Swift.max(stamp[p], stamp[q]) < previous { return false }
         let xp = x + p * len, xq = x + q * len
         let alpha = norms[p], beta = norms[q]
         guard alpha > 0 && beta > 0 else { return false }
         let gamma = dotRow(xp, xq, len).asDouble
-        guard PlaneRotation.needed(alpha: alpha, beta: beta, gamma: gamma, tol: tol) else { return false }
+        let cosine = abs(gamma) / (alpha.squareRoot() * beta.squareRoot())
+        maxCos[slot] = Swift.max(maxCos[slot], cosine)
+        guard cosine > tol else { return false }
         let r = PlaneRotation(alpha: alpha, beta: beta, gamma: gamma)
+        maxSin[slot] = Swift.max(maxSin[slot], abs(r.s))
         let c = T(r.c), s = T(r.s)
         rotateRows(xp, xq, len, c: c, s: s)
         if let y { rotateRows(y + p * yLength, y + q * yLength, yLength, c: c, s: s) }
@@ -59,6 +64,15 @@ func oneSidedJacobi<T: LinalgScalar>(
         stamp[p] = clock
         stamp[q] = clock
         return true
+    }
+
+    // Per task slot (n + 1 ≥ tasks of any step): the largest |cos ∠(x_p, x_q)| computed and |sin| applied in the
+    // current sweep, for the stopping test.
+    let maxCos = UnsafeMutablePointer<Double>.allocate(capacity: n + 1)
+    let maxSin = UnsafeMutablePointer<Double>.allocate(capacity: n + 1)
+    defer {
+        maxCos.deallocate()
+        maxSin.deallocate()
     }
 
     let flags = UnsafeMutablePointer<Int>.allocate(capacity: n + 1)   // rotations per parallel task
@@ -81,13 +95,17 @@ func oneSidedJacobi<T: LinalgScalar>(
     var clock = 0
     for sweep in 1...Swift.max(params.maxSweeps, 1) {
         for j in 0..<n { norms[j] = exactNorm(j) }
+        maxCos.update(repeating: 0, count: n + 1)
+        maxSin.update(repeating: 0, count: n + 1)
         var rotations = 0
         switch params.ordering {
         case .cyclic:
             let period = n * (n - 1) / 2
             for p in 0..<(n - 1) {
                 for q in (p + 1)..<n {
-                    if pair(p, q, clock: clock, previous: sweep > 1 ? clock - period : nil) { rotations += 1 }
+                    if pair(p, q, clock: clock, previous: sweep > 1 ? clock - period : nil, slot: 0) {
+                        rotations += 1
+                    }
                     clock += 1
                 }
             }
@@ -99,7 +117,7 @@ func oneSidedJacobi<T: LinalgScalar>(
                 let prev: Int? = sweep > 1 ? clock - period : nil, now = clock
                 rotations += pairs.withUnsafeBufferPointer { pb in
                     runTasks(pb.count, work: pb.count * rowWork) { i in
-                        pair(pb[i].0, pb[i].1, clock: now, previous: prev) ? 1 : 0
+                        pair(pb[i].0, pb[i].1, clock: now, previous: prev, slot: i) ? 1 : 0
                     }
                 }
                 ordering.advance()
@@ -118,7 +136,9 @@ func oneSidedJacobi<T: LinalgScalar>(
                     var r = 0
                     let rr = rows(i)
                     for p in rr.dropLast() {
-                        for q in (p + 1)..<rr.upperBound where pair(p, q, clock: now, previous: prev) { r += 1 }
+                        for q in (p + 1)..<rr.upperBound where pair(p, q, clock: now, previous: prev, slot: i) {
+                            r += 1
+                        }
                     }
                     return r
                 }
@@ -133,7 +153,7 @@ func oneSidedJacobi<T: LinalgScalar>(
                         var r = 0
                         let (ri, rj) = (rows(pb[t].0), rows(pb[t].1))
                         for p in ri {
-                            for q in rj where pair(p, q, clock: now, previous: prev) { r += 1 }
+                            for q in rj where pair(p, q, clock: now, previous: prev, slot: t) { r += 1 }
                         }
                         return r
                     }
@@ -143,6 +163,15 @@ func oneSidedJacobi<T: LinalgScalar>(
             }
         }
         if rotations == 0 { return sweep }
+        // LAPACK xGESVJ's early exit: all cosines were already below √n·tol and the rotations so small that
+        // what they can have left is below tol (|cos′| ≲ n·max|cos|·max|sin|), so a final checking sweep
+        // would rotate nothing.
+        var mc = 0.0, ms = 0.0
+        for i in 0...n {
+            mc = Swift.max(mc, maxCos[i])
+            ms = Swift.max(ms, maxSin[i])
+        }
+        if sweep > 1 && mc < Double(n).squareRoot() * tol && Double(n) * mc * ms < tol { return sweep }
     }
     throw .noConvergence(sweeps: params.maxSweeps)
 }
