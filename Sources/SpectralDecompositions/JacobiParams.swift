@@ -8,8 +8,7 @@ public enum JacobiOrdering: String, Sendable, CaseIterable {
     /// ⌊n/2⌋ disjoint pairs, which are rotated in parallel over the ``Parallelism``. The result does not
     /// depend on the thread count.
     case roundRobin
-    /// Round-robin over blocks of b columns (b from ``JacobiParams/blockSize``, or sized so that two blocks and
-    /// their V rows fit in half the L2 cache): first every block's internal pairs, then per step the disjoint
+    /// Round-robin over blocks of b columns (b from ``JacobiParams/blockSize``, or n/8 clamped to 32…256): first every block's internal pairs, then per step the disjoint
     /// block pairs (I, J) in parallel, each visiting all p ∈ I, q ∈ J serially. Every pair is visited once per
     /// sweep, while the rows stay in cache for b rotations each. Also independent of the thread count.
     case blockRoundRobin
@@ -19,7 +18,8 @@ public enum JacobiOrdering: String, Sendable, CaseIterable {
 public enum QRPreconditioning: String, Sendable, CaseIterable {
     /// Only for strictly tall A (m > n): Jacobi then rotates n × n instead of m-long columns.
     case whenTall
-    /// Also for square A (Drmač–Veselić preconditioning; Jacobi runs on Rᵀ).
+    /// Also for square A (Drmač–Veselić preconditioning; Jacobi runs on Rᵀ or R₂ᵀ). The default: with
+    /// ``QRPreconditioner/pivotedQRLQ`` it saves sweeps on square matrices too.
     case always
     /// Never: Jacobi rotates the columns of A itself.
     case never
