@@ -8,8 +8,7 @@ public enum JacobiOrdering: String, Sendable, CaseIterable {
     /// ⌊n/2⌋ disjoint pairs, which are rotated in parallel over the ``Parallelism``. The result does not
     /// depend on the thread count.
     case roundRobin
-    /// Round-robin over blocks of b columns (b from ``JacobiParams/blockSize``, or sized so that two blocks and
-    /// their V rows fit in half the L2 cache): first every block's internal pairs, then per step the disjoint
+    /// Round-robin over blocks of b columns (b from ``JacobiParams/blockSize``, or n/8 clamped to 32…256): first every block's internal pairs, then per step the disjoint
     /// block pairs (I, J) in parallel, each visiting all p ∈ I, q ∈ J serially. Every pair is visited once per
     /// sweep, while the rows stay in cache for b rotations each. Also independent of the thread count.
     case blockRoundRobin
@@ -19,10 +18,21 @@ public enum JacobiOrdering: String, Sendable, CaseIterable {
 public enum QRPreconditioning: String, Sendable, CaseIterable {
     /// Only for strictly tall A (m > n): Jacobi then rotates n × n instead of m-long columns.
     case whenTall
-    /// Also for square A (Drmač–Veselić preconditioning; Jacobi runs on Rᵀ).
+    /// Also for square A (Drmač–Veselić preconditioning; Jacobi runs on Rᵀ or R₂ᵀ). The default: with
+    /// ``QRPreconditioner/pivotedQRLQ`` it saves sweeps on square matrices too.
     case always
     /// Never: Jacobi rotates the columns of A itself.
     case never
+}
+
+/// How the QR preconditioning (when ``QRPreconditioning`` applies) prepares the matrix Jacobi rotates.
+public enum QRPreconditioner: String, Sendable, CaseIterable {
+    /// G = QR; Jacobi on Rᵀ (the columns of Rᵀ are R's rows).
+    case qr
+    /// Drmač–Veselić: the columns of G sorted by decreasing norm (G·P), G·P = Q·R, then Rᵀ = Q₂·R₂ (an LQ
+    /// factorization of R); Jacobi on R₂ᵀ, whose Gram R₂R₂ᵀ is two QR-algorithm steps from (GP)ᵀ(GP) and so
+    /// much closer to diagonal: far fewer sweeps. U = Q·U_x, V = P·Q₂·V_x.
+    case pivotedQRLQ
 }
 
 /// Tunables of the one-sided Jacobi SVD. Defaults suit production; tests override them to reach every path.
@@ -34,6 +44,8 @@ public struct JacobiParams: Sendable, Equatable {
     public var tolerance: Double?
     public var ordering: JacobiOrdering
     public var qrPreconditioning: QRPreconditioning
+    /// What the QR preconditioning does (when it applies).
+    public var preconditioner: QRPreconditioner
     /// Columns per block of `jacobi-blocked` and of the ``JacobiOrdering/blockRoundRobin`` ordering;
     /// 0 = chosen from the sizes.
     public var blockSize: Int
@@ -43,12 +55,14 @@ public struct JacobiParams: Sendable, Equatable {
     public var parallelWorkThreshold: Int
 
     public init(maxSweeps: Int = 40, tolerance: Double? = nil, ordering: JacobiOrdering = .blockRoundRobin,
-                qrPreconditioning: QRPreconditioning = .whenTall, blockSize: Int = 0, innerMaxSweeps: Int = 12,
+                qrPreconditioning: QRPreconditioning = .always,
+                preconditioner: QRPreconditioner = .pivotedQRLQ, blockSize: Int = 0, innerMaxSweeps: Int = 12,
                 parallelWorkThreshold: Int = 1 << 15) {
         self.maxSweeps = maxSweeps
         self.tolerance = tolerance
         self.ordering = ordering
         self.qrPreconditioning = qrPreconditioning
+        self.preconditioner = preconditioner
         self.blockSize = blockSize
         self.innerMaxSweeps = innerMaxSweeps
         self.parallelWorkThreshold = parallelWorkThreshold

@@ -26,9 +26,10 @@ struct SVDParts<T: LinalgScalar> {
 ///    (squares could overflow, or entries are tiny/denormal) is scaled by an exact power of two first, and σ
 ///    scaled back at the end.
 /// 2. A wide A (m < n) is decomposed as Aᵀ = V Σ Uᵀ, so below m ≥ n.
-/// 3. With QR preconditioning (``QRPreconditioning``), A = QR and Jacobi runs on Rᵀ (its columns are R's
-///    rows, contiguous): Rᵀ = Ũ Σ Ṽᵀ gives A = (Q Ṽ) Σ Ũᵀ, so U = Q·Ṽ (one GEMM) and V = Ũ. Without it,
-///    Jacobi runs on A's columns: A V = U Σ.
+/// 3. With QR preconditioning (``QRPreconditioning``) and ``QRPreconditioner/qr``, A = QR and Jacobi runs on
+///    Rᵀ (its columns are R's rows, contiguous): Rᵀ = Ũ Σ Ṽᵀ gives A = (Q Ṽ) Σ Ũᵀ, so U = Q·Ṽ (one GEMM) and
+///    V = Ũ. With ``QRPreconditioner/pivotedQRLQ``: A·P = QR, Rᵀ = Q₂R₂, Jacobi on R₂ᵀ = U_x Σ V_xᵀ, then
+///    U = Q·U_x and V = P·Q₂·V_x (two GEMMs). Without QR, Jacobi runs on A's columns: A V = U Σ.
 /// 4. σ_j = ‖column j‖ after convergence; the normalized columns are the left factor of the Jacobi problem.
 ///    Columns whose norm is zero (exact rank deficiency) are replaced by an orthonormal completion
 ///    (Gram–Schmidt of unit vectors), so U and V always have orthonormal columns.
@@ -38,7 +39,7 @@ struct SVDParts<T: LinalgScalar> {
 @_specialize(where T == Double)
 func jacobiSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, kernel: JacobiKernel, params: JacobiParams,
                               parallelism: Parallelism) throws(SVDError) -> SVDParts<T> {
-    try checkFinite(a)
+    let maxAbs = try finiteMaxAbs(a)
     let (m, n) = (a.rows, a.cols)
     let k = Swift.min(m, n)
     guard k > 0 else {
@@ -47,7 +48,7 @@ func jacobiSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, kernel: JacobiKerne
     }
     let wide = m < n
     let (bigM, bigN) = wide ? (n, m) : (m, n)   // the tall problem G (bigM × bigN) = wide ? Aᵀ : A
-    let e = safeScaleExponent(maxAbs: a.maxAbs, rows: m, cols: n, T.self)
+    let e = safeScaleExponent(maxAbs: maxAbs, rows: m, cols: n, T.self)
     let scaled = e == 0 ? a : a.scaledByPowerOfTwo(e)
 
     let useQR: Bool
@@ -60,14 +61,29 @@ func jacobiSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, kernel: JacobiKerne
     // X: bigN × len, row-major; its rows are the columns being orthogonalized.
     var x: [T]
     let len: Int
-    var q: Matrix<T>? = nil   // bigM × bigN
+    var q: Matrix<T>? = nil    // bigM × bigN
+    var q2: Matrix<T>? = nil   // bigN × bigN (pivotedQRLQ)
+    var perm: [Int]? = nil     // G·P: column j of G·P is column perm[j] of G (pivotedQRLQ)
     if useQR {
-        let qr = factorQR(wide ? scaled.transposed() : scaled, wantQ: vectors, parallelism: parallelism)
-        x = qr.r.elements        // R's rows = Rᵀ's columns
+        var g = wide ? transposedCopy(scaled) : scaled
+        if params.preconditioner == .pivotedQRLQ {
+            let order = columnsByDecreasingNorm(g)
+            perm = order
+            g = columnsPermuted(g, order)
+        }
+        let qr = factorQR(g, wantQ: vectors, parallelism: parallelism)
         q = qr.q
+        switch params.preconditioner {
+        case .qr:
+            x = qr.r.elements   // R's rows = Rᵀ's columns
+        case .pivotedQRLQ:
+            let lq = factorQR(qr.r, transposed: true, wantQ: vectors, parallelism: parallelism)   // Rᵀ = Q₂R₂
+            x = lq.r.elements   // R₂'s rows = R₂ᵀ's columns
+            q2 = lq.q
+        }
         len = bigN
     } else {
-        x = wide ? scaled.elements : scaled.transposed().elements   // Gᵀ
+        x = wide ? scaled.elements : transposedCopy(scaled).elements   // Gᵀ
         len = bigM
     }
     var y: [T] = []
@@ -116,7 +132,14 @@ func jacobiSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, kernel: JacobiKerne
 
     // Left (bigN × bigM) and right (bigN × bigN) singular vectors of G, as rows.
     let gLeft: Matrix<T>, gRight: Matrix<T>
-    if useQR {
+    if useQR, let q2, let perm {
+        // X = R₂ᵀ = U_x Σ V_xᵀ ⇒ G·P = Q·R = (Q U_x) Σ (Q₂ V_x)ᵀ; x holds U_xᵀ, y holds V_xᵀ.
+        let xM = Matrix(rows: bigN, cols: bigN, elements: x)
+        gLeft = matmul(xM, q!, transB: .transposed, parallelism: parallelism)   // (Q U_x)ᵀ = U_xᵀ Qᵀ
+        let w = matmul(Matrix(rows: bigN, cols: bigN, elements: y), q2, transB: .transposed,
+                       parallelism: parallelism)   // (Q₂ V_x)ᵀ, bigN × bigN: right vectors of G·P as rows
+        gRight = columnsScattered(w, perm)   // undo P: entry perm[j] of a row of G's = entry j of G·P's
+    } else if useQR {
         let yM = Matrix(rows: bigN, cols: bigN, elements: y)
         gLeft = matmul(yM, q!, transB: .transposed, parallelism: parallelism)   // (Q Ṽ)ᵀ = Ṽᵀ Qᵀ
         gRight = Matrix(rows: bigN, cols: bigN, elements: x)
@@ -130,15 +153,22 @@ func jacobiSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, kernel: JacobiKerne
     permuteRows(&uRows, order)
     permuteRows(&vRows, order)
     applySignConvention(uRows: &uRows, vRows: &vRows)
-    return SVDParts(s: s, u: uRows.transposed(), vt: vRows, sweeps: sweeps)
+    return SVDParts(s: s, u: transposedCopy(uRows), vt: vRows, sweeps: sweeps)
 }
 
-/// Throws ``SVDError/nonFinite(row:col:)`` at the first NaN or ±Inf in row-major order.
-func checkFinite<T: LinalgScalar>(_ a: Matrix<T>) throws(SVDError) {
-    for (i, v) in a.elements.enumerated() where !v.isFinite {
-        throw .nonFinite(row: i / a.cols, col: i % a.cols)
+/// The column indices of `a` ordered by decreasing Euclidean norm (ties by index): the permutation P of the
+/// Drmač–Veselić preconditioner (norm sorting stands in for Businger–Golub pivoting; it puts the heavy columns
+/// first, so R's diagonal, and with it R₂ᵀ's columns, come out graded).
+func columnsByDecreasingNorm<T: LinalgScalar>(_ a: Matrix<T>) -> [Int] {
+    var norms = [Double](repeating: 0, count: a.cols)   // squared, in Double (A is already safely scaled)
+    a.elements.withUnsafeBufferPointer { e in
+        for i in 0..<a.rows {
+            for j in 0..<a.cols { let v = e[i * a.cols + j].asDouble; norms[j] += v * v }
+        }
     }
+    return (0..<a.cols).sorted { norms[$0] > norms[$1] || (norms[$0] == norms[$1] && $0 < $1) }
 }
+
 
 /// The exponent e (0 = leave alone) for which 2^e·max|aᵢⱼ| lies in [1, 2), chosen only when max|aᵢⱼ| is
 /// outside [√(least normal)/ε, √(greatest finite)/(4·max(m, n))]: beyond those, squared column norms could

@@ -19,8 +19,8 @@ func randomizedSVD<T: GEMMScalar>(
     }
     guard p >= 0 else { throw .invalidArgument(name: "oversampling", reason: "\(p) is negative") }
     guard q >= 0 else { throw .invalidArgument(name: "powerIterations", reason: "\(q) is negative") }
-    try checkFinite(a)
-    let e = safeScaleExponent(maxAbs: a.maxAbs, rows: m, cols: n, T.self)
+    let maxAbs = try finiteMaxAbs(a)
+    let e = safeScaleExponent(maxAbs: maxAbs, rows: m, cols: n, T.self)
     let a = e == 0 ? a : a.scaledByPowerOfTwo(e)
     let l = Swift.min(k + p, Swift.min(m, n))
 

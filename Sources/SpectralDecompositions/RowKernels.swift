@@ -3,55 +3,31 @@ import LinearAlgebraCore
 // SIMD kernels on contiguous rows (the "columns" Jacobi rotates are stored as rows, so every kernel streams
 // unit-stride memory). SIMD8<T> is one ymm for Float and two for Double; loops are unrolled twice.
 
-/// (x·x, y·y, x·y) in one pass over two rows of length n.
-@inline(__always)
-func fusedGram<T: LinalgScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ n: Int) -> (xx: T, yy: T, xy: T) {
-    typealias V = SIMD8<T>
-    let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
-    let vb = MemoryLayout<V>.stride
-    var xx0 = V(), yy0 = V(), xy0 = V(), xx1 = V(), yy1 = V(), xy1 = V()
-    var i = 0, off = 0
-    while i + 16 <= n {
-        let a0 = rx.loadUnaligned(fromByteOffset: off, as: V.self)
-        let b0 = ry.loadUnaligned(fromByteOffset: off, as: V.self)
-        let a1 = rx.loadUnaligned(fromByteOffset: off + vb, as: V.self)
-        let b1 = ry.loadUnaligned(fromByteOffset: off + vb, as: V.self)
-        xx0.addProduct(a0, a0); yy0.addProduct(b0, b0); xy0.addProduct(a0, b0)
-        xx1.addProduct(a1, a1); yy1.addProduct(b1, b1); xy1.addProduct(a1, b1)
-        i += 16
-        off += 2 * vb
-    }
-    if i + 8 <= n {
-        let a0 = rx.loadUnaligned(fromByteOffset: off, as: V.self)
-        let b0 = ry.loadUnaligned(fromByteOffset: off, as: V.self)
-        xx0.addProduct(a0, a0); yy0.addProduct(b0, b0); xy0.addProduct(a0, b0)
-        i += 8
-    }
-    var sxx = (xx0 + xx1).sum(), syy = (yy0 + yy1).sum(), sxy = (xy0 + xy1).sum()
-    while i < n {
-        let a = x[i], b = y[i]
-        sxx += a * a; syy += b * b; sxy += a * b
-        i += 1
-    }
-    return (sxx, syy, sxy)
-}
-
-/// x·y over n elements.
+/// x·y over n elements (four independent accumulators, so the FMA latency does not bound the loop).
 @inline(__always)
 func dotRow<T: LinalgScalar>(_ x: UnsafePointer<T>, _ y: UnsafePointer<T>, _ n: Int) -> T {
     typealias V = SIMD8<T>
     let rx = UnsafeRawPointer(x), ry = UnsafeRawPointer(y)
     let vb = MemoryLayout<V>.stride
-    var s0 = V(), s1 = V()
+    var s0 = V(), s1 = V(), s2 = V(), s3 = V()
     var i = 0, off = 0
-    while i + 16 <= n {
+    while i + 32 <= n {
         s0.addProduct(rx.loadUnaligned(fromByteOffset: off, as: V.self), ry.loadUnaligned(fromByteOffset: off, as: V.self))
         s1.addProduct(rx.loadUnaligned(fromByteOffset: off + vb, as: V.self),
                       ry.loadUnaligned(fromByteOffset: off + vb, as: V.self))
-        i += 16
-        off += 2 * vb
+        s2.addProduct(rx.loadUnaligned(fromByteOffset: off + 2 * vb, as: V.self),
+                      ry.loadUnaligned(fromByteOffset: off + 2 * vb, as: V.self))
+        s3.addProduct(rx.loadUnaligned(fromByteOffset: off + 3 * vb, as: V.self),
+                      ry.loadUnaligned(fromByteOffset: off + 3 * vb, as: V.self))
+        i += 32
+        off += 4 * vb
     }
-    var s = (s0 + s1).sum()
+    while i + 8 <= n {
+        s0.addProduct(rx.loadUnaligned(fromByteOffset: off, as: V.self), ry.loadUnaligned(fromByteOffset: off, as: V.self))
+        i += 8
+        off += vb
+    }
+    var s = ((s0 + s1) + (s2 + s3)).sum()
     while i < n {
         s += x[i] * y[i]
         i += 1

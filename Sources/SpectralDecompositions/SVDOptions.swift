@@ -19,8 +19,8 @@ public enum SVDSketch: String, Sendable, CaseIterable {
 
 /// How an ``SVD`` is computed.
 public enum SVDAlgorithm: Sendable, Equatable {
-    /// One-sided (Hestenes) Jacobi on columns, QR-preconditioned for tall matrices: all singular values, to
-    /// high relative accuracy.
+    /// One-sided (Hestenes) Jacobi, by default after the Drmač–Veselić preconditioning (norm-sorted columns,
+    /// QR, LQ of R; see ``QRPreconditioner``): all singular values, to high relative accuracy.
     case jacobi
     /// Block one-sided Jacobi: Gram matrices and updates of column-block pairs by GEMM.
     case jacobiBlocked

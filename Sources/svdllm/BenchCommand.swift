@@ -39,6 +39,29 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("power-iters"), help: "SVD: power iterations q for randomized variants.")
     var powerIters: Int = 2
 
+    @Option(help: "SVD: Jacobi QR preconditioner (\(QRPreconditioner.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var preconditioner: String?
+
+    @Option(name: .customLong("qr-when"),
+            help: "SVD: when Jacobi QR-preconditions (\(QRPreconditioning.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var qrWhen: String?
+
+    @Option(help: "SVD: Jacobi ordering (\(JacobiOrdering.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var ordering: String?
+
+    @Option(name: .customLong("block-size"), help: "SVD: Jacobi block size (0 = automatic).")
+    var blockSize: Int = 0
+
+    @Option(name: .customLong("inner-sweeps"), help: "SVD: jacobi-blocked inner sweep limit.")
+    var innerSweeps: Int?
+
+    @Flag(name: .customLong("values-only"), help: "SVD: singular values only (no vectors).")
+    var valuesOnly = false
+
+    @Flag(name: .customLong("check-sigma"),
+          help: "SVD: also report max_rel_sigma_err of the Jacobi variants (vs a Double Jacobi reference).")
+    var checkSigma = false
+
     @Flag(help: "Print one JSON object per line.")
     var json = false
 
@@ -46,6 +69,11 @@ struct BenchCommand: ParsableCommand {
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1 (got \(repeats))") }
         if let r = rank, r < 1 { throw ValidationError("--rank must be at least 1 (got \(r))") }
+        if let p = preconditioner, QRPreconditioner(rawValue: p) == nil {
+            throw ValidationError("--preconditioner: unknown '\(p)'")
+        }
+        if let p = qrWhen, QRPreconditioning(rawValue: p) == nil { throw ValidationError("--qr-when: unknown '\(p)'") }
+        if let p = ordering, JacobiOrdering(rawValue: p) == nil { throw ValidationError("--ordering: unknown '\(p)'") }
         guard powerIters >= 0 else { throw ValidationError("--power-iters must be ≥ 0 (got \(powerIters))") }
     }
 
@@ -56,6 +84,17 @@ struct BenchCommand: ParsableCommand {
         case .f64: records = try KernelBench<Double>(options: self).run()
         }
         _ = records
+    }
+
+    /// The Jacobi parameters the SVD options select.
+    var jacobiParams: JacobiParams {
+        var p = JacobiParams()
+        if let v = preconditioner.flatMap(QRPreconditioner.init(rawValue:)) { p.preconditioner = v }
+        if let v = qrWhen.flatMap(QRPreconditioning.init(rawValue:)) { p.qrPreconditioning = v }
+        if let v = ordering.flatMap(JacobiOrdering.init(rawValue:)) { p.ordering = v }
+        p.blockSize = blockSize
+        if let v = innerSweeps { p.innerMaxSweeps = v }
+        return p
     }
 
     func emit(_ record: BenchRecord) {

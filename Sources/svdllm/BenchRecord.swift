@@ -13,9 +13,14 @@ struct BenchRecord: Encodable {
     var gflops: Double?
     var rank: Int?
     var maxRelSigmaErr: Double?
+    /// SVD: Jacobi sweeps (of the small SVD for randomized variants).
+    var sweeps: Int?
+    /// SVD: mean process CPU milliseconds per run (all threads), less sensitive to load than `ms`.
+    var cpuMs: Double?
 
     enum CodingKeys: String, CodingKey {
-        case kernel, variant, shape, dtype, threads, ms, gflops, rank
+        case kernel, variant, shape, dtype, threads, ms, gflops, rank, sweeps
+        case cpuMs = "cpu_ms"
         case maxRelSigmaErr = "max_rel_sigma_err"
     }
 
@@ -47,6 +52,8 @@ struct BenchRecord: Encodable {
         if let g = gflops { s += String(format: "  %7.1f GFLOP/s", g) }
         if let r = rank { s += "  rank \(r)" }
         if let e = maxRelSigmaErr { s += String(format: "  max rel σ err %.2e", e) }
+        if let c = cpuMs { s += String(format: "  cpu %.1f ms", c) }
+        if let w = sweeps { s += "  \(w) sweeps" }
         return s
     }
 }

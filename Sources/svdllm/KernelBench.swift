@@ -32,10 +32,12 @@ struct KernelBench<T: GEMMScalar> {
 
     @discardableResult
     func record(_ variant: String, _ shape: [Int], seconds: Double, flops: Double?, rank: Int? = nil,
-                err: Double? = nil) -> BenchRecord {
+                err: Double? = nil, sweeps: Int? = nil, cpuSeconds: Double? = nil) -> BenchRecord {
         let threads = variant == "naive" || variant == "unblocked" ? 1 : options.threads
-        let r = BenchRecord(kernel: options.kernel.rawValue, variant: variant, shape: shape, dtype: T.dtypeName,
+        var r = BenchRecord(kernel: options.kernel.rawValue, variant: variant, shape: shape, dtype: T.dtypeName,
                             threads: threads, seconds: seconds, flops: flops, rank: rank, maxRelSigmaErr: err)
+        r.sweeps = sweeps
+        r.cpuMs = cpuSeconds.map { ($0 * 1e4).rounded() / 10 }
         options.emit(r)
         return r
     }
@@ -150,23 +152,31 @@ struct KernelBench<T: GEMMScalar> {
             for v in try variants(SVDVariant.self) {
                 let k = min(options.rank ?? max(1, min(m, n) / 4), min(m, n))
                 let svdOptions = SVDOptions(
+                    computeVectors: options.valuesOnly ? .valuesOnly : .thin,
                     algorithm: v.algorithm(rank: k, powerIterations: options.powerIters, seed: 7),
-                    parallelism: parallelism)
+                    params: options.jacobiParams, parallelism: parallelism)
                 var result: SVD<T>?
+                let cpu0 = Stopwatch.processCPUSeconds()
                 let t = try Stopwatch.best(repeats: options.repeats) { result = try SVD(a, options: svdOptions) }
+                let cpu = (Stopwatch.processCPUSeconds() - cpu0) / Double(options.repeats)
                 var err: Double?
                 var rank: Int?
-                if v.isRandomized {
+                if v.isRandomized || options.checkSigma {
                     if reference == nil {
                         reference = try SVD(a.converted(to: Double.self),
-                                            options: SVDOptions(computeVectors: .valuesOnly, parallelism: parallelism))
+                                            options: SVDOptions(computeVectors: .valuesOnly,
+                                                                // the plain QR-preconditioned Jacobi as reference
+                                                                params: .init(qrPreconditioning: .whenTall,
+                                                                              preconditioner: .qr),
+                                                                parallelism: parallelism))
                             .singularValues
                     }
                     let s = result!.singularValues
-                    err = (0..<k).map { abs(s[$0].asDouble - reference![$0]) / reference![$0] }.max() ?? 0
-                    rank = k
+                    err = (0..<s.count).map { abs(s[$0].asDouble - reference![$0]) / reference![$0] }.max() ?? 0
+                    if v.isRandomized { rank = k }
                 }
-                out.append(record(v.rawValue, [m, n], seconds: t, flops: nil, rank: rank, err: err))
+                out.append(record(v.rawValue, [m, n], seconds: t, flops: nil, rank: rank, err: err,
+                                  sweeps: result!.sweeps, cpuSeconds: cpu))
             }
         }
         return out

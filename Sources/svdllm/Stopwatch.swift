@@ -18,4 +18,12 @@ enum Stopwatch {
         }
         return best
     }
+
+    /// CPU seconds used so far by the whole process (all threads): unlike wall time, barely affected by other
+    /// processes competing for the cores.
+    static func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
 }

@@ -1,0 +1,99 @@
+import LinearAlgebraCore
+
+// Copies the SVD drivers make of whole matrices, as plain specialized loops over the element buffers
+// (LinearAlgebraCore's closure-based `Matrix.init(rows:cols:_:)`, `transposed()` and `maxAbs` are generic
+// across the module boundary and showed up at ~20% of a 576 × 576 Jacobi SVD).
+
+/// Aᵀ (a copy), in 32 × 32 tiles.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func transposedCopy<T: LinalgScalar>(_ a: Matrix<T>) -> Matrix<T> {
+    let (m, n) = (a.rows, a.cols)
+    var out = [T](repeating: 0, count: m * n)   // n × m, row-major
+    a.elements.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            let tile = 32
+            for i0 in stride(from: 0, to: m, by: tile) {
+                for j0 in stride(from: 0, to: n, by: tile) {
+                    for i in i0..<Swift.min(m, i0 + tile) {
+                        for j in j0..<Swift.min(n, j0 + tile) { dst[j * m + i] = src[i * n + j] }
+                    }
+                }
+            }
+        }
+    }
+    return Matrix(rows: n, cols: m, elements: out)
+}
+
+/// The upper-triangular k × n factor R stored on and above the diagonal of `factors` (k = min(m, n)), or Rᵀ
+/// (n × k, lower) when `transposed`.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func upperTriangle<T: LinalgScalar>(of factors: Matrix<T>, transposed: Bool) -> Matrix<T> {
+    let (m, n) = (factors.rows, factors.cols)
+    let k = Swift.min(m, n)
+    var out = [T](repeating: 0, count: k * n)
+    factors.elements.withUnsafeBufferPointer { f in
+        out.withUnsafeMutableBufferPointer { o in
+            for i in 0..<k {
+                for j in i..<n {
+                    if transposed { o[j * k + i] = f[i * n + j] } else { o[i * n + j] = f[i * n + j] }
+                }
+            }
+        }
+    }
+    return transposed ? Matrix(rows: n, cols: k, elements: out) : Matrix(rows: k, cols: n, elements: out)
+}
+
+/// The matrix whose column j is column order[j] of `a`.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func columnsPermuted<T: LinalgScalar>(_ a: Matrix<T>, _ order: [Int]) -> Matrix<T> {
+    let (m, n) = (a.rows, a.cols)
+    var out = [T](repeating: 0, count: m * order.count)
+    a.elements.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<m {
+                for (j, c) in order.enumerated() { dst[i * order.count + j] = src[i * n + c] }
+            }
+        }
+    }
+    return Matrix(rows: m, cols: order.count, elements: out)
+}
+
+/// The matrix whose column order[j] is column j of `a` (the inverse of ``columnsPermuted(_:_:)``).
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func columnsScattered<T: LinalgScalar>(_ a: Matrix<T>, _ order: [Int]) -> Matrix<T> {
+    let (m, n) = (a.rows, a.cols)
+    var out = [T](repeating: 0, count: m * n)
+    a.elements.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<m {
+                for (j, c) in order.enumerated() { dst[i * n + c] = src[i * n + j] }
+            }
+        }
+    }
+    return Matrix(rows: m, cols: n, elements: out)
+}
+
+/// max |aᵢⱼ| in Double, after checking every element is finite: throws ``SVDError/nonFinite(row:col:)`` at
+/// the first NaN or ±Inf in row-major order.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func finiteMaxAbs<T: LinalgScalar>(_ a: Matrix<T>) throws(SVDError) -> Double {
+    // probe = Σ aᵢⱼ·0 is NaN exactly when some aᵢⱼ is NaN or ±Inf; both loops vectorize.
+    let (big, probe) = a.elements.withUnsafeBufferPointer { e in
+        var big = T(0), probe = T(0)
+        for v in e {
+            let x = abs(v)
+            big = x > big ? x : big
+            probe += v * 0
+        }
+        return (big, probe)
+    }
+    if !probe.isFinite || !big.isFinite, let bad = a.elements.firstIndex(where: { !$0.isFinite }) {
+        throw .nonFinite(row: bad / a.cols, col: bad % a.cols)
+    }
+    return big.asDouble
+}
