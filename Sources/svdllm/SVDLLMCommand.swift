@@ -9,7 +9,7 @@ struct SVDLLMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "svdllm",
         abstract: "SVD-LLM compression of language models, on pure-Swift linear algebra.",
-        subcommands: [BenchCommand.self, LinalgCommand.self])
+        subcommands: [BenchCommand.self, LinalgCommand.self, EvalCommand.self, GenerateCommand.self])
 
     static func main() {
         do {
