@@ -115,7 +115,10 @@ public enum HuggingFaceExport {
         switch config.architecture {
         case .gemma3:
             kv.append(("hidden_activation", "\"\(config.hiddenActivation)\""))
-            kv.append(("query_pre_attn_scalar", opt(config.queryPreAttnScalar)))
+            // transformers ≥ 5 types this field as an int.
+            kv.append(("query_pre_attn_scalar", config.queryPreAttnScalar.map {
+                $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : "\($0)"
+            } ?? "null"))
             kv.append(("rope_local_base_freq", opt(config.ropeLocalTheta)))
             kv.append(("sliding_window", optInt(config.slidingWindow)))
             if let p = config.slidingWindowPattern { kv.append(("sliding_window_pattern", "\(p)")) }

@@ -46,6 +46,7 @@ extension HuggingFaceExport {
                                  + String(cString: strerror(errno)))
         }
         let tmp = URL(fileURLWithPath: template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
+        _ = chmod(tmp.path, 0o755)  // mkdtemp makes it private; the folder is an ordinary output
         var committed = false
         defer { if !committed { try? fm.removeItem(at: tmp) } }
 

@@ -194,7 +194,14 @@ enum ModelSource {
         case let .huggingFace(dir):
             let url = dir.appendingPathComponent("tokenizer.json")
             guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-            return try TokenizerJSON.description(contentsOf: url)
+            var d = try TokenizerJSON.description(contentsOf: url)
+            // EOS is only in tokenizer.json when the post-processor appends it; else tokenizer_config.json names it.
+            let cfg = dir.appendingPathComponent("tokenizer_config.json")
+            if d.eosID == nil, let data = try? Data(contentsOf: cfg), let v = try? JSONValue.parse(data),
+               let eos = v["eos_token"]?.string {
+                d.eosID = d.tokens.lastIndex { $0.utf8.elementsEqual(eos.utf8) }
+            }
+            return d
         }
     }
 
