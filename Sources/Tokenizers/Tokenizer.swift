@@ -164,6 +164,18 @@ public struct Tokenizer: Sendable {
         guard let scores = spec.scores, scores.count == spec.tokens.count else {
             throw .invalid(source: "tokenizer", field: "scores", reason: "needed (one per token) when there are no merges")
         }
+        let candidates = derivedMerges(spec, vocab: vocab, scores: scores)
+        var table = MergeTable(capacity: candidates.count)
+        for (rank, c) in candidates.enumerated() {
+            table.insert(left: c.l, right: c.r, rank: Int32(rank), merged: c.merged)
+        }
+        return table
+    }
+
+    /// The merges implied by `scores` (a SentencePiece vocabulary without merge rules), best first, as
+    /// (left id, right id, merged id).
+    static func derivedMerges(_ spec: TokenizerDescription, vocab: VocabularyIndex, scores: [Float])
+        -> [(l: Int32, r: Int32, merged: Int32)] {
         // Every split l‖r of a token into two vocabulary tokens is a merge; rank by
         // (score desc, |l| desc, |r| desc, first occurrence of l‖r, id(l), id(r)) — transformers' generate_merges.
         struct Candidate { var score: Float; var lenL: Int32; var lenR: Int32; var order: Int32; var l: Int32; var r: Int32; var merged: Int32 }
@@ -197,11 +209,7 @@ public struct Tokenizer: Sendable {
             if a.l != b.l { return a.l < b.l }
             return a.r < b.r
         }
-        var table = MergeTable(capacity: candidates.count)
-        for (rank, c) in candidates.enumerated() {
-            table.insert(left: c.l, right: c.r, rank: Int32(rank), merged: c.merged)
-        }
-        return table
+        return candidates.map { ($0.l, $0.r, $0.merged) }
     }
 
     /// The id of a token string, if it is in the vocabulary.

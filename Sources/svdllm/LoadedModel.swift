@@ -10,27 +10,18 @@ struct LoadedModel {
     var path: String
 
     init(path: String, threads: Int) throws {
-        let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw CLIError("MODEL: '\(path)' does not exist")
-        }
         let parallelism = Parallelism.threads(threads)
         self.path = path
-        if isDirectory.boolValue {
-            model = try CausalLM(huggingFaceFolder: url, parallelism: parallelism)
-            let tokenizerURL = url.appendingPathComponent("tokenizer.json")
-            guard FileManager.default.fileExists(atPath: tokenizerURL.path) else {
-                throw CLIError("MODEL: '\(path)' has no tokenizer.json")
-            }
-            tokenizer = try Tokenizer(tokenizerJSON: tokenizerURL)
-            chatTemplate = Self.folderChatTemplate(url)
-        } else {
-            let gguf = try GGUFFile(url: url)
-            model = try CausalLM(gguf: gguf, parallelism: parallelism)
-            tokenizer = try Tokenizer(TokenizerDescription(gguf: gguf))
-            chatTemplate = gguf.string("tokenizer.chat_template")
+        let source = try ModelSource(URL(fileURLWithPath: path))
+        switch source {
+        case let .gguf(file):
+            model = try CausalLM(gguf: file, parallelism: parallelism)
+            chatTemplate = file.string("tokenizer.chat_template")
+        case let .huggingFace(folder):
+            model = try CausalLM(huggingFaceFolder: folder, parallelism: parallelism)
+            chatTemplate = Self.folderChatTemplate(folder)
         }
+        tokenizer = try source.tokenizer()
     }
 
     /// `chat_template` from tokenizer_config.json, if present.

@@ -9,7 +9,8 @@ struct SVDLLMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "svdllm",
         abstract: "SVD-LLM compression of language models, on pure-Swift linear algebra.",
-        subcommands: [BenchCommand.self, LinalgCommand.self, EvalCommand.self, GenerateCommand.self])
+        subcommands: [BenchCommand.self, LinalgCommand.self, InspectCommand.self, TokenizeCommand.self,
+                      ConvertCommand.self, EvalCommand.self, GenerateCommand.self])
 
     static func main() {
         do {
@@ -19,6 +20,9 @@ struct SVDLLMCommand: ParsableCommand {
             FileHandle.standardError.write(Data("svdllm: \(error.description)\n".utf8))
             Foundation.exit(1)
         } catch let error as FormatError {
+            FileHandle.standardError.write(Data("svdllm: \(error.description)\n".utf8))
+            Foundation.exit(1)
+        } catch let error as TokenizerError {
             FileHandle.standardError.write(Data("svdllm: \(error.description)\n".utf8))
             Foundation.exit(1)
         } catch {
