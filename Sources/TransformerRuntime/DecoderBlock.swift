@@ -19,28 +19,25 @@ public struct BlockContext: Sendable {
 /// `kv` receives this call's keys and values at rows firstPosition..<firstPosition+tokens and holds the earlier
 /// positions' rows; `capture` sees each linear group's input.
 public protocol DecoderBlock: Sendable {
-    /// The linear layers this block has.
-    var linearNames: [LinearName] { get }
-    func linear(_ name: LinearName) -> Linear
-    /// Replaces a linear (same in/out features; e.g. a low-rank factorization of it).
-    mutating func setLinear(_ name: LinearName, to linear: Linear) throws(RuntimeError)
+    /// The block's linear layers by name.
+    var linears: BlockLinears { get set }
     func forward(_ h: Matrix<Float>, context: BlockContext, kv: inout KVCache.Layer,
                  capture: LinearInputCapture?) -> Matrix<Float>
 }
 
 extension DecoderBlock {
+    /// The linear layers this block has.
+    public var linearNames: [LinearName] { linears.names }
+
+    public func linear(_ name: LinearName) -> Linear { linears[name] }
+
+    /// Replaces a linear (same in/out features; e.g. a low-rank factorization of it).
+    public mutating func setLinear(_ name: LinearName, to linear: Linear) throws(RuntimeError) {
+        try linears.replace(name, with: linear)
+    }
+
     /// Stored parameters of the block's linears.
     public var linearParameterCount: Int { linearNames.reduce(0) { $0 + linear($1).parameterCount } }
-
-    /// The shape check shared by every `setLinear`.
-    func checkReplacement(_ name: LinearName, _ new: Linear) throws(RuntimeError) {
-        let old = linear(name)
-        guard old.inFeatures == new.inFeatures, old.outFeatures == new.outFeatures else {
-            throw RuntimeError.shapeMismatch(file: "<model>", name: name.rawValue,
-                                             expected: [old.outFeatures, old.inFeatures],
-                                             got: [new.outFeatures, new.inFeatures])
-        }
-    }
 }
 
 extension Matrix where T == Float {

@@ -11,8 +11,8 @@ import LinearAlgebraCore
 public struct Gemma3Block: DecoderBlock {
     public var inputNorm: RMSNorm, postAttentionNorm: RMSNorm, preMLPNorm: RMSNorm, postMLPNorm: RMSNorm
     public var queryNorm: RMSNorm, keyNorm: RMSNorm
-    public var q: Linear, k: Linear, v: Linear, o: Linear
-    public var gate: Linear, up: Linear, down: Linear
+    /// q, k, v, o, gate, up, down.
+    public var linears: BlockLinears
     public let heads: Int, kvHeads: Int, headDim: Int
     public let rope: RotaryEmbedding
     /// Sliding window of a local layer; nil on global layers.
@@ -30,8 +30,7 @@ public struct Gemma3Block: DecoderBlock {
         self.inputNorm = inputNorm; self.postAttentionNorm = postAttentionNorm
         self.preMLPNorm = preMLPNorm; self.postMLPNorm = postMLPNorm
         self.queryNorm = queryNorm; self.keyNorm = keyNorm
-        self.q = q; self.k = k; self.v = v; self.o = o
-        self.gate = gate; self.up = up; self.down = down
+        linears = BlockLinears([.q: q, .k: k, .v: v, .o: o, .gate: gate, .up: up, .down: down], owner: "Gemma 3")
         self.heads = heads; self.kvHeads = kvHeads; self.headDim = headDim
         self.rope = rope
         self.window = window
@@ -40,41 +39,14 @@ public struct Gemma3Block: DecoderBlock {
         self.activation = activation
     }
 
-    public var linearNames: [LinearName] { LinearName.allCases }
-
-    public func linear(_ name: LinearName) -> Linear {
-        switch name {
-        case .q: return q
-        case .k: return k
-        case .v: return v
-        case .o: return o
-        case .gate: return gate
-        case .up: return up
-        case .down: return down
-        }
-    }
-
-    public mutating func setLinear(_ name: LinearName, to new: Linear) throws(RuntimeError) {
-        try checkReplacement(name, new)
-        switch name {
-        case .q: q = new
-        case .k: k = new
-        case .v: v = new
-        case .o: o = new
-        case .gate: gate = new
-        case .up: up = new
-        case .down: down = new
-        }
-    }
-
     public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
                         capture: LinearInputCapture?) -> Matrix<Float> {
         let par = c.parallelism
         var h = h
         let x = inputNorm.forward(h)
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        var qs = q.forward(x, parallelism: par), ks = k.forward(x, parallelism: par)
-        let vs = v.forward(x, parallelism: par)
+        var qs = linears[.q].forward(x, parallelism: par), ks = linears[.k].forward(x, parallelism: par)
+        let vs = linears[.v].forward(x, parallelism: par)
         queryNorm.apply(to: &qs)
         keyNorm.apply(to: &ks)
         rope.apply(to: &qs, firstPosition: c.firstPosition)
@@ -85,13 +57,13 @@ public struct Gemma3Block: DecoderBlock {
                                   scale: scale, softcap: softcap,
                                   variant: attentionVariant, parallelism: par, params: attentionParams)
         capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        h.add(postAttentionNorm.forward(o.forward(a, parallelism: par)))
+        h.add(postAttentionNorm.forward(linears[.o].forward(a, parallelism: par)))
         let y = preMLPNorm.forward(h)
         capture?(LinearInput(layer: c.layer, names: [.gate, .up], x: y))
-        var g = gate.forward(y, parallelism: par)
-        activation.gated(&g, times: up.forward(y, parallelism: par), parallelism: par)
+        var g = linears[.gate].forward(y, parallelism: par)
+        activation.gated(&g, times: linears[.up].forward(y, parallelism: par), parallelism: par)
         capture?(LinearInput(layer: c.layer, names: [.down], x: g))
-        h.add(postMLPNorm.forward(down.forward(g, parallelism: par)))
+        h.add(postMLPNorm.forward(linears[.down].forward(g, parallelism: par)))
         return h
     }
 }

@@ -7,9 +7,9 @@ import LinearAlgebraCore
 ///     X = RMSNorm_mlp(H);    H ← H + (SiLU(X W_gateᵀ) ⊙ X W_upᵀ) W_downᵀ
 public struct LlamaBlock: DecoderBlock {
     public var attentionNorm: RMSNorm
-    public var q: Linear, k: Linear, v: Linear, o: Linear
     public var mlpNorm: RMSNorm
-    public var gate: Linear, up: Linear, down: Linear
+    /// q, k, v, o, gate, up, down.
+    public var linears: BlockLinears
     public let heads: Int, kvHeads: Int, headDim: Int
     public let rope: RotaryEmbedding
     /// Keys each query sees (Mistral); nil = full causal attention.
@@ -22,40 +22,12 @@ public struct LlamaBlock: DecoderBlock {
                 gate: Linear, up: Linear, down: Linear, heads: Int, kvHeads: Int, headDim: Int,
                 rope: RotaryEmbedding, window: Int?, activation: Activation) {
         self.attentionNorm = attentionNorm
-        self.q = q; self.k = k; self.v = v; self.o = o
         self.mlpNorm = mlpNorm
-        self.gate = gate; self.up = up; self.down = down
+        linears = BlockLinears([.q: q, .k: k, .v: v, .o: o, .gate: gate, .up: up, .down: down], owner: "LLaMA")
         self.heads = heads; self.kvHeads = kvHeads; self.headDim = headDim
         self.rope = rope
         self.window = window
         self.activation = activation
-    }
-
-    public var linearNames: [LinearName] { LinearName.allCases }
-
-    public func linear(_ name: LinearName) -> Linear {
-        switch name {
-        case .q: return q
-        case .k: return k
-        case .v: return v
-        case .o: return o
-        case .gate: return gate
-        case .up: return up
-        case .down: return down
-        }
-    }
-
-    public mutating func setLinear(_ name: LinearName, to new: Linear) throws(RuntimeError) {
-        try checkReplacement(name, new)
-        switch name {
-        case .q: q = new
-        case .k: k = new
-        case .v: v = new
-        case .o: o = new
-        case .gate: gate = new
-        case .up: up = new
-        case .down: down = new
-        }
     }
 
     public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
@@ -64,8 +36,8 @@ public struct LlamaBlock: DecoderBlock {
         var h = h
         let x = attentionNorm.forward(h)
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        var qs = q.forward(x, parallelism: par), ks = k.forward(x, parallelism: par)
-        let vs = v.forward(x, parallelism: par)
+        var qs = linears[.q].forward(x, parallelism: par), ks = linears[.k].forward(x, parallelism: par)
+        let vs = linears[.v].forward(x, parallelism: par)
         rope.apply(to: &qs, firstPosition: c.firstPosition)
         rope.apply(to: &ks, firstPosition: c.firstPosition)
         kv.store(keys: ks, values: vs, at: c.firstPosition)
@@ -74,13 +46,13 @@ public struct LlamaBlock: DecoderBlock {
                                   scale: 1 / Float(headDim).squareRoot(), softcap: nil,
                                   variant: attentionVariant, parallelism: par, params: attentionParams)
         capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        h.add(o.forward(a, parallelism: par))
+        h.add(linears[.o].forward(a, parallelism: par))
         let y = mlpNorm.forward(h)
         capture?(LinearInput(layer: c.layer, names: [.gate, .up], x: y))
-        var g = gate.forward(y, parallelism: par)
-        activation.gated(&g, times: up.forward(y, parallelism: par), parallelism: par)
+        var g = linears[.gate].forward(y, parallelism: par)
+        activation.gated(&g, times: linears[.up].forward(y, parallelism: par), parallelism: par)
         capture?(LinearInput(layer: c.layer, names: [.down], x: g))
-        h.add(down.forward(g, parallelism: par))
+        h.add(linears[.down].forward(g, parallelism: par))
         return h
     }
 }
