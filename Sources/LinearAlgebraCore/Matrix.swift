@@ -71,18 +71,10 @@ public struct Matrix<T: LinalgScalar>: Sendable, Equatable {
 
     /// ‖A‖_F = √(Σ aᵢⱼ²), accumulated in Double with scaling against overflow.
     public var frobeniusNorm: Double {
-        var scale = 0.0, ssq = 1.0
-        for x in elements {
-            let a = abs(x.asDouble)
-            guard a != 0 else { continue }
-            if scale < a {
-                ssq = 1 + ssq * (scale / a) * (scale / a)
-                scale = a
-            } else {
-                ssq += (a / scale) * (a / scale)
-            }
+        elements.withUnsafeBufferPointer { buf in
+            guard let base = buf.baseAddress else { return 0 }
+            return scaledEuclideanNorm(base, count: buf.count)
         }
-        return scale * ssq.squareRoot()
     }
 
     /// max |aᵢⱼ|.

@@ -90,17 +90,5 @@ func rotateRows<T: LinalgScalar>(_ x: UnsafeMutablePointer<T>, _ y: UnsafeMutabl
 }
 
 /// ‖x‖₂ of n elements, accumulated in Double with scaling (no overflow or underflow of the squares).
-func robustNorm<T: LinalgScalar>(_ x: UnsafePointer<T>, _ n: Int) -> Double {
-    var scale = 0.0, ssq = 1.0
-    for i in 0..<n {
-        let a = abs(x[i].asDouble)
-        guard a != 0 else { continue }
-        if scale < a {
-            ssq = 1 + ssq * (scale / a) * (scale / a)
-            scale = a
-        } else {
-            ssq += (a / scale) * (a / scale)
-        }
-    }
-    return scale * ssq.squareRoot()
-}
+@inline(__always)
+func robustNorm<T: LinalgScalar>(_ x: UnsafePointer<T>, _ n: Int) -> Double { scaledEuclideanNorm(x, count: n) }
