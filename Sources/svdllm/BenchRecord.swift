@@ -37,11 +37,7 @@ struct BenchRecord: Encodable {
         self.maxRelSigmaErr = maxRelSigmaErr
     }
 
-    var jsonLine: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(self), as: UTF8.self)
-    }
+    var jsonLine: String { svdllm.jsonLine(self) }
 
     var humanLine: String {
         let shapeText = shape.map(String.init).joined(separator: "×")

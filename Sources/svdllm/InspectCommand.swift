@@ -57,9 +57,7 @@ struct InspectCommand: ParsableCommand {
     func run() throws {
         let report = try Self.report(for: URL(fileURLWithPath: model))
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            print(jsonLine(report))
         } else {
             print(Self.text(report), terminator: "")
         }

@@ -16,24 +16,32 @@ struct SVDLLMCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
-        } catch let error as CLIError {
-            FileHandle.standardError.write(Data("svdllm: \(error.description)\n".utf8))
-            Foundation.exit(1)
-        } catch let error as FormatError {
-            FileHandle.standardError.write(Data("svdllm: \(error.description)\n".utf8))
-            Foundation.exit(1)
-        } catch let error as TokenizerError {
-            FileHandle.standardError.write(Data("svdllm: \(error.description)\n".utf8))
-            Foundation.exit(1)
         } catch {
+            if let message = toolkitErrorMessage(error) {
+                printError("svdllm: \(message)")
+                Foundation.exit(1)
+            }
             let code = exitCode(for: error)
             if code == .success || code == .failure {
                 exit(withError: error)
             }
             // Usage and validation errors: ArgumentParser's message, then exit 2.
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            printError(fullMessage(for: error))
             Foundation.exit(2)
         }
+    }
+}
+
+/// The message of one of the toolkit's typed errors (they name the file, field or argument), or nil.
+func toolkitErrorMessage(_ error: Error) -> String? {
+    switch error {
+    case let e as CLIError: return e.description
+    case let e as FormatError: return e.description
+    case let e as TokenizerError: return e.description
+    case let e as RuntimeError: return e.description
+    case let e as FactorizationError: return e.description
+    case let e as SVDError: return e.description
+    default: return nil
     }
 }
 
