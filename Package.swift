@@ -43,10 +43,16 @@ let package = Package(
                 swiftSettings: hotFlags),
         // Perplexity (the paper's protocol), prefill/decode speed, text generation.
         .target(name: "Evaluation", dependencies: ["LinearAlgebraCore", "TransformerRuntime", "Tokenizers"], swiftSettings: hotFlags),
+        // The paper: calibration, streamed Gram profiling, whitening, truncation, closed-form update, baselines,
+        // the compressed checkpoint.
+        .target(name: "SVDLLM",
+                dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
+                               "Tokenizers", "TransformerRuntime"],
+                swiftSettings: hotFlags),
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
-                               "Tokenizers", "TransformerRuntime", "Evaluation"]),
+                               "Tokenizers", "TransformerRuntime", "Evaluation", "SVDLLM"]),
         .executableTarget(
             name: "svdllm",
             dependencies: ["SVDLLMKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -62,6 +68,7 @@ let package = Package(
                     swiftSettings: hotFlags),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
+        .testTarget(name: "SVDLLMTests", dependencies: ["SVDLLM", "Evaluation"], swiftSettings: hotFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
     ]

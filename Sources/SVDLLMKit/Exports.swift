@@ -4,6 +4,7 @@
 @_exported import Formats
 @_exported import TransformerRuntime
 @_exported import SpectralDecompositions
+@_exported import SVDLLM
 @_exported import Tokenizers
 @_exported import GEMM
 @_exported import LinearAlgebraCore

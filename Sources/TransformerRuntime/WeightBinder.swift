@@ -74,10 +74,25 @@ final class WeightBinder {
         try matrix(name, rows: 1, cols: count).elements
     }
 
-    /// A dense linear (out × in weight, optional bias `biasName`).
+    /// The linear stored as `weight` (out × in), or, in a Hugging Face folder written by `svdllm compress`, as
+    /// its two factors (``LowRankTensorNames``: `…q_u_proj.weight` out × r and `…q_v_proj.weight` r × in);
+    /// optional bias `biasName`.
     func linear(_ weight: String, bias: String?, out: Int, in: Int) throws -> Linear {
-        let w = try matrix(weight, rows: out, cols: `in`)
         let b = try bias.map { b throws in try vector(b, count: out) }
+        if !has(weight), case let .huggingFace(folder) = source, weight.hasSuffix(".weight") {
+            let names = LowRankTensorNames.factors(ofModule: String(weight.dropLast(".weight".count)))
+            let uName = names.u + ".weight", vName = names.v + ".weight"
+            if let shape = folder.shape(uName), shape.count == 2, has(vName) {
+                let r = shape[1]
+                guard r >= 1 else {
+                    throw RuntimeError.shapeMismatch(file: file, name: uName, expected: [out, 1], got: shape)
+                }
+                let u = try matrix(uName, rows: out, cols: r)
+                let v = try matrix(vName, rows: r, cols: `in`)
+                return .lowRank(u: u, v: v, bias: b)
+            }
+        }
+        let w = try matrix(weight, rows: out, cols: `in`)
         return .dense(weight: w, bias: b)
     }
 

@@ -10,7 +10,7 @@ struct SVDLLMCommand: ParsableCommand {
         commandName: "svdllm",
         abstract: "SVD-LLM compression of language models, on pure-Swift linear algebra.",
         subcommands: [BenchCommand.self, LinalgCommand.self, InspectCommand.self, TokenizeCommand.self,
-                      ConvertCommand.self, EvalCommand.self, GenerateCommand.self])
+                      ConvertCommand.self, EvalCommand.self, GenerateCommand.self, CompressCommand.self])
 
     static func main() {
         do {
@@ -41,6 +41,7 @@ func toolkitErrorMessage(_ error: Error) -> String? {
     case let e as RuntimeError: return e.description
     case let e as FactorizationError: return e.description
     case let e as SVDError: return e.description
+    case let e as CompressionError: return e.description
     default: return nil
     }
 }

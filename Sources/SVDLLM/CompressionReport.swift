@@ -1,0 +1,54 @@
+/// What happened to one linear layer.
+public struct MatrixReport: Sendable, Codable, Equatable {
+    public var layer: Int
+    public var name: String
+    public var rows: Int
+    public var cols: Int
+    public var rank: Int
+    /// Σ dropped σᵢ² of W·S (per calibration token for whitening): the predicted output loss.
+    public var predictedLoss: Double
+    /// ‖(W − W_u W_v) X‖_F² / tokens measured on the dense model's calibration inputs (nil without a profile).
+    public var measuredLoss: Double?
+    /// Pivots the regularized Cholesky shifted (whitening / update), and their total shift.
+    public var shiftedPivots: Int
+    public var totalShift: Double
+    /// Singular values of W·S (descending; empty unless spectra were requested).
+    public var singularValues: [Double]
+}
+
+/// Seconds per phase of a compression run.
+public struct PhaseTimes: Sendable, Codable, Equatable {
+    public var calibration = 0.0
+    public var profiling = 0.0
+    public var factorization = 0.0
+    public var update = 0.0
+    public var writing = 0.0
+    public var total: Double { calibration + profiling + factorization + update + writing }
+    public init() {}
+}
+
+/// Parameter counts before and after.
+public struct ParameterCounts: Sendable, Codable, Equatable {
+    public var decoderLinearsBefore: Int
+    public var decoderLinearsAfter: Int
+    public var modelBefore: Int
+    public var modelAfter: Int
+}
+
+/// The summary of a run.
+public struct CompressionReport: Sendable, Codable, Equatable {
+    public var method: String
+    public var ratio: Double
+    public var svd: String
+    public var nsamples: Int
+    public var seqlen: Int
+    public var seed: UInt64
+    public var calibrationTokens: Int
+    public var parameters: ParameterCounts
+    public var seconds: PhaseTimes
+    public var matrices: [MatrixReport]
+    /// Layers loaded from a resumed run instead of being recomputed.
+    public var resumedLayers: Int
+    /// Whether the dense profile came from the cache.
+    public var profileFromCache: Bool
+}

@@ -1,0 +1,305 @@
+import Dispatch
+import Factorizations
+import Foundation
+import GEMM
+import LinearAlgebraCore
+import TransformerRuntime
+
+/// Where a run is, for progress displays.
+public struct CompressionProgress: Sendable {
+    public enum Phase: String, Sendable { case profiling, factorization, update, resumed }
+    public var phase: Phase
+    /// The layer being worked on, 0-based, and the layer count.
+    public var layer: Int
+    public var layers: Int
+    /// Seconds since the run started.
+    public var elapsed: Double
+}
+
+/// The SVD-LLM pipeline over a loaded model, layer by layer (the official low-resource mode, the only mode):
+///
+///     H_dense ← embed(windows);  H_comp ← H_dense
+///     for each block i:
+///       dense profile  (asvd, whiten, whiten+update): block_i on H_dense, capturing ΣXᵀX and Σ|X| per input
+///                      group; H_dense ← block_i(H_dense)              (or read from the profile cache)
+///       propagated profile (update methods): the dense block_i on H_comp, capturing ΣXᵀX
+///       factor every linear: S from the dense profile → SVD(W·S) → top r → W_u, W_v; update methods re-solve
+///                      W_u from the propagated Gram (``closedFormUpdate(weight:v:gram:layer:name:parallelism:)``)
+///       swap the block's linears for W_u·W_v;  H_comp ← block_i(H_comp) (update methods)
+///       checkpoint the finished block
+///
+/// Peak memory: the weights, the two hidden-state streams (windows × seqlen × hidden Floats each) and one
+/// block's activations and Grams. All linear algebra runs in Double; factors are stored back as Float.
+public struct Compressor {
+    public var options: CompressionOptions
+    /// Dense profiles are read from / written to this cache when given.
+    public var profileCache: ProfileCache?
+    /// Finished layers are saved here and, on a resumed run, read back instead of recomputed.
+    public var checkpoint: LayerCheckpoint?
+    /// Keep every matrix's singular values in the report (for spectra plots).
+    public var keepSpectra = false
+    /// Measure ‖(W − W_u W_v)X‖² on the dense calibration inputs (needs a profile).
+    public var measureLoss = true
+    public var progress: ((CompressionProgress) -> Void)?
+
+    public init(options: CompressionOptions, profileCache: ProfileCache? = nil, checkpoint: LayerCheckpoint? = nil) {
+        self.options = options
+        self.profileCache = profileCache
+        self.checkpoint = checkpoint
+    }
+
+    /// Compresses `model` in place on the calibration `windows` (token ids, each the same length).
+    public func run(_ model: inout CausalLM, windows: [[Int]], seed: UInt64 = 3) throws -> CompressionReport {
+        try options.validate()
+        guard let seqlen = windows.first?.count, !windows.isEmpty, windows.allSatisfy({ $0.count == seqlen }) else {
+            throw CompressionError.invalidArgument(name: "windows", reason: "need ≥ 1 window, all of one length")
+        }
+        let par = options.parallelism
+        model.parallelism = par
+        let start = DispatchTime.now()
+        func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+        var times = PhaseTimes()
+        let method = options.method
+        let layers = model.layerCount
+
+        // Ranks first, so a ratio that zeroes a matrix fails before any work.
+        let linearsBefore = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
+        let modelBefore = model.parameterCount
+        for i in 0..<layers {
+            for name in model.blocks[i].linearNames {
+                let w = model.blocks[i].linear(name)
+                if truncationRank(rows: w.outFeatures, cols: w.inFeatures, ratio: options.ratio) < 1 {
+                    throw CompressionError.rankZero(layer: i, name: name.rawValue, rows: w.outFeatures,
+                                                    cols: w.inFeatures, ratio: options.ratio)
+                }
+            }
+        }
+
+        var t0 = now()
+        let embedded = try windows.map { try model.embed($0) }
+        times.calibration += now() - t0
+        let cacheComplete = profileCache?.isComplete ?? false
+        let needDenseStream = method.needsDenseProfile && !cacheComplete
+        var hDense: [Matrix<Float>] = needDenseStream ? embedded : []
+        var hComp: [Matrix<Float>] = method.updatesU ? embedded : []
+        let dense = model  // the uncompressed blocks, for the dense stream
+        var reports: [MatrixReport] = []
+        var resumed = 0
+
+        for i in 0..<layers {
+            // 1. The dense profile of block i.
+            var denseProfile: LayerProfile?
+            if method.needsDenseProfile {
+                t0 = now()
+                progress?(CompressionProgress(phase: .profiling, layer: i, layers: layers, elapsed: t0))
+                if cacheComplete, let cached = try profileCache?.load(layer: i) {
+                    denseProfile = cached
+                } else {
+                    let (p, out) = profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers,
+                                                parallelism: par)
+                    denseProfile = p
+                    hDense = out
+                    try profileCache?.store(p)
+                }
+                times.profiling += now() - t0
+            }
+
+            // 2. A finished layer from an interrupted run.
+            if let saved = try checkpoint?.load(layer: i, block: model.blocks[i]) {
+                progress?(CompressionProgress(phase: .resumed, layer: i, layers: layers, elapsed: now()))
+                for (name, linear) in saved.linears { try model.setLinear(layer: i, name: name, to: linear) }
+                reports.append(contentsOf: saved.reports)
+                resumed += 1
+                if method.updatesU, i + 1 < layers {
+                    t0 = now()
+                    hComp = hComp.map { model.forwardLayer(i, $0) }
+                    times.update += now() - t0
+                }
+                continue
+            }
+
+            // 3. The propagated profile (inputs as the compressed model feeds block i).
+            var propagated: LayerProfile?
+            if method.updatesU {
+                t0 = now()
+                progress?(CompressionProgress(phase: .update, layer: i, layers: layers, elapsed: t0))
+                if i == 0, let d = denseProfile {
+                    propagated = d  // nothing compressed yet: the same inputs
+                } else {
+                    propagated = profileLayer(dense, layer: i, inputs: hComp, keepOutputs: false, parallelism: par).profile
+                }
+                times.update += now() - t0
+            }
+
+            // 4. Factor every linear of block i.
+            t0 = now()
+            progress?(CompressionProgress(phase: .factorization, layer: i, layers: layers, elapsed: t0))
+            let (linears, layerReports, updateSeconds) = try factorLayer(
+                block: model.blocks[i], layer: i, denseProfile: denseProfile, propagated: propagated)
+            times.factorization += now() - t0 - updateSeconds
+            times.update += updateSeconds
+            for (name, linear) in linears { try model.setLinear(layer: i, name: name, to: linear) }
+            reports.append(contentsOf: layerReports)
+
+            // 5. Advance the compressed stream, then checkpoint.
+            if method.updatesU, i + 1 < layers {
+                t0 = now()
+                hComp = hComp.map { model.forwardLayer(i, $0) }
+                times.update += now() - t0
+            }
+            t0 = now()
+            try checkpoint?.save(layer: i, linears: linears, reports: layerReports)
+            times.writing += now() - t0
+        }
+        if method.needsDenseProfile, !cacheComplete { try profileCache?.markComplete(layers: layers) }
+
+        let linearsAfter = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
+        return CompressionReport(
+            method: method.rawValue, ratio: options.ratio, svd: options.svd.rawValue, nsamples: windows.count,
+            seqlen: seqlen, seed: seed, calibrationTokens: windows.count * seqlen,
+            parameters: ParameterCounts(decoderLinearsBefore: linearsBefore, decoderLinearsAfter: linearsAfter,
+                                        modelBefore: modelBefore, modelAfter: model.parameterCount),
+            seconds: times, matrices: reports, resumedLayers: resumed, profileFromCache: cacheComplete)
+    }
+
+    /// The low-rank linears of one block and their reports; the third value is the time spent in updates.
+    func factorLayer(block: any DecoderBlock, layer i: Int, denseProfile: LayerProfile?, propagated: LayerProfile?)
+        throws -> ([(LinearName, Linear)], [MatrixReport], Double) {
+        let method = options.method
+        let names = block.linearNames.sorted {  // largest first, for the dynamic schedule
+            block.linear($0).parameterCount > block.linear($1).parameterCount
+        }
+        // Input scalings, one per input group.
+        var scalings: [Int: InputScaling] = [:]
+        var regs: [Int: RegularizationReport] = [:]
+        if let profile = denseProfile, method != .svd, method != .update {
+            let groups = Array(profile.groups.indices)
+            var results = [Result<(InputScaling, RegularizationReport?), CompressionError>?](repeating: nil, count: groups.count)
+            results.withUnsafeMutableBufferPointer { out in
+                options.parallelism.forEachDynamic(groups.count) { g in
+                    out[g] = Result { () throws(CompressionError) in
+                        try self.scaling(for: profile.statistics[g], layer: i, names: profile.groups[g])
+                    }
+                }
+            }
+            for g in groups {
+                let (s, r) = try results[g]!.get()
+                scalings[g] = s
+                if let r { regs[g] = r }
+            }
+        }
+
+        var outcomes = [Result<(Linear, MatrixReport, Double), CompressionError>?](repeating: nil, count: names.count)
+        outcomes.withUnsafeMutableBufferPointer { out in
+            options.parallelism.forEachDynamic(names.count) { t in
+                let name = names[t]
+                out[t] = Result { () throws(CompressionError) in
+                    let g = denseProfile?.groupIndex(of: name)
+                    return try self.factor(block.linear(name), name: name, layer: i,
+                                           scaling: g.flatMap { scalings[$0] } ?? .identity,
+                                           regularization: g.flatMap { regs[$0] },
+                                           dense: g.map { denseProfile!.statistics[$0] },
+                                           propagated: propagated?.statistics(for: name))
+                }
+            }
+        }
+        var linears: [(LinearName, Linear)] = []
+        var reports: [MatrixReport] = []
+        var updateSeconds = 0.0
+        for (t, name) in names.enumerated() {
+            let (linear, report, seconds) = try outcomes[t]!.get()
+            linears.append((name, linear))
+            reports.append(report)
+            updateSeconds += seconds
+        }
+        // Reports in the block's own order.
+        let order = block.linearNames
+        reports.sort { order.firstIndex(of: LinearName(rawValue: $0.name)!)! < order.firstIndex(of: LinearName(rawValue: $1.name)!)! }
+        return (linears, reports, updateSeconds / Double(Swift.max(1, Swift.min(options.parallelism.threads, names.count))))
+    }
+
+    /// S for one input group: chol(G / tokens) (whitening) or diag((Σ|x| / tokens)^α) (ASVD).
+    func scaling(for stats: GramAccumulator, layer: Int, names: [LinearName])
+        throws(CompressionError) -> (InputScaling, RegularizationReport?) {
+        let label = names.map(\.rawValue).joined(separator: "/")
+        let tokens = Double(Swift.max(1, stats.tokens))
+        switch options.method {
+        case .asvd:
+            var s = stats.absoluteSums.map { Foundation.pow($0 / tokens, options.asvdAlpha) }
+            let largest = s.max() ?? 0
+            guard largest.isFinite, largest > 0 else {
+                throw .nonFinite(layer: layer, name: label, what: "the activation scale")
+            }
+            for j in s.indices where !(s[j] > 1e-6 * largest) { s[j] = 1e-6 * largest }  // dead channels
+            return (.diagonal(s), nil)
+        case .whiten, .whitenUpdate:
+            var g = stats.gram
+            for k in g.elements.indices { g.elements[k] /= tokens }
+            do {
+                let chol = try RegularizedCholesky(g, params: whiteningRegularization, parallelism: .serial)
+                return (.lowerTriangular(chol.l), chol.report)
+            } catch {
+                throw .nonFinite(layer: layer, name: label, what: "the Gram matrix (\(error))")
+            }
+        case .svd, .update:
+            return (.identity, nil)
+        }
+    }
+
+    /// One linear: truncation under `scaling`, then the update when the method asks for it.
+    func factor(_ linear: Linear, name: LinearName, layer: Int, scaling: InputScaling,
+                regularization: RegularizationReport?, dense: GramAccumulator?, propagated: GramAccumulator?)
+        throws(CompressionError) -> (Linear, MatrixReport, Double) {
+        let w32 = linear.denseWeight
+        guard w32.elements.allSatisfy(\.isFinite) else {
+            throw .nonFinite(layer: layer, name: name.rawValue, what: "the weight")
+        }
+        let w = w32.converted(to: Double.self)  // out × in
+        let r = truncationRank(rows: w.rows, cols: w.cols, ratio: options.ratio)
+        var f = try scaledTruncation(w, scaling: scaling, rank: r, svd: options.svd, layer: layer,
+                                     name: name.rawValue, seed: UInt64(layer * 16 + (LinearName.allCases.firstIndex(of: name) ?? 0)))
+        var shifted = regularization?.shiftedPivots.count ?? 0
+        var shift = regularization?.totalShift ?? 0
+        var updateSeconds = 0.0
+        if options.method.updatesU, let p = propagated {
+            let t0 = DispatchTime.now()
+            var g = p.gram
+            let tokens = Double(Swift.max(1, p.tokens))
+            for k in g.elements.indices { g.elements[k] /= tokens }
+            let (u, reg) = try closedFormUpdate(weight: w, v: f.v, gram: g, layer: layer, name: name.rawValue)
+            f.u = u
+            shifted += reg.shiftedPivots.count
+            shift += reg.totalShift
+            updateSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e9
+        }
+        var measured: Double?
+        if measureLoss, let d = dense {
+            measured = outputLoss(w, f.u, f.v, gram: d.gram) / Double(Swift.max(1, d.tokens))
+        }
+        let report = MatrixReport(layer: layer, name: name.rawValue, rows: w.rows, cols: w.cols, rank: r,
+                                  predictedLoss: f.truncationLoss, measuredLoss: measured,
+                                  shiftedPivots: shifted, totalShift: shift,
+                                  singularValues: keepSpectra ? f.singularValues : [])
+        let low = Linear.lowRank(u: f.u.converted(to: Float.self), v: f.v.converted(to: Float.self), bias: linear.bias)
+        return (low, report, updateSeconds)
+    }
+}
+
+/// The pivot policy of the whitening and update Choleskys: pivots ≤ √ε·max(diag G) are replaced by that value.
+///
+/// A Gram of fewer distinct inputs than columns (layer 0 sees only the calibration's distinct tokens) is
+/// singular; its Schur complements are then rounding noise δ ≈ n·ε·‖G‖. With a replacement θ below δ (the
+/// library default n·ε·max diag) the next Schur complement grows like δ²/θ and the factor overflows; with
+/// θ = √ε·max diag ≫ δ it stays bounded, and the shifts are still far below any kept direction's variance.
+let whiteningRegularization = RegularizationParams(relativeThreshold: Double.ulpOfOne.squareRoot())
+
+/// ‖(W − U V) Xᵀ‖_F² = tr(Δ G Δᵀ) with Δ = W − U V (out × in) and G = XᵀX (in × in).
+public func outputLoss(_ w: Matrix<Double>, _ u: Matrix<Double>, _ v: Matrix<Double>, gram g: Matrix<Double>) -> Double {
+    var delta = w
+    let uv = matmul(u, v)
+    for k in delta.elements.indices { delta.elements[k] -= uv.elements[k] }
+    let dg = matmul(delta, g)  // out × in
+    var sum = 0.0
+    for k in dg.elements.indices { sum += dg.elements[k] * delta.elements[k] }
+    return sum
+}

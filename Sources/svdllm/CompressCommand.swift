@@ -1,0 +1,159 @@
+import ArgumentParser
+import Foundation
+import SVDLLMKit
+
+/// `svdllm compress`: SVD-LLM (or a baseline) on a GGUF file or Hugging Face folder, written as a Hugging Face
+/// folder of low-rank factors that `eval` and `generate` load.
+struct CompressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compress",
+        abstract: "Compress a model's decoder linears by truncation-aware SVD (SVD-LLM) or a baseline.",
+        discussion: """
+            Calibration: --nsamples random windows of --seqlen tokens from --calib (PTB train by default), drawn
+            with the official code's sampler and CPython's generator seeded by --seed. Profiling runs block by
+            block and keeps one block's activations. Methods: whiten (SVD-LLM step 1), whiten+update (step 2),
+            update (step 3: update without whitening), svd and asvd (baselines). --ratio R removes the fraction
+            R of the decoder linears' parameters: rank r = floor(m·n·(1−R)/(m+n)) per matrix.
+            Finished layers are saved in OUT.partial; --resume continues an interrupted run from there.
+            """)
+
+    enum DType: String, ExpressibleByArgument, CaseIterable { case f32, f16, bf16 }
+
+    @Argument(help: "A .gguf file or a Hugging Face folder.") var model: String
+    @Option(help: "Fraction of the decoder linears' parameters to remove, in (0, 1).") var ratio: Double
+    @Option(help: "whiten, whiten+update, update, svd or asvd.") var method: String = "whiten"
+    @Option(help: "Calibration text (UTF-8; default: PTB train from the asset cache).") var calib: String?
+    @Option(help: "Calibration windows.") var nsamples: Int = 64
+    @Option(help: "Tokens per calibration window.") var seqlen: Int = 512
+    @Option(help: "Seed of the calibration sampler.") var seed: UInt64 = 3
+    @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: String = "jacobi"
+    @Option(help: "Output folder (default: MODELNAME-METHOD-RATIO beside the current folder).") var out: String?
+    @Option(help: "Stored weight type: f32, f16 or bf16.") var dtype: DType = .f32
+    @Option(name: .customLong("profile-cache"), help: "Folder to save / reuse dense-model Gram profiles.") var profileCache: String?
+    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Option(help: "Also write the full per-matrix report (ranks, losses, singular values) as JSON here.") var report: String?
+    @Flag(help: "Continue an interrupted run from OUT.partial.") var resume = false
+    @Flag(help: "Replace a non-empty output folder (and discard an interrupted run's OUT.partial).") var force = false
+    @Flag(help: "Print one JSON object.") var json = false
+
+    func validate() throws {
+        guard ratio.isFinite, ratio > 0, ratio < 1 else { throw ValidationError("--ratio must be in (0, 1) (got \(ratio))") }
+        guard CompressionMethod(rawValue: method) != nil else {
+            throw ValidationError("--method must be one of \(CompressionMethod.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(method)')")
+        }
+        guard TruncationSVD(rawValue: svd) != nil else { throw ValidationError("--svd must be jacobi or rsvd (got '\(svd)')") }
+        guard nsamples >= 1 else { throw ValidationError("--nsamples must be at least 1 (got \(nsamples))") }
+        guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+    }
+
+    struct Output: Encodable {
+        var out: String
+        var method: String
+        var ratio: Double
+        var svd: String
+        var nsamples: Int
+        var seqlen: Int
+        var seed: UInt64
+        var decoder_linear_params_before: Int
+        var decoder_linear_params_after: Int
+        var model_params_before: Int
+        var model_params_after: Int
+        var seconds: [String: Double]
+        var peak_rss_bytes: Int
+        var resumed_layers: Int
+        var profile_from_cache: Bool
+        var shifted_pivots: Int
+        var predicted_loss_sum: Double
+    }
+
+    func run() throws {
+        let method = CompressionMethod(rawValue: method)!
+        let options = CompressionOptions(method: method, ratio: ratio, svd: TruncationSVD(rawValue: svd)!,
+                                         parallelism: .threads(threads))
+        let modelURL = URL(fileURLWithPath: model).standardizedFileURL
+        let stem = modelURL.deletingPathExtension().lastPathComponent
+        let outURL = URL(fileURLWithPath: out ?? "\(stem)-\(method.rawValue)-\(ratio)").standardizedFileURL
+        // Fail on an unusable destination before any work.
+        try CompressedModelWriter.checkDestination(outURL, force: force)
+        let start = Date()
+
+        let calibURL = try calib.map { URL(fileURLWithPath: $0) } ?? AssetCache.default.require(AssetCache.default.ptb("train"))
+        let text: String
+        do { text = try String(contentsOf: calibURL, encoding: .utf8) } catch {
+            throw CLIError("--calib: cannot read '\(calibURL.path)' as UTF-8: \(error.localizedDescription)")
+        }
+        var loaded = try LoadedModel(path: model, threads: threads)
+        let sampler = CalibrationSampler(sampleCount: nsamples, sequenceLength: seqlen, seed: seed)
+        let windows = try sampler.windows(text: text, tokenizer: loaded.tokenizer)
+        let calibrationSeconds = Date().timeIntervalSince(start)
+
+        var profile = RunFingerprint.model(at: modelURL)
+        profile.add(windows: windows)
+        var run = profile
+        run.add("\(method.rawValue) \(ratio) \(svd)")
+        let description = "\(method.rawValue) ratio \(ratio) svd \(svd), \(nsamples)×\(seqlen) seed \(seed)"
+        let partial = URL(fileURLWithPath: outURL.path + ".partial")
+        if force && !resume { try? FileManager.default.removeItem(at: partial) }  // --force starts over
+        let checkpoint = try LayerCheckpoint(directory: partial, fingerprint: run, description: description, resume: resume)
+        var compressor = Compressor(options: options,
+                                    profileCache: try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) },
+                                    checkpoint: checkpoint)
+        compressor.keepSpectra = report != nil
+        let layers = loaded.model.layerCount
+        var lastLayer = -1
+        compressor.progress = { p in
+            guard p.layer != lastLayer || p.phase == .factorization else { return }
+            if p.phase == .factorization || p.phase == .resumed {
+                lastLayer = p.layer
+                let done = Double(p.layer) / Double(layers)
+                let eta = done > 0 ? p.elapsed / done * (1 - done) : 0
+                printError(String(format: "compress: layer %d/%d %@  %.0f s elapsed, ETA %.0f s",
+                                  p.layer + 1, layers, p.phase == .resumed ? "resumed" : "factoring", p.elapsed, eta))
+            }
+        }
+        var result = try compressor.run(&loaded.model, windows: windows, seed: seed)
+        result.seconds.calibration += calibrationSeconds
+
+        let writeStart = Date()
+        let info = CompressedModelInfo(report: result, model: loaded.model, calibrationText: calibURL.lastPathComponent)
+        try CompressedModelWriter.write(model: loaded.model, source: modelURL, to: outURL,
+                                        dtype: SafeTensorsDType(rawValue: dtype.rawValue.uppercased())!,
+                                        svdLLM: info, force: force)
+        checkpoint.remove()
+        result.seconds.writing += Date().timeIntervalSince(writeStart)
+        if let report {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            do { try encoder.encode(result).write(to: URL(fileURLWithPath: report), options: .atomic) } catch {
+                throw CLIError("--report: cannot write '\(report)': \(error.localizedDescription)")
+            }
+        }
+        let s = result.seconds
+        let output = Output(
+            out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd, nsamples: nsamples, seqlen: seqlen,
+            seed: seed, decoder_linear_params_before: result.parameters.decoderLinearsBefore,
+            decoder_linear_params_after: result.parameters.decoderLinearsAfter,
+            model_params_before: result.parameters.modelBefore, model_params_after: result.parameters.modelAfter,
+            seconds: ["calibration": s.calibration, "profiling": s.profiling, "factorization": s.factorization,
+                      "update": s.update, "writing": s.writing, "total": Date().timeIntervalSince(start)],
+            peak_rss_bytes: peakResidentBytes(), resumed_layers: result.resumedLayers,
+            profile_from_cache: result.profileFromCache,
+            shifted_pivots: result.matrices.reduce(0) { $0 + $1.shiftedPivots },
+            predicted_loss_sum: result.matrices.reduce(0) { $0 + $1.predictedLoss })
+        if json {
+            print(jsonLine(output))
+        } else {
+            let p = result.parameters
+            print("compressed \(model) → \(outURL.path) (\(method.rawValue), ratio \(ratio), svd \(svd))")
+            print(String(format: "decoder linears %d → %d params (%.2f %% kept); whole model %d → %d",
+                         p.decoderLinearsBefore, p.decoderLinearsAfter,
+                         100 * Double(p.decoderLinearsAfter) / Double(max(1, p.decoderLinearsBefore)), p.modelBefore, p.modelAfter))
+            print(String(format: "time: calibration %.1f s, profiling %.1f s, factorization %.1f s, update %.1f s, writing %.1f s, total %.1f s",
+                         s.calibration, s.profiling, s.factorization, s.update, s.writing, output.seconds["total"]!))
+            print(String(format: "peak RSS %.0f MB; %d Cholesky pivots shifted%@%@", Double(output.peak_rss_bytes) / 1e6,
+                         output.shifted_pivots, result.resumedLayers > 0 ? "; \(result.resumedLayers) layers resumed" : "",
+                         result.profileFromCache ? "; profile from cache" : ""))
+        }
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+@testable import SVDLLM
+import Factorizations
+import Formats
+import GEMM
+import LinearAlgebraCore
+import Tokenizers
+import TransformerRuntime
+
+/// SmolLM2 layers with real calibration inputs (PTB train): the whitening identities hold on real data.
+@Suite struct RealLayerTests {
+    static func smolLM2() throws -> (CausalLM, Tokenizer) {
+        let url = try AssetCache.default.require(AssetCache.default.smolLM2)
+        let gguf = try GGUFFile(url: url)
+        return (try CausalLM(gguf: gguf, parallelism: .threads(2)), try Tokenizer(gguf: url))
+    }
+
+    static func windows(_ tokenizer: Tokenizer, count: Int, length: Int) throws -> [[Int]] {
+        let text = try String(contentsOf: AssetCache.default.require(AssetCache.default.ptb("train")), encoding: .utf8)
+        return try CalibrationSampler(sampleCount: count, sequenceLength: length, seed: 3).windows(text: text, tokenizer: tokenizer)
+    }
+
+    /// ‖(W − W_u W_v) Xᵀ‖_F² computed from the captured inputs themselves equals Σ dropped σ² of W·S.
+    @Test func whitenedTruncationLossEqualsDroppedSigmaSquared() throws {
+        let (model, tok) = try Self.smolLM2()
+        // 8 × 512 = 4096 tokens: more than the widest input (1536), so every Gram is positive definite.
+        let windows = try Self.windows(tok, count: 8, length: 512)
+        var h = try windows.map { try model.embed($0) }
+        for i in 0..<2 { h = h.map { model.forwardLayer(i, $0) } }
+        let layer = 2
+        var xs: [LinearName: [Matrix<Float>]] = [:]
+        let (profile, _) = profileLayer(model, layer: layer, inputs: h, keepOutputs: false, parallelism: .threads(2))
+        for w in h {
+            _ = model.forwardLayer(layer, w, capture: { input in xs[input.names[0], default: []].append(input.x) })
+        }
+        for name in [LinearName.q, .o, .down] {
+            let stats = try #require(profile.statistics(for: name))
+            #expect(stats.tokens == 4096)
+            var g = stats.gram
+            for k in g.elements.indices { g.elements[k] /= Double(stats.tokens) }
+            let chol = try RegularizedCholesky(g, params: whiteningRegularization)
+            #expect(chol.report.isUnshifted)
+            let w = model.blocks[layer].linear(name).denseWeight.converted(to: Double.self)
+            let r = truncationRank(rows: w.rows, cols: w.cols, ratio: 0.4)
+            let f = try scaledTruncation(w, scaling: .lowerTriangular(chol.l), rank: r, svd: .jacobi, layer: layer,
+                                         name: name.rawValue)
+            // Direct: Σ_t ‖(W − UV) x_t‖² / tokens over the captured X.
+            let approx = matmul(f.u, f.v)
+            var direct = 0.0
+            for x in xs[profile.groups[profile.groupIndex(of: name)!][0]]! {
+                let xd = x.converted(to: Double.self)
+                let y = matmul(xd, w, transB: .transposed), ya = matmul(xd, approx, transB: .transposed)
+                for k in y.elements.indices { let d = y.elements[k] - ya.elements[k]; direct += d * d }
+            }
+            direct /= Double(stats.tokens)
+            let rel = abs(direct - f.truncationLoss) / f.truncationLoss
+            // The shifted pivots of a rank-deficient Gram (down: 1536 inputs, 1024 tokens) add at most n·ε·max(diag).
+            #expect(rel < 1e-6, "\(name): direct \(direct) vs Σ dropped σ² \(f.truncationLoss) (rel \(rel))")
+            #expect(abs(outputLoss(w, f.u, f.v, gram: g) - f.truncationLoss) / f.truncationLoss < 1e-6)
+        }
+    }
+}
