@@ -1,0 +1,207 @@
+import Foundation
+import Testing
+@testable import SVDLLM
+import Formats
+import LinearAlgebraCore
+import TransformerRuntime
+
+/// The whole pipeline on the tiny random-weight checkpoints of TransformerRuntimeTests (LLaMA with q/k/v biases,
+/// OPT): every method, save and load back, resume, and the failure cases.
+@Suite struct CompressorTests {
+    static func tiny(_ arch: String) -> URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("TransformerRuntimeTests/Fixtures/tiny/\(arch)")
+    }
+
+    static func windows(vocab: Int, count: Int = 6, length: Int = 40, seed: UInt64 = 5) -> [[Int]] {
+        var g = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in (0..<length).map { _ in Int(g.next() % UInt64(vocab)) } }
+    }
+
+    static func temporaryDirectory(_ name: String) -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("svdllm-tests-\(name)-\(UUID().uuidString)")
+        return url
+    }
+
+    static func logits(_ model: CausalLM, _ tokens: [Int]) throws -> [Float] {
+        var cache: KVCache? = nil
+        return try model.forward(tokens: tokens, cache: &cache).elements
+    }
+
+    @Test(arguments: ["llama", "opt"], CompressionMethod.allCases)
+    func everyMethodCompressesSavesAndLoadsBack(arch: String, method: CompressionMethod) throws {
+        let source = Self.tiny(arch)
+        var model = try CausalLM(huggingFaceFolder: source)
+        let dense = model
+        let windows = Self.windows(vocab: model.vocabularySize)
+        let report = try Compressor(options: CompressionOptions(method: method, ratio: 0.4)).run(&model, windows: windows)
+        let before = dense.blocks.reduce(0) { $0 + $1.linearParameterCount }
+        #expect(report.parameters.decoderLinearsBefore == before)
+        var expected = 0
+        for (i, block) in dense.blocks.enumerated() {
+            for name in block.linearNames {
+                let l = block.linear(name)
+                let r = truncationRank(rows: l.outFeatures, cols: l.inFeatures, ratio: 0.4)
+                expected += r * (l.outFeatures + l.inFeatures) + (l.bias?.count ?? 0)
+                #expect(model.blocks[i].linear(name).rank == r)
+            }
+        }
+        #expect(report.parameters.decoderLinearsAfter == expected)
+        #expect(report.parameters.modelBefore - report.parameters.modelAfter == before - expected)
+        #expect(report.matrices.count == dense.blocks.reduce(0) { $0 + $1.linearNames.count })
+
+        // Save, load, same logits.
+        let out = Self.temporaryDirectory("save")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let info = CompressedModelInfo(report: report, model: model, calibrationText: "random")
+        try CompressedModelWriter.write(model: model, source: source, to: out, dtype: .f32, svdLLM: info)
+        let loaded = try CausalLM(huggingFaceFolder: out)
+        let tokens = Array(windows[0].prefix(12))
+        #expect(try Self.logits(loaded, tokens) == Self.logits(model, tokens))
+        #expect(loaded.parameterCount == model.parameterCount)
+        let config = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent("config.json")))
+        #expect(config["svd_llm"]?["method"]?.string == method.rawValue)
+        #expect(config["svd_llm"]?["ranks"]?.members?.count == report.matrices.count)
+    }
+
+    /// Whitening minimizes each layer's output loss on the calibration inputs, so it beats plain SVD there.
+    @Test func whiteningBeatsPlainSVDOnTheCalibrationInputs() throws {
+        let source = Self.tiny("llama")
+        let windows = Self.windows(vocab: 97, count: 8, length: 48, seed: 9)
+        let dense = try CausalLM(huggingFaceFolder: source)
+        var a = dense, b = dense
+        let svd = try Compressor(options: CompressionOptions(method: .svd, ratio: 0.5)).run(&a, windows: windows)
+        let whiten = try Compressor(options: CompressionOptions(method: .whiten, ratio: 0.5)).run(&b, windows: windows)
+        #expect(svd.matrices.allSatisfy { $0.measuredLoss == nil })  // no profile for plain SVD
+        // Layer 0 sees the same (dense) inputs under both methods: compare the output losses on its Grams.
+        let (profile, _) = profileLayer(dense, layer: 0, inputs: try windows.map { try dense.embed($0) },
+                                        keepOutputs: false, parallelism: .serial)
+        for m in whiten.matrices where m.layer == 0 {
+            let name = try #require(LinearName(rawValue: m.name))
+            let stats = try #require(profile.statistics(for: name))
+            let w = dense.blocks[0].linear(name).denseWeight.converted(to: Double.self)
+            func loss(_ model: CausalLM) throws -> Double {
+                guard case let .lowRank(u, v, _) = model.blocks[0].linear(name) else { throw CompressionError.unsupported(what: "dense") }
+                return outputLoss(w, u.converted(to: Double.self), v.converted(to: Double.self), gram: stats.gram)
+                    / Double(stats.tokens)
+            }
+            let lw = try loss(b), ls = try loss(a)
+            #expect(lw <= ls * (1 + 1e-5), "\(m.name): whiten \(lw) vs svd \(ls)")
+            let measured = try #require(m.measuredLoss)
+            #expect(abs(measured - m.predictedLoss) <= 1e-6 * max(m.predictedLoss, 1e-12))
+            #expect(abs(lw - measured) <= 1e-4 * max(measured, 1e-12))  // the Float-stored factors
+        }
+    }
+
+    /// An interrupted run resumes from its last finished layer and writes the same factors, bit for bit.
+    @Test func resumedRunEqualsUninterruptedRun() throws {
+        let source = Self.tiny("llama")
+        let windows = Self.windows(vocab: 97)
+        let options = CompressionOptions(method: .whitenUpdate, ratio: 0.3)
+        var fingerprint = RunFingerprint()
+        fingerprint.add(windows: windows)
+        let dir = Self.temporaryDirectory("resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+
+        var full = try CausalLM(huggingFaceFolder: source)
+        let checkpoint = try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: false)
+        _ = try Compressor(options: options, checkpoint: checkpoint).run(&full, windows: windows)
+        // "Interrupt" after layer 0: drop layer 1's files, then resume.
+        for ext in ["json", "safetensors"] { try FileManager.default.removeItem(at: dir.appendingPathComponent("layer-001.\(ext)")) }
+        #expect(throws: CompressionError.self) {
+            try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: false)
+        }
+        var other = fingerprint
+        other.add("different")
+        #expect(throws: CompressionError.self) {
+            try LayerCheckpoint(directory: dir, fingerprint: other, description: "u", resume: true)
+        }
+        let reopened = try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: true)
+        var resumed = try CausalLM(huggingFaceFolder: source)
+        let report = try Compressor(options: options, checkpoint: reopened).run(&resumed, windows: windows)
+        #expect(report.resumedLayers == 1)
+        for i in full.blocks.indices {
+            for name in full.blocks[i].linearNames { #expect(resumed.blocks[i].linear(name) == full.blocks[i].linear(name)) }
+        }
+    }
+
+    @Test func profileCacheReproducesTheProfile() throws {
+        let source = Self.tiny("llama")
+        let windows = Self.windows(vocab: 97)
+        let root = Self.temporaryDirectory("cache")
+        defer { try? FileManager.default.removeItem(at: root) }
+        var fp = RunFingerprint()
+        fp.add(windows: windows)
+        var a = try CausalLM(huggingFaceFolder: source), b = a
+        let first = try ProfileCache(root: root, fingerprint: fp)
+        #expect(!first.isComplete)
+        let r1 = try Compressor(options: CompressionOptions(method: .whiten, ratio: 0.4), profileCache: first).run(&a, windows: windows)
+        let second = try ProfileCache(root: root, fingerprint: fp)
+        #expect(second.isComplete)
+        let r2 = try Compressor(options: CompressionOptions(method: .whiten, ratio: 0.4), profileCache: second).run(&b, windows: windows)
+        #expect(!r1.profileFromCache && r2.profileFromCache)
+        for i in a.blocks.indices {
+            for name in a.blocks[i].linearNames { #expect(a.blocks[i].linear(name) == b.blocks[i].linear(name)) }
+        }
+    }
+
+    @Test func badInputsFailClearly() throws {
+        let source = Self.tiny("llama")
+        let windows = Self.windows(vocab: 97)
+        var model = try CausalLM(huggingFaceFolder: source)
+        for ratio in [0.0, 1.0, -0.2, .nan] {
+            #expect(throws: CompressionError.self) {
+                try Compressor(options: CompressionOptions(method: .whiten, ratio: ratio)).run(&model, windows: windows)
+            }
+        }
+        // Ratio so high that a 16×32 k_proj keeps no triplet.
+        #expect(throws: CompressionError.self) {
+            try Compressor(options: CompressionOptions(method: .svd, ratio: 0.99)).run(&model, windows: windows)
+        }
+        // NaN in a weight: named, before anything is written.
+        var poisoned = model
+        var w = poisoned.blocks[1].linear(.up).denseWeight
+        w.elements[3] = .nan
+        try poisoned.setLinear(layer: 1, name: .up, to: .dense(weight: w, bias: nil))
+        do {
+            _ = try Compressor(options: CompressionOptions(method: .svd, ratio: 0.3)).run(&poisoned, windows: windows)
+            Issue.record("NaN weight accepted")
+        } catch let e as CompressionError {
+            #expect(e == .nonFinite(layer: 1, name: "up_proj", what: "the weight"))
+        }
+        // Too few calibration tokens: the singular Gram is regularized and the shifts reported.
+        var few = try CausalLM(huggingFaceFolder: source)
+        let r = try Compressor(options: CompressionOptions(method: .whiten, ratio: 0.3)).run(&few, windows: [Array(windows[0].prefix(4))])
+        #expect(r.matrices.contains { $0.shiftedPivots > 0 })
+        #expect(few.blocks.allSatisfy { b in b.linearNames.allSatisfy { b.linear($0).denseWeight.elements.allSatisfy(\.isFinite) } })
+    }
+
+    @Test func writerNeverLeavesAHalfWrittenModel() throws {
+        let source = Self.tiny("llama")
+        var model = try CausalLM(huggingFaceFolder: source)
+        let report = try Compressor(options: CompressionOptions(method: .svd, ratio: 0.3)).run(&model, windows: Self.windows(vocab: 97))
+        let info = CompressedModelInfo(report: report, model: model, calibrationText: "x")
+        // An existing non-empty folder is left alone without --force.
+        let dest = Self.temporaryDirectory("dest")
+        try FileManager.default.createDirectory(at: dest, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dest) }
+        try Data("keep".utf8).write(to: dest.appendingPathComponent("notes.txt"))
+        #expect(throws: CompressionError.self) {
+            try CompressedModelWriter.write(model: model, source: source, to: dest, dtype: .f32, svdLLM: info)
+        }
+        #expect(try String(contentsOf: dest.appendingPathComponent("notes.txt"), encoding: .utf8) == "keep")
+        // An unwritable parent: a clear error, nothing created.
+        let blocked = URL(fileURLWithPath: "/proc/svdllm-cannot-write-here/out")
+        #expect(throws: (any Error).self) {
+            try CompressedModelWriter.write(model: model, source: source, to: blocked, dtype: .f32, svdLLM: info)
+        }
+        // F16 / BF16 outputs load back with the same ranks.
+        for dtype in [SafeTensorsDType.f16, .bf16] {
+            let out = Self.temporaryDirectory("half")
+            defer { try? FileManager.default.removeItem(at: out) }
+            try CompressedModelWriter.write(model: model, source: source, to: out, dtype: dtype, svdLLM: info)
+            let loaded = try CausalLM(huggingFaceFolder: out)
+            #expect(loaded.blocks[0].linear(.q).rank == model.blocks[0].linear(.q).rank)
+        }
+    }
+}
