@@ -43,13 +43,15 @@ let package = Package(
                 swiftSettings: hotFlags),
         // Perplexity (the paper's protocol), prefill/decode speed, text generation.
         .target(name: "Evaluation", dependencies: ["LinearAlgebraCore", "TransformerRuntime", "Tokenizers"], swiftSettings: hotFlags),
+        // SVG plots (line, scatter, bar; linear, log and category axes), Markdown tables, Jupyter .ipynb writer.
+        .target(name: "Notebooks"),
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
                                "Tokenizers", "TransformerRuntime", "Evaluation"]),
         .executableTarget(
             name: "svdllm",
-            dependencies: ["SVDLLMKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SVDLLMKit", "Notebooks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: hotFlags),
         .testTarget(name: "LinearAlgebraCoreTests", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
         .testTarget(name: "GEMMTests", dependencies: ["GEMM"], swiftSettings: hotFlags),
@@ -62,6 +64,7 @@ let package = Package(
                     swiftSettings: hotFlags),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
+        .testTarget(name: "NotebooksTests", dependencies: ["Notebooks"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
     ]
