@@ -7,7 +7,7 @@ import Foundation
 ///   "nice" step s = m·10^k, m ∈ {1, 2, 5}, chosen so the extent spans about `tickTarget` steps.
 /// - log: fraction(v) = (log₁₀ v − log₁₀ lo)/(log₁₀ hi − log₁₀ lo); the domain is the positive data extent
 ///   rounded out to the nearest 1, 2 or 5 × 10^k; labelled ticks at the powers of ten (also at 2 and 5 × 10^k
-///   when fewer than two powers of ten fall inside), unlabelled ones at 2…9 × 10^k.
+///   when the domain spans less than 2.5 decades), unlabelled ones at 2…9 × 10^k.
 /// - categories(names): category i sits at x = i, the domain is [−½, count − ½].
 public struct Axis: Sendable, Equatable {
     public let scale: AxisScale
@@ -121,7 +121,7 @@ public struct Axis: Sendable, Equatable {
             v >= domain.lowerBound * (1 - 1e-9) && v <= domain.upperBound * (1 + 1e-9)
         }
         let powers = (kLo...kHi).filter { inside(pow(10, Double($0))) }
-        let labelTwoFive = powers.count < 2
+        let labelTwoFive = Foundation.log10(domain.upperBound / domain.lowerBound) < 2.5
         let labelEvery = max(1, (powers.count + 7) / 8)  // at most ~8 labelled decades
         var ticks: [AxisTick] = []
         for k in kLo...kHi {

@@ -7,7 +7,7 @@ public enum TickLabelFormat {
     public static func linear(_ value: Double, step: Double) -> String {
         let v = value == 0 ? 0 : value  // no "-0"
         if abs(v) >= 1e6 || (step > 0 && step < 1e-4) { return String(format: "%.3g", v) }
-        let decimals = step > 0 ? max(0, Int((-log10(step) + 1e-9).rounded(.up))) : 0
+        let decimals = step > 0 ? max(0, Int((-log10(step) - 1e-9).rounded(.up))) : 0
         return String(format: "%.\(decimals)f", v)
     }
 
