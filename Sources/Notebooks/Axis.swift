@@ -29,7 +29,11 @@ public struct Axis: Sendable, Equatable {
         case .linear:
             var finite = values.filter(\.isFinite)
             if includeZero { finite.append(0) }
-            let dataDomain = Self.extent(finite, padding: padding, log: false) ?? 0...1
+            var dataDomain = Self.extent(finite, padding: padding, log: false) ?? 0...1
+            if includeZero {  // padding must not push a one-signed range across 0
+                if finite.allSatisfy({ $0 >= 0 }) { dataDomain = 0...max(dataDomain.upperBound, 1e-300) }
+                if finite.allSatisfy({ $0 <= 0 }) { dataDomain = min(dataDomain.lowerBound, -1e-300)...0 }
+            }
             let (d, t) = Self.linearTicks(for: fixedDomain ?? dataDomain, fixed: fixedDomain != nil,
                                           target: tickTarget)
             domain = d

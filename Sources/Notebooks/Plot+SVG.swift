@@ -129,7 +129,7 @@ extension Plot {
                 }
                 var attributes = [("class", "line"), ("d", d), ("fill", "none"), ("stroke", color),
                                   ("stroke-width", c(style.lineWidth)), ("stroke-linejoin", "round")]
-                if s.dashed { attributes.append(("stroke-dasharray", "6 4")) }
+                if let dash = s.dash.dashArray { attributes.append(("stroke-dasharray", dash)) }
                 if !d.isEmpty { b.element("path", attributes) }
                 drawMarkers(s, color: color, into: &b, layout: l)
             case .scatter:
@@ -144,7 +144,7 @@ extension Plot {
         for p in s.points {
             guard let (x, y) = l.position(x: p.x, y: p.y) else { continue }
             b.element("circle", [("class", "marker"), ("cx", c(x)), ("cy", c(y)), ("r", c(style.markerRadius)),
-                                 ("fill", s.dashed ? style.background : color), ("stroke", color),
+                                 ("fill", s.dash == .solid ? color : style.background), ("stroke", color),
                                  ("stroke-width", "1.5")],
                       tooltip: "\(s.name): (\(TickLabelFormat.number(p.x)), \(TickLabelFormat.number(p.y)))")
         }
@@ -164,10 +164,10 @@ extension Plot {
             case .line:
                 var attributes = [("x1", c(x0)), ("y1", c(y)), ("x2", c(x0 + 20)), ("y2", c(y)), ("stroke", color),
                                   ("stroke-width", c(style.lineWidth))]
-                if s.dashed { attributes.append(("stroke-dasharray", "6 4")) }
+                if let dash = s.dash.dashArray { attributes.append(("stroke-dasharray", dash)) }
                 b.element("line", attributes)
                 b.element("circle", [("cx", c(x0 + 10)), ("cy", c(y)), ("r", c(style.markerRadius)),
-                                     ("fill", s.dashed ? style.background : color), ("stroke", color)])
+                                     ("fill", s.dash == .solid ? color : style.background), ("stroke", color)])
             case .scatter:
                 b.element("circle", [("cx", c(x0 + 10)), ("cy", c(y)), ("r", c(style.markerRadius)), ("fill", color),
                                      ("stroke", color)])

@@ -5,22 +5,21 @@ public struct Series: Sendable, Equatable {
     public var points: [PlotPoint]
     /// A CSS colour (`#4e79a7`); nil takes the next colour of the plot's palette.
     public var color: String?
-    /// Draw the line dashed (for reference figures, e.g. a peer library, beside our own).
-    public var dashed: Bool
+    /// The line's stroke pattern (``LineDash/dashed`` for reference figures, e.g. a peer library's).
+    public var dash: LineDash
 
-    public init(name: String, kind: SeriesKind, points: [PlotPoint], color: String? = nil, dashed: Bool = false) {
+    public init(name: String, kind: SeriesKind, points: [PlotPoint], color: String? = nil, dash: LineDash = .solid) {
         self.name = name
         self.kind = kind
         self.points = points
         self.color = color
-        self.dashed = dashed
+        self.dash = dash
     }
 
     /// A line through `points` (in the given order), with markers.
     public static func line(name: String, points: [(Double, Double)], color: String? = nil,
-                            dashed: Bool = false) -> Series {
-        Series(name: name, kind: .line, points: points.map { PlotPoint(x: $0.0, y: $0.1) }, color: color,
-               dashed: dashed)
+                            dash: LineDash = .solid) -> Series {
+        Series(name: name, kind: .line, points: points.map { PlotPoint(x: $0.0, y: $0.1) }, color: color, dash: dash)
     }
 
     /// Markers at `points`.

@@ -101,7 +101,7 @@ import Testing
     @Test func legendListsEveryNamedSeriesInOrder() throws {
         var p = Plot(title: "t")
         p.add(.line(name: "ours", points: [(1, 1), (2, 2)]))
-        p.add(.line(name: "peer", points: [(1, 2), (2, 3)], dashed: true))
+        p.add(.line(name: "peer", points: [(1, 2), (2, 3)], dash: .dashed))
         p.add(.scatter(name: "", points: [(1, 1.5)]))
         let tree = try #require(XMLTree.parse(p.svg()))
         let names = tree.all("text").filter { $0.ancestorClasses.last == "legend" }.map(\.text)
