@@ -136,10 +136,13 @@ struct KernelNotebookSection {
         return p
     }
 
+    /// What the cells of ``table(_:)`` hold.
+    var tableCaption: String { metric == .gflops ? "GFLOP/s by matrix size n:" : "Milliseconds by matrix size n:" }
+
     /// n down, lines across, the plotted value in each cell (– where not measured).
     func table(_ lines: [Line]) -> MarkdownTable {
         let sizes = Set(lines.flatMap { $0.points.map(\.n) }).sorted()
-        var t = MarkdownTable(headers: ["n"] + lines.map { "\($0.name) (\(metric == .gflops ? "GFLOP/s" : "ms"))" },
+        var t = MarkdownTable(headers: ["n"] + lines.map(\.name),
                               alignments: Array(repeating: .right, count: lines.count + 1))
         for n in sizes {
             t.addRow([String(n)] + lines.map { line in

@@ -77,9 +77,10 @@ struct NotebookKernelsCommand: ParsableCommand {
             }
             let lines = section.lines(records: records, peer: peerFigures, threads: threadList)
             var outputs: [NotebookOutput] = [.plot(section.plot(lines), width: 760, height: 420),
-                                             .table(section.table(lines))]
+                                             .markdown(section.tableCaption + "\n\n" + section.table(lines).markdown)]
             if let errors = section.randomizedErrorTable(records: records, threads: threadList) {
-                outputs.append(.table(errors))
+                outputs.append(.markdown("Randomized SVD, top k = n/4 singular values against a Double Jacobi SVD:\n\n"
+                                         + errors.markdown))
             }
             nb.addCode(source: section.benchCommands(threads: threadList), outputs: outputs)
         }
