@@ -49,13 +49,15 @@ let package = Package(
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
                                "Tokenizers", "TransformerRuntime"],
                 swiftSettings: hotFlags),
+        // SVG plots (line, scatter, bar; linear, log and category axes), Markdown tables, Jupyter .ipynb writer.
+        .target(name: "Notebooks"),
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
                                "Tokenizers", "TransformerRuntime", "Evaluation", "SVDLLM"]),
         .executableTarget(
             name: "svdllm",
-            dependencies: ["SVDLLMKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SVDLLMKit", "Notebooks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: hotFlags),
         .testTarget(name: "LinearAlgebraCoreTests", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
         .testTarget(name: "GEMMTests", dependencies: ["GEMM"], swiftSettings: hotFlags),
@@ -69,6 +71,7 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
         .testTarget(name: "SVDLLMTests", dependencies: ["SVDLLM", "Evaluation"], swiftSettings: hotFlags),
+        .testTarget(name: "NotebooksTests", dependencies: ["Notebooks"]),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
     ]

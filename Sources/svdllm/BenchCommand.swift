@@ -78,12 +78,17 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let records: [BenchRecord]
         switch dtype {
-        case .f32: records = try KernelBench<Float>(options: self).run()
-        case .f64: records = try KernelBench<Double>(options: self).run()
+        case .f32: _ = try KernelBench<Float>(options: plan, emit: emit).run()
+        case .f64: _ = try KernelBench<Double>(options: plan, emit: emit).run()
         }
-        _ = records
+    }
+
+    /// The measurements the options ask for.
+    var plan: KernelBenchPlan {
+        KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: threads,
+                        repeats: repeats, rank: rank, powerIters: powerIters, jacobiParams: jacobiParams,
+                        valuesOnly: valuesOnly, checkSigma: checkSigma)
     }
 
     /// The Jacobi parameters the SVD options select.

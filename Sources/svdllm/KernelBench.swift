@@ -1,9 +1,10 @@
 import Foundation
 import SVDLLMKit
 
-/// Runs `svdllm bench` for one element type.
+/// Runs a ``KernelBenchPlan`` for one element type, handing each measurement to `emit` as it is made.
 struct KernelBench<T: GEMMScalar> {
-    let options: BenchCommand
+    let options: KernelBenchPlan
+    var emit: (BenchRecord) -> Void = { _ in }
     var parallelism: Parallelism { .threads(options.threads) }
 
     func run() throws -> [BenchRecord] {
@@ -16,14 +17,14 @@ struct KernelBench<T: GEMMScalar> {
         }
     }
 
-    /// The variants named by `--variant` (or all of them).
+    /// The variants the plan names (or all of them), in the enum's order.
     func variants<V: RawRepresentable & CaseIterable>(_: V.Type) throws -> [V] where V.RawValue == String {
-        if options.variant == "all" { return Array(V.allCases) }
-        guard let v = V(rawValue: options.variant) else {
-            let names = V.allCases.map(\.rawValue).joined(separator: ", ")
-            throw CLIError("--variant: unknown '\(options.variant)' for \(options.kernel.rawValue); choose from \(names), all")
+        guard let names = options.variants else { return Array(V.allCases) }
+        for name in names where V(rawValue: name) == nil {
+            let known = V.allCases.map(\.rawValue).joined(separator: ", ")
+            throw CLIError("--variant: unknown '\(name)' for \(options.kernel.rawValue); choose from \(known), all")
         }
-        return [v]
+        return V.allCases.filter { names.contains($0.rawValue) }
     }
 
     func shapes(default defaults: String, dimensions: Int) throws -> [[Int]] {
@@ -38,7 +39,7 @@ struct KernelBench<T: GEMMScalar> {
                             threads: threads, seconds: seconds, flops: flops, rank: rank, maxRelSigmaErr: err)
         r.sweeps = sweeps
         r.cpuMs = cpuSeconds.map { ($0 * 1e4).rounded() / 10 }
-        options.emit(r)
+        emit(r)
         return r
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Notebooks
 import SVDLLMKit
 
 /// `svdllm`: the toolkit's command line. Errors are printed on stderr; the process exits with 2 for a bad
@@ -10,7 +11,8 @@ struct SVDLLMCommand: ParsableCommand {
         commandName: "svdllm",
         abstract: "SVD-LLM compression of language models, on pure-Swift linear algebra.",
         subcommands: [BenchCommand.self, LinalgCommand.self, InspectCommand.self, TokenizeCommand.self,
-                      ConvertCommand.self, EvalCommand.self, GenerateCommand.self, CompressCommand.self])
+                      ConvertCommand.self, EvalCommand.self, GenerateCommand.self, CompressCommand.self,
+                      NotebookCommand.self])
 
     static func main() {
         do {
@@ -42,6 +44,7 @@ func toolkitErrorMessage(_ error: Error) -> String? {
     case let e as FactorizationError: return e.description
     case let e as SVDError: return e.description
     case let e as CompressionError: return e.description
+    case let e as NotebookError: return e.description
     default: return nil
     }
 }
