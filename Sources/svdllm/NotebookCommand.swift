@@ -6,5 +6,5 @@ struct NotebookCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "notebook",
         abstract: "Write a Jupyter notebook of plots and tables from a real run.",
-        subcommands: [NotebookKernelsCommand.self])
+        subcommands: [NotebookKernelsCommand.self, NotebookCompressionCommand.self])
 }
