@@ -53,11 +53,16 @@ public struct JacobiParams: Sendable, Equatable {
     public var innerMaxSweeps: Int
     /// Below this many element updates per round-robin step (pairs × column length), a step runs serially.
     public var parallelWorkThreshold: Int
+    /// How the scalar `jacobi` kernel obtains V (the `jacobi-blocked` kernel always accumulates).
+    public var rightVectors: JacobiRightVectors
+    /// With ``JacobiRightVectors/recovered`` and Double input: the values-only first phase runs in Float.
+    public var mixedPrecision: Bool
 
     public init(maxSweeps: Int = 40, tolerance: Double? = nil, ordering: JacobiOrdering = .blockRoundRobin,
                 qrPreconditioning: QRPreconditioning = .always,
                 preconditioner: QRPreconditioner = .pivotedQRLQ, blockSize: Int = 0, innerMaxSweeps: Int = 12,
-                parallelWorkThreshold: Int = 1 << 15) {
+                parallelWorkThreshold: Int = 1 << 15, rightVectors: JacobiRightVectors = .recovered,
+                mixedPrecision: Bool = true) {
         self.maxSweeps = maxSweeps
         self.tolerance = tolerance
         self.ordering = ordering
@@ -66,6 +71,8 @@ public struct JacobiParams: Sendable, Equatable {
         self.blockSize = blockSize
         self.innerMaxSweeps = innerMaxSweeps
         self.parallelWorkThreshold = parallelWorkThreshold
+        self.rightVectors = rightVectors
+        self.mixedPrecision = mixedPrecision
     }
 
     /// The rotation threshold for columns of length `len` in precision T.

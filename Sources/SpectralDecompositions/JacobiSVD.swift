@@ -92,16 +92,22 @@ func jacobiSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, kernel: JacobiKerne
         for i in 0..<bigN { y[i * bigN + i] = 1 }
     }
 
-    let sweeps = try x.withUnsafeMutableBufferPointer { (xb) throws(SVDError) -> Int in
-        try y.withUnsafeMutableBufferPointer { (yb) throws(SVDError) -> Int in
-            let yp = vectors ? yb.baseAddress : nil
-            switch kernel {
-            case .scalar:
-                return try oneSidedJacobi(x: xb.baseAddress!, count: bigN, length: len, y: yp, yLength: bigN,
-                                          params: params, parallelism: parallelism)
-            case .blocked:
-                return try BlockJacobi.run(x: xb.baseAddress!, count: bigN, length: len, y: yp, yLength: bigN,
-                                           params: params, parallelism: parallelism)
+    let sweeps: Int
+    if vectors && kernel == .scalar && params.rightVectors == .recovered && bigN >= 2 {
+        sweeps = try recoverAndRefine(x: &x, count: bigN, length: len, y: &y, params: params,
+                                      parallelism: parallelism)
+    } else {
+        sweeps = try x.withUnsafeMutableBufferPointer { (xb) throws(SVDError) -> Int in
+            try y.withUnsafeMutableBufferPointer { (yb) throws(SVDError) -> Int in
+                let yp = vectors ? yb.baseAddress : nil
+                switch kernel {
+                case .scalar:
+                    return try oneSidedJacobi(x: xb.baseAddress!, count: bigN, length: len, y: yp, yLength: bigN,
+                                              params: params, parallelism: parallelism)
+                case .blocked:
+                    return try BlockJacobi.run(x: xb.baseAddress!, count: bigN, length: len, y: yp,
+                                               yLength: bigN, params: params, parallelism: parallelism)
+                }
             }
         }
     }
