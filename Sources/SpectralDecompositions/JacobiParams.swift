@@ -57,12 +57,15 @@ public struct JacobiParams: Sendable, Equatable {
     public var rightVectors: JacobiRightVectors
     /// With ``JacobiRightVectors/recovered`` and Double input: the values-only first phase runs in Float.
     public var mixedPrecision: Bool
+    /// Float input with vectors and σ₁/σ_k > 10³: σᵢ recomputed as the Rayleigh quotient uᵢᵀ A vᵢ in Double (one
+    /// Double GEMM; see ``rayleighQuotientsInDouble(_:uRows:vRows:s:parallelism:)``).
+    public var sigmaRefinement: Bool
 
     public init(maxSweeps: Int = 40, tolerance: Double? = nil, ordering: JacobiOrdering = .blockRoundRobin,
                 qrPreconditioning: QRPreconditioning = .always,
                 preconditioner: QRPreconditioner = .pivotedQRLQ, blockSize: Int = 0, innerMaxSweeps: Int = 12,
                 parallelWorkThreshold: Int = 1 << 15, rightVectors: JacobiRightVectors = .recovered,
-                mixedPrecision: Bool = true) {
+                mixedPrecision: Bool = true, sigmaRefinement: Bool = true) {
         self.maxSweeps = maxSweeps
         self.tolerance = tolerance
         self.ordering = ordering
@@ -73,6 +76,7 @@ public struct JacobiParams: Sendable, Equatable {
         self.parallelWorkThreshold = parallelWorkThreshold
         self.rightVectors = rightVectors
         self.mixedPrecision = mixedPrecision
+        self.sigmaRefinement = sigmaRefinement
     }
 
     /// The rotation threshold for columns of length `len` in precision T.
