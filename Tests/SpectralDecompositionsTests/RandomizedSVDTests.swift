@@ -68,7 +68,12 @@ func randomizedMatchesJacobiOnDecayingSpectrum(double: Bool, sketch: SVDSketch) 
     let x = try SVD(a, options: .init(algorithm: alg)), y = try SVD(a, options: .init(algorithm: alg))
     #expect(x.singularValues == y.singularValues && x.u == y.u)
     let v = try SVD(a, options: .init(computeVectors: .valuesOnly, algorithm: alg))
-    #expect(v.u == nil && v.singularValues == x.singularValues)
+    // Values-only runs the small Jacobi without vectors (the thin one recovers V after values-first sweeps):
+    // same σ to rounding.
+    #expect(v.u == nil && v.singularValues.count == x.singularValues.count)
+    for (p, q) in zip(v.singularValues, x.singularValues) {
+        #expect(abs(p - q) <= 20 * Float.ulpOfOne * x.singularValues[0])
+    }
 }
 
 @Test func randomizedRejectsBadArguments() {
