@@ -30,11 +30,16 @@ struct SVDParts<T: LinalgScalar> {
 ///    Rᵀ (its columns are R's rows, contiguous): Rᵀ = Ũ Σ Ṽᵀ gives A = (Q Ṽ) Σ Ũᵀ, so U = Q·Ṽ (one GEMM) and
 ///    V = Ũ. With ``QRPreconditioner/pivotedQRLQ``: A·P = QR, Rᵀ = Q₂R₂, Jacobi on R₂ᵀ = U_x Σ V_xᵀ, then
 ///    U = Q·U_x and V = P·Q₂·V_x (two GEMMs). Without QR, Jacobi runs on A's columns: A V = U Σ.
+///    The sweeps either accumulate V as they go or, with ``JacobiRightVectors/recovered`` (the default for the
+///    scalar kernel with vectors), run values-first and recover V afterwards
+///    (``recoverAndRefine(x:count:length:y:params:parallelism:)``).
 /// 4. σ_j = ‖column j‖ after convergence; the normalized columns are the left factor of the Jacobi problem.
 ///    Columns whose norm is zero (exact rank deficiency) are replaced by an orthonormal completion
 ///    (Gram–Schmidt of unit vectors), so U and V always have orthonormal columns.
-/// 5. Triplets are sorted by σ descending (stable). Sign convention: the largest-magnitude component of each
-///    right singular vector v_j (the first such, on ties) is positive; u_j is flipped with it.
+/// 5. Triplets are sorted by σ descending (stable). Float input with vectors and σ₁/σ_k > 10³: σ are replaced by
+///    Double Rayleigh quotients uᵢᵀ A vᵢ (``JacobiParams/sigmaRefinement``). Sign convention: the
+///    largest-magnitude component of each right singular vector v_j (the first such, on ties) is positive; u_j is
+///    flipped with it.
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 func jacobiSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, kernel: JacobiKernel, params: JacobiParams,
