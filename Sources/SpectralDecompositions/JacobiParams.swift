@@ -53,11 +53,19 @@ public struct JacobiParams: Sendable, Equatable {
     public var innerMaxSweeps: Int
     /// Below this many element updates per round-robin step (pairs × column length), a step runs serially.
     public var parallelWorkThreshold: Int
+    /// How the scalar `jacobi` kernel obtains V (the `jacobi-blocked` kernel always accumulates).
+    public var rightVectors: JacobiRightVectors
+    /// With ``JacobiRightVectors/recovered`` and Double input: the values-only first phase runs in Float.
+    public var mixedPrecision: Bool
+    /// Float input with vectors and σ₁/σ_k > 10³: σᵢ recomputed as the Rayleigh quotient uᵢᵀ A vᵢ in Double (one
+    /// Double GEMM; see ``rayleighQuotientsInDouble(_:uRows:vRows:s:parallelism:)``).
+    public var sigmaRefinement: Bool
 
     public init(maxSweeps: Int = 40, tolerance: Double? = nil, ordering: JacobiOrdering = .blockRoundRobin,
                 qrPreconditioning: QRPreconditioning = .always,
                 preconditioner: QRPreconditioner = .pivotedQRLQ, blockSize: Int = 0, innerMaxSweeps: Int = 12,
-                parallelWorkThreshold: Int = 1 << 15) {
+                parallelWorkThreshold: Int = 1 << 15, rightVectors: JacobiRightVectors = .recovered,
+                mixedPrecision: Bool = true, sigmaRefinement: Bool = true) {
         self.maxSweeps = maxSweeps
         self.tolerance = tolerance
         self.ordering = ordering
@@ -66,6 +74,9 @@ public struct JacobiParams: Sendable, Equatable {
         self.blockSize = blockSize
         self.innerMaxSweeps = innerMaxSweeps
         self.parallelWorkThreshold = parallelWorkThreshold
+        self.rightVectors = rightVectors
+        self.mixedPrecision = mixedPrecision
+        self.sigmaRefinement = sigmaRefinement
     }
 
     /// The rotation threshold for columns of length `len` in precision T.

@@ -6,12 +6,14 @@ import LinearAlgebraCore
 /// l = min(k + oversampling, min(m, n)). Y = AΩ (Ω n × l, Gaussian or SRFT, seeded); Q = orth(Y) (m × l).
 /// Each power iteration: Q ← orth(A·orth(AᵀQ)), re-orthonormalizing between the products so rounding does not
 /// collapse Y onto the top singular vector. Then B = QᵀA (l × n), B = U_B Σ V_Bᵀ by ``jacobiSVD``, U = Q·U_B;
-/// the leading k triplets are kept. orth(·) is the thin Q of a Householder QR.
+/// the leading k triplets are kept. orth(·) is Cholesky QR (twice for the final basis, once in between) for
+/// Double and the thin Q of a Householder QR for Float (``RangeOrthonormalization``).
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 func randomizedSVD<T: GEMMScalar>(
     _ a: Matrix<T>, rank k: Int, oversampling p: Int, powerIterations q: Int, sketch: SVDSketch, seed: UInt64,
-    vectors: Bool, params: JacobiParams, parallelism: Parallelism
+    vectors: Bool, params: JacobiParams, parallelism: Parallelism,
+    orthonormalization: RangeOrthonormalization = .automatic
 ) throws(SVDError) -> SVDParts<T> {
     let (m, n) = (a.rows, a.cols)
     guard k >= 1 && k <= Swift.min(m, n) else {
@@ -24,7 +26,9 @@ func randomizedSVD<T: GEMMScalar>(
     let a = e == 0 ? a : a.scaledByPowerOfTwo(e)
     let l = Swift.min(k + p, Swift.min(m, n))
 
-    func orth(_ y: Matrix<T>) -> Matrix<T> { factorQR(y, wantQ: true, parallelism: parallelism).q! }
+    func orth(_ y: Matrix<T>, intermediate: Bool = true) -> Matrix<T> {
+        orthonormalization.orthonormalize(y, intermediate: intermediate, parallelism: parallelism)
+    }
 
     let y0: Matrix<T>   // m × l
     switch sketch {
@@ -34,10 +38,10 @@ func randomizedSVD<T: GEMMScalar>(
     case .srft:
         y0 = SRFTSketch.apply(a, columns: l, seed: seed, parallelism: parallelism)
     }
-    var basis = orth(y0)   // m × l
-    for _ in 0..<q {
-        let z = orth(matmul(a, basis, transA: .transposed, parallelism: parallelism))   // n × l
-        basis = orth(matmul(a, z, parallelism: parallelism))                           // m × l
+    var basis = orth(y0, intermediate: q > 0)   // m × l
+    for i in 0..<q {
+        let z = orth(matmul(a, basis, transA: .transposed, parallelism: parallelism))     // n × l
+        basis = orth(matmul(a, z, parallelism: parallelism), intermediate: i < q - 1)   // m × l
     }
     let b = matmul(basis, a, transA: .transposed, parallelism: parallelism)   // l × n
     var small = try jacobiSVD(b, vectors: vectors, kernel: .scalar, params: params, parallelism: parallelism)

@@ -20,7 +20,10 @@ public enum SVDSketch: String, Sendable, CaseIterable {
 /// How an ``SVD`` is computed.
 public enum SVDAlgorithm: Sendable, Equatable {
     /// One-sided (Hestenes) Jacobi, by default after the Drmač–Veselić preconditioning (norm-sorted columns,
-    /// QR, LQ of R; see ``QRPreconditioner``): all singular values, to high relative accuracy.
+    /// QR, LQ of R; see ``QRPreconditioner``): all singular values. By default (``JacobiRightVectors/recovered``)
+    /// the sweeps run values-first (Double input: in Float), V is recovered by a GEMM and a QR and polished by
+    /// accumulating sweeps: σ accurate to O(ε·σ₁). ``JacobiRightVectors/accumulated`` keeps the classic
+    /// rotation-only path (high relative accuracy for graded matrices).
     case jacobi
     /// Block one-sided Jacobi: Gram matrices and updates of column-block pairs by GEMM.
     case jacobiBlocked

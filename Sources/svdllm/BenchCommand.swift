@@ -39,6 +39,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("power-iters"), help: "SVD: power iterations q for randomized variants.")
     var powerIters: Int = 2
 
+    @Option(help: "SVD: oversampling p for randomized variants (default max(10, k/4)).")
+    var oversampling: Int?
+
     @Option(help: "SVD: Jacobi QR preconditioner (\(QRPreconditioner.allCases.map(\.rawValue).joined(separator: ", "))).")
     var preconditioner: String?
 
@@ -54,6 +57,16 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .customLong("inner-sweeps"), help: "SVD: jacobi-blocked inner sweep limit.")
     var innerSweeps: Int?
+
+    @Option(name: .customLong("right-vectors"),
+            help: "SVD: how jacobi obtains V (\(JacobiRightVectors.allCases.map(\.rawValue).joined(separator: ", "))).")
+    var rightVectors: String?
+
+    @Option(name: .customLong("mixed-precision"), help: "SVD: f64 jacobi's values-only first phase in f32 (true/false).")
+    var mixedPrecision: Bool?
+
+    @Option(name: .customLong("sigma-refinement"), help: "SVD: f32 jacobi's σ as Rayleigh quotients in f64 (true/false).")
+    var sigmaRefinement: Bool?
 
     @Flag(name: .customLong("values-only"), help: "SVD: singular values only (no vectors).")
     var valuesOnly = false
@@ -74,6 +87,10 @@ struct BenchCommand: ParsableCommand {
         }
         if let p = qrWhen, QRPreconditioning(rawValue: p) == nil { throw ValidationError("--qr-when: unknown '\(p)'") }
         if let p = ordering, JacobiOrdering(rawValue: p) == nil { throw ValidationError("--ordering: unknown '\(p)'") }
+        if let p = rightVectors, JacobiRightVectors(rawValue: p) == nil {
+            throw ValidationError("--right-vectors: unknown '\(p)'")
+        }
+        if let p = oversampling, p < 0 { throw ValidationError("--oversampling must be ≥ 0 (got \(p))") }
         guard powerIters >= 0 else { throw ValidationError("--power-iters must be ≥ 0 (got \(powerIters))") }
     }
 
@@ -99,6 +116,9 @@ struct BenchCommand: ParsableCommand {
         if let v = ordering.flatMap(JacobiOrdering.init(rawValue:)) { p.ordering = v }
         p.blockSize = blockSize
         if let v = innerSweeps { p.innerMaxSweeps = v }
+        if let v = rightVectors.flatMap(JacobiRightVectors.init(rawValue:)) { p.rightVectors = v }
+        if let v = mixedPrecision { p.mixedPrecision = v }
+        if let v = sigmaRefinement { p.sigmaRefinement = v }
         return p
     }
 

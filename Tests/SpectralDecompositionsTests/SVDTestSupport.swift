@@ -86,19 +86,26 @@ func expectValidSVD<T: GEMMScalar>(_ a: Matrix<T>, _ svd: SVD<T>, factor: Double
     return failures
 }
 
-/// Every Jacobi configuration tests run: kernel × ordering × QR preconditioning (when × which), serial and
-/// 2 threads.
+/// Every Jacobi configuration tests run: kernel × ordering × QR preconditioning (when × which) × how V is
+/// obtained, serial and 2 threads.
 func jacobiConfigurations() -> [(name: String, algorithm: SVDAlgorithm, params: JacobiParams, par: Parallelism)] {
     var out = [(String, SVDAlgorithm, JacobiParams, Parallelism)]()
     for alg in [SVDAlgorithm.jacobi, .jacobiBlocked] {
         for ordering in JacobiOrdering.allCases {
             for qr in QRPreconditioning.allCases {
                 for pre in qr == .never ? [QRPreconditioner.qr] : QRPreconditioner.allCases {
-                    for par in [Parallelism.serial, .threads(2)] {
-                        // Small thresholds/blocks so that the parallel and multi-block paths run at test sizes.
-                        let p = JacobiParams(ordering: ordering, qrPreconditioning: qr, preconditioner: pre,
-                                             blockSize: 4, parallelWorkThreshold: 0)
-                        out.append(("\(alg) \(ordering) \(qr) \(pre) \(par)", alg, p, par))
+                    // V accumulated, or recovered (with and without the Float first phase); the blocked
+                    // kernel always accumulates.
+                    let vectorModes: [(JacobiRightVectors, Bool)] = alg == .jacobi
+                        ? [(.accumulated, false), (.recovered, true), (.recovered, false)] : [(.accumulated, false)]
+                    for (rv, mixed) in vectorModes {
+                        for par in [Parallelism.serial, .threads(2)] {
+                            // Small thresholds/blocks so that the parallel and multi-block paths run at test sizes.
+                            let p = JacobiParams(ordering: ordering, qrPreconditioning: qr, preconditioner: pre,
+                                                 blockSize: 4, parallelWorkThreshold: 0, rightVectors: rv,
+                                                 mixedPrecision: mixed)
+                            out.append(("\(alg) \(ordering) \(qr) \(pre) \(rv) mixed=\(mixed) \(par)", alg, p, par))
+                        }
                     }
                 }
             }

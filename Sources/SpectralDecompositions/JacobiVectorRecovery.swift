@@ -1,0 +1,96 @@
+import GEMM
+import LinearAlgebraCore
+
+/// How the Jacobi SVD obtains the right singular vectors (the accumulated rotations V).
+public enum JacobiRightVectors: String, Sendable, CaseIterable {
+    /// Every rotation is applied to the rows of Y (= Vᵀ, starting as I) as it is applied to X: the classic
+    /// one-sided Jacobi. Rotating Y costs as much as rotating X, every sweep.
+    case accumulated
+    /// Values first, vectors after (``recoverAndRefine(x:count:length:y:params:parallelism:)``): the sweeps run
+    /// on X alone, Vᵀ is recovered from the converged X by one GEMM and made orthogonal by a QR, and a few
+    /// accumulating sweeps (usually one, plus the final check) polish the now nearly orthogonal problem.
+    case recovered
+}
+
+/// Values-first one-sided Jacobi with recovered and refined right vectors (``JacobiRightVectors/recovered``).
+///
+/// X₀ (n × len, row-major; its rows are the columns to orthogonalize) and Y (n × n) on return satisfy
+/// X = Y·X₀ with Y orthogonal and the rows of X orthogonal to the Jacobi tolerance, exactly as
+/// ``oneSidedJacobi(x:count:length:y:yLength:params:parallelism:)`` with Y starting at I would give:
+/// 1. Phase 1: Jacobi on a copy of X₀ without Y, to convergence. With `params.mixedPrecision` and T = Double
+///    the copy is in Float (scaled by a power of two so its largest entry is about 1): half the memory traffic,
+///    twice the SIMD width, and only a starting point is wanted from it.
+/// 2. Recovery: the converged X_f = Y_f X₀ has orthogonal rows, X_f X_fᵀ = D², so
+///    X_f X₀ᵀ = Y_f X₀ X₀ᵀ = Y_f (Y_fᵀ X_f)(X_fᵀ Y_f) = D² Y_f, i.e. Y_f = D⁻² X_f X₀ᵀ (one GEMM, in T).
+///    Row i of it is accurate to about ε·σ₁/σᵢ; the rows, sorted by σᵢ descending and normalized, are made
+///    exactly orthonormal by a Householder QR of Y_fᵀ = Q·R: Y₁ = Qᵀ keeps the well-determined leading
+///    directions and completes the rest.
+/// 3. Phase 2: X₁ = Y₁ X₀ (GEMM) has nearly orthogonal rows; one-sided Jacobi on X₁ accumulating into Y₁
+///    converges in a sweep or two (quadratic convergence from a good start), at full precision T.
+///
+/// The GEMM X₁ = Y₁X₀ makes the result normwise accurate (errors ≈ ε·σ₁ in every σ), where the purely
+/// rotation-based ``JacobiRightVectors/accumulated`` path keeps the relative accuracy of tiny σ of graded
+/// matrices.
+///
+/// - Returns: the sweeps of both phases.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func recoverAndRefine<T: GEMMScalar>(
+    x: inout [T], count n: Int, length len: Int,   // n × len, row-major
+    y: inout [T],                                  // n × n, row-major (output; its input is ignored)
+    params: JacobiParams, parallelism: Parallelism
+) throws(SVDError) -> Int {
+    precondition(x.count == n * len && y.count == n * n)
+    let x0 = Matrix(rows: n, cols: len, elements: x)   // n × len
+    // Phase 1: values only.
+    var sweeps: Int
+    var xf: Matrix<T>   // n × len: Y_f·X₀ (in T)
+    if params.mixedPrecision && T.self == Double.self {
+        let maxAbs = x.reduce(0.0) { Swift.max($0, abs($1.asDouble)) }
+        let e = maxAbs > 0 ? -Int(maxAbs.exponent) : 0   // 2^e·max|x| ∈ [1, 2)
+        var low = x.map { Float($0.asDouble.scaledByPowerOfTwo(e)) }   // n × len
+        sweeps = try low.withUnsafeMutableBufferPointer { (b) throws(SVDError) -> Int in
+            try oneSidedJacobi(x: b.baseAddress!, count: n, length: len, y: nil, yLength: 0, params: params,
+                               parallelism: parallelism)
+        }
+        xf = Matrix(rows: n, cols: len, elements: low.map { T(Double($0)) })   // scale irrelevant below
+    } else {
+        var work = x
+        sweeps = try work.withUnsafeMutableBufferPointer { (b) throws(SVDError) -> Int in
+            try oneSidedJacobi(x: b.baseAddress!, count: n, length: len, y: nil, yLength: 0, params: params,
+                               parallelism: parallelism)
+        }
+        xf = Matrix(rows: n, cols: len, elements: work)
+    }
+
+    // Recovery: Y_f ∝ X_f X₀ᵀ row by row (the D⁻² scaling is replaced by normalizing each row).
+    var norms = [Double](repeating: 0, count: n)
+    xf.elements.withUnsafeBufferPointer { b in
+        for i in 0..<n { norms[i] = robustNorm(b.baseAddress! + i * len, len) }
+    }
+    let order = (0..<n).sorted { norms[$0] > norms[$1] || (norms[$0] == norms[$1] && $0 < $1) }
+    permuteRows(&xf, order)
+    let yf = matmul(xf, x0, transB: .transposed, parallelism: parallelism)   // n × n
+    var yfT = [T](repeating: 0, count: n * n)   // n × n: column i = row i of Y_f, normalized (0 if null)
+    yf.elements.withUnsafeBufferPointer { src in
+        for i in 0..<n {
+            let r = robustNorm(src.baseAddress! + i * n, n)
+            let inv = r > 0 && r.isFinite ? 1 / r : 0
+            for j in 0..<n { yfT[j * n + i] = T(src[i * n + j].asDouble * inv) }
+        }
+    }
+    let q = factorQR(Matrix(rows: n, cols: n, elements: yfT), wantQ: true, parallelism: parallelism).q!
+    let y1 = transposedCopy(q)   // n × n, orthogonal
+    let x1 = matmul(y1, x0, parallelism: parallelism)   // n × len
+
+    // Phase 2: accumulate from Y₁.
+    x = x1.elements
+    y = y1.elements
+    let refine = try x.withUnsafeMutableBufferPointer { (xb) throws(SVDError) -> Int in
+        try y.withUnsafeMutableBufferPointer { (yb) throws(SVDError) -> Int in
+            try oneSidedJacobi(x: xb.baseAddress!, count: n, length: len, y: yb.baseAddress!, yLength: n,
+                               params: params, parallelism: parallelism)
+        }
+    }
+    return sweeps + refine
+}
