@@ -104,7 +104,7 @@ struct BenchCommand: ParsableCommand {
     /// The measurements the options ask for.
     var plan: KernelBenchPlan {
         KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: threads,
-                        repeats: repeats, rank: rank, powerIters: powerIters, jacobiParams: jacobiParams,
+                        repeats: repeats, rank: rank, powerIters: powerIters, oversampling: oversampling, jacobiParams: jacobiParams,
                         valuesOnly: valuesOnly, checkSigma: checkSigma)
     }
 

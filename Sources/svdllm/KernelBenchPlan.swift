@@ -14,6 +14,8 @@ struct KernelBenchPlan {
     /// SVD: the rank k of randomized variants (nil: min(m, n)/4).
     var rank: Int?
     var powerIters = 2
+    /// SVD: oversampling p of randomized variants (nil: max(10, k/4)).
+    var oversampling: Int?
     var jacobiParams = JacobiParams()
     var valuesOnly = false
     /// SVD: also measure the Jacobi variants' σ error against a Double reference.
