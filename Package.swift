@@ -72,6 +72,7 @@ let package = Package(
                     swiftSettings: hotFlags),
         .testTarget(name: "SVDLLMTests", dependencies: ["SVDLLM", "Evaluation"], swiftSettings: hotFlags),
         .testTarget(name: "NotebooksTests", dependencies: ["Notebooks"]),
+        .testTarget(name: "svdllmTests", dependencies: ["svdllm", "SVDLLMKit", "Notebooks"], swiftSettings: hotFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
     ]

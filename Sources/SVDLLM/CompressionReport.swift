@@ -14,6 +14,20 @@ public struct MatrixReport: Sendable, Codable, Equatable {
     public var totalShift: Double
     /// Singular values of W·S (descending; empty unless spectra were requested).
     public var singularValues: [Double]
+
+    public init(layer: Int, name: String, rows: Int, cols: Int, rank: Int, predictedLoss: Double,
+                measuredLoss: Double?, shiftedPivots: Int, totalShift: Double, singularValues: [Double]) {
+        self.layer = layer
+        self.name = name
+        self.rows = rows
+        self.cols = cols
+        self.rank = rank
+        self.predictedLoss = predictedLoss
+        self.measuredLoss = measuredLoss
+        self.shiftedPivots = shiftedPivots
+        self.totalShift = totalShift
+        self.singularValues = singularValues
+    }
 }
 
 /// Seconds per phase of a compression run.
@@ -33,6 +47,13 @@ public struct ParameterCounts: Sendable, Codable, Equatable {
     public var decoderLinearsAfter: Int
     public var modelBefore: Int
     public var modelAfter: Int
+
+    public init(decoderLinearsBefore: Int, decoderLinearsAfter: Int, modelBefore: Int, modelAfter: Int) {
+        self.decoderLinearsBefore = decoderLinearsBefore
+        self.decoderLinearsAfter = decoderLinearsAfter
+        self.modelBefore = modelBefore
+        self.modelAfter = modelAfter
+    }
 }
 
 /// The summary of a run.
@@ -51,4 +72,21 @@ public struct CompressionReport: Sendable, Codable, Equatable {
     public var resumedLayers: Int
     /// Whether the dense profile came from the cache.
     public var profileFromCache: Bool
+
+    public init(method: String, ratio: Double, svd: String, nsamples: Int, seqlen: Int, seed: UInt64,
+                calibrationTokens: Int, parameters: ParameterCounts, seconds: PhaseTimes, matrices: [MatrixReport],
+                resumedLayers: Int, profileFromCache: Bool) {
+        self.method = method
+        self.ratio = ratio
+        self.svd = svd
+        self.nsamples = nsamples
+        self.seqlen = seqlen
+        self.seed = seed
+        self.calibrationTokens = calibrationTokens
+        self.parameters = parameters
+        self.seconds = seconds
+        self.matrices = matrices
+        self.resumedLayers = resumedLayers
+        self.profileFromCache = profileFromCache
+    }
 }
