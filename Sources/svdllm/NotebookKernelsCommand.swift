@@ -140,7 +140,8 @@ struct NotebookKernelsCommand: ParsableCommand {
                     `jacobi-blocked` compute all n singular triplets; `rsvd-gaussian` and `rsvd-srft` \
                     (randomized, Gaussian or subsampled-FFT sketch, 10 oversamples, 2 power iterations) only the \
                     top k = n/4, so they are faster by design: the table under the plot gives their largest \
-                    relative σ error against a Double Jacobi SVD. The peer is LAPACK's `gesdd` (all triplets).
+                    relative σ error against a Double Jacobi SVD. The peer is LAPACK's `gesdd` (all triplets, of a \
+                    plain Gaussian matrix).
                     """,
                 kernel: .svd, dtype: dtype, sizes: svdSizes, serialVariants: [],
                 threadedVariants: SVDVariant.allCases.map(\.rawValue), metric: .milliseconds,
