@@ -51,6 +51,7 @@ struct NotebookKernelsCommand: ParsableCommand {
         let peerFigures = try peer.map { try PeerFigures(contentsOf: $0) }
         let provenance = NotebookProvenance.current()
         let started = Date()
+        let loadBefore = NotebookProvenance.loadAverage()
 
         var nb = NotebookDocument()
         nb.addMarkdown(provenance.openingMarkdown(
@@ -85,10 +86,13 @@ struct NotebookKernelsCommand: ParsableCommand {
             nb.addCode(source: section.benchCommands(threads: threadList), outputs: outputs)
         }
         let seconds = Date().timeIntervalSince(started)
+        let load = [loadBefore, NotebookProvenance.loadAverage()].map { $0.map { String(format: "%.1f", $0) } ?? "?" }
         nb.addMarkdown("""
             ---
-            Measured in \(String(format: "%.0f", seconds)) s. Timings are wall-clock, best of the repeats, on a \
-            machine that may have been shared; compare lines within one figure rather than across notebooks.
+            Measured in \(String(format: "%.0f", seconds)) s; 1-minute load average \(load[0]) at the start and \
+            \(load[1]) at the end (on \(provenance.cpu.logicalCores) logical cores: a load above that means other \
+            work shared the cores and the figures are lower than on an idle machine). Timings are wall-clock, the \
+            best of the repeats; compare lines within one figure rather than across notebooks.
             """)
 
         let url = URL(fileURLWithPath: out)
@@ -102,7 +106,7 @@ struct NotebookKernelsCommand: ParsableCommand {
         let r = quick ? 1 : repeats
         let gemmSizes = quick ? [16, 32, 64] : [64, 128, 256, 512, 1024, 2048]
         let cholSizes = quick ? [16, 32, 64] : [64, 128, 256, 576, 1024, 1536, 2048]
-        let svdSizes = quick ? [16, 32] : [64, 128, 256, 576, 1024]
+        let svdSizes = quick ? [16, 32] : [64, 128, 256, 576]
         let svdRepeats = quick ? 1 : min(repeats, 2)
         var out: [KernelNotebookSection] = []
         for dtype in BenchCommand.DType.allCases {
@@ -136,7 +140,8 @@ struct NotebookKernelsCommand: ParsableCommand {
                     `jacobi-blocked` compute all n singular triplets; `rsvd-gaussian` and `rsvd-srft` \
                     (randomized, Gaussian or subsampled-FFT sketch, 10 oversamples, 2 power iterations) only the \
                     top k = n/4, so they are faster by design: the table under the plot gives their largest \
-                    relative σ error against a Double Jacobi SVD. The peer is LAPACK's `gesdd` (all triplets).
+                    relative σ error against a Double Jacobi SVD. The peer is LAPACK's `gesdd` (all triplets, of a \
+                    plain Gaussian matrix).
                     """,
                 kernel: .svd, dtype: dtype, sizes: svdSizes, serialVariants: [],
                 threadedVariants: SVDVariant.allCases.map(\.rawValue), metric: .milliseconds,

@@ -47,6 +47,12 @@ struct NotebookProvenance {
         return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
     }
 
+    /// The 1-minute load average (Linux `/proc/loadavg`): how busy the machine was besides us.
+    static func loadAverage() -> Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
+    }
+
     /// The machine and build as a two-column table.
     var table: MarkdownTable {
         var t = MarkdownTable(headers: ["setting", "value"])
