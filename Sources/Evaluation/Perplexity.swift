@@ -57,8 +57,9 @@ public func perplexity(model: CausalLM, tokens: [Int], seqlen: Int = 512, window
         while r0 < seqlen - 1 {
             let r1 = Swift.min(seqlen - 1, r0 + logitRows)
             let logits = model.logits(hidden: hidden, rows: r0..<r1)  // (r1 − r0) × vocab
-            nll += negativeLogLikelihood(logits: logits, targets: Array(x[r0 + 1..<r1 + 1]),
-                                         parallelism: model.parallelism)
+            nll += model.profile.measure(.logSoftmax) {
+                negativeLogLikelihood(logits: logits, targets: Array(x[r0 + 1..<r1 + 1]), parallelism: model.parallelism)
+            }
             r0 = r1
         }
         scored += seqlen - 1

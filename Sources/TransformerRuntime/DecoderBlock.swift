@@ -1,16 +1,18 @@
 import LinearAlgebraCore
 
-/// Where a block runs: its index, the position of its first row, threads.
+/// Where a block runs: its index, the position of its first row, threads, and the profile timing its phases.
 public struct BlockContext: Sendable {
     public var layer: Int
     /// Absolute position of row 0 of the hidden states (the KV cache's count before this call).
     public var firstPosition: Int
     public var parallelism: Parallelism
+    public var profile: ForwardProfile?
 
-    public init(layer: Int, firstPosition: Int, parallelism: Parallelism) {
+    public init(layer: Int, firstPosition: Int, parallelism: Parallelism, profile: ForwardProfile? = nil) {
         self.layer = layer
         self.firstPosition = firstPosition
         self.parallelism = parallelism
+        self.profile = profile
     }
 }
 

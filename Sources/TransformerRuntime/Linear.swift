@@ -48,6 +48,15 @@ public enum Linear: Sendable, Equatable {
         }
     }
 
+    /// Multiply-add flops of ``forward(_:parallelism:)`` on `rows` rows: 2·rows·in·out dense, 2·rows·r·(in + out)
+    /// low-rank.
+    public func flops(rows: Int) -> Double {
+        switch self {
+        case let .dense(w, _): return 2 * Double(rows) * Double(w.rows * w.cols)
+        case let .lowRank(u, v, _): return 2 * Double(rows) * Double(u.rows * u.cols + v.rows * v.cols)
+        }
+    }
+
     /// The dense out × in matrix this layer applies (U V for a low-rank layer).
     public var denseWeight: Matrix<Float> {
         switch self {

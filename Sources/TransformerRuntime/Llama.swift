@@ -32,27 +32,38 @@ public struct LlamaBlock: DecoderBlock {
 
     public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
                         capture: LinearInputCapture?) -> Matrix<Float> {
-        let par = c.parallelism
+        let par = c.parallelism, prof = c.profile, t = h.rows
         var h = h
-        let x = attentionNorm.forward(h)
+        let x = prof.measure(.norm) { attentionNorm.forward(h) }
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        var qs = linears[.q].forward(x, parallelism: par), ks = linears[.k].forward(x, parallelism: par)
-        let vs = linears[.v].forward(x, parallelism: par)
-        rope.apply(to: &qs, firstPosition: c.firstPosition)
-        rope.apply(to: &ks, firstPosition: c.firstPosition)
-        kv.store(keys: ks, values: vs, at: c.firstPosition)
-        let a = Attention.forward(q: qs, keys: kv.keys, values: kv.values, heads: heads, kvHeads: kvHeads,
-                                  headDim: headDim, firstPosition: c.firstPosition, window: window,
-                                  scale: 1 / Float(headDim).squareRoot(), softcap: nil,
-                                  variant: attentionVariant, parallelism: par, params: attentionParams)
+        let (q, k, v) = (linears[.q], linears[.k], linears[.v])
+        var (qs, ks, vs) = prof.measure(.qkv, flops: q.flops(rows: t) + k.flops(rows: t) + v.flops(rows: t)) {
+            (q.forward(x, parallelism: par), k.forward(x, parallelism: par), v.forward(x, parallelism: par))
+        }
+        prof.measure(.rope) {
+            rope.apply(to: &qs, firstPosition: c.firstPosition)
+            rope.apply(to: &ks, firstPosition: c.firstPosition)
+        }
+        let a = prof.measure(.attention) {
+            kv.store(keys: ks, values: vs, at: c.firstPosition)
+            return Attention.forward(q: qs, keys: kv.keys, values: kv.values, heads: heads, kvHeads: kvHeads,
+                                     headDim: headDim, firstPosition: c.firstPosition, window: window,
+                                     scale: 1 / Float(headDim).squareRoot(), softcap: nil,
+                                     variant: attentionVariant, parallelism: par, params: attentionParams)
+        }
         capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        h.add(linears[.o].forward(a, parallelism: par))
-        let y = mlpNorm.forward(h)
+        let ao = prof.measure(.o, flops: linears[.o].flops(rows: t)) { linears[.o].forward(a, parallelism: par) }
+        prof.measure(.residual) { h.add(ao) }
+        let y = prof.measure(.norm) { mlpNorm.forward(h) }
         capture?(LinearInput(layer: c.layer, names: [.gate, .up], x: y))
-        var g = linears[.gate].forward(y, parallelism: par)
-        activation.gated(&g, times: linears[.up].forward(y, parallelism: par), parallelism: par)
+        let (gate, up) = (linears[.gate], linears[.up])
+        var (g, u) = prof.measure(.gateUp, flops: gate.flops(rows: t) + up.flops(rows: t)) {
+            (gate.forward(y, parallelism: par), up.forward(y, parallelism: par))
+        }
+        prof.measure(.activation) { activation.gated(&g, times: u, parallelism: par) }
         capture?(LinearInput(layer: c.layer, names: [.down], x: g))
-        h.add(linears[.down].forward(g, parallelism: par))
+        let d = prof.measure(.down, flops: linears[.down].flops(rows: t)) { linears[.down].forward(g, parallelism: par) }
+        prof.measure(.residual) { h.add(d) }
         return h
     }
 }

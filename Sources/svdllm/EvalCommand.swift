@@ -29,6 +29,7 @@ struct PerplexityCommand: ParsableCommand {
     @Option(help: "BOS first in every window: auto, on, off.") var bos: BOSMode = .auto
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Print the time per forward phase to stderr.") var profile = false
 
     func validate() throws {
         guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
@@ -48,7 +49,8 @@ struct PerplexityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try LoadedModel(path: model, threads: threads)
+        var loaded = try LoadedModel(path: model, threads: threads)
+        if profile { loaded.model.profile = ForwardProfile() }
         let textData: String
         do {
             textData = try String(contentsOfFile: text, encoding: .utf8)
@@ -69,6 +71,7 @@ struct PerplexityCommand: ParsableCommand {
                 format: "\rppl: window %d/%d  ppl %.3f  %.0f tok/s  ETA %.0f s   ", window, total, pplSoFar, rate, eta).utf8))
         }
         if interactive { printError("") }
+        if let p = loaded.model.profile { printError(p.report) }
         let out = Output(ppl: result.ppl, tokens_scored: result.tokensScored, windows: result.windows,
                          seqlen: result.seqlen, bos: result.bos, tokens_per_s: result.tokensPerSecond,
                          seconds: result.seconds, peak_rss_bytes: peakResidentBytes())
@@ -92,6 +95,7 @@ struct SpeedCommand: ParsableCommand {
     @Option(name: .customLong("gen-tokens"), help: "Decode steps after the prefill.") var genTokens: Int = 128
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Print the time per forward phase (prefill and decode together) to stderr.") var profile = false
 
     func validate() throws {
         guard promptTokens >= 1 else { throw ValidationError("--prompt-tokens must be at least 1") }
@@ -108,11 +112,13 @@ struct SpeedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try LoadedModel(path: model, threads: threads)
+        var loaded = try LoadedModel(path: model, threads: threads)
+        if profile { loaded.model.profile = ForwardProfile() }
         let r = try speed(model: loaded.model, promptTokens: promptTokens, genTokens: genTokens,
                           parallelism: .threads(threads))
         let out = Output(prefill_tokens_per_s: r.prefillTokensPerSecond, decode_tokens_per_s: r.decodeTokensPerSecond,
                          peak_rss_bytes: peakResidentBytes(), weight_bytes: r.weightBytes, params: r.params)
+        if let p = loaded.model.profile { printError(p.report) }
         if json {
             print(jsonLine(out))
         } else {
