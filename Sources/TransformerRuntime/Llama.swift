@@ -32,38 +32,22 @@ public struct LlamaBlock: DecoderBlock {
 
     public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
                         capture: LinearInputCapture?) -> Matrix<Float> {
-        let par = c.parallelism, prof = c.profile, t = h.rows
         var h = h
-        let x = prof.measure(.norm) { attentionNorm.forward(h) }
+        let x = c.normalized(h, attentionNorm)
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        let (q, k, v) = (linears[.q], linears[.k], linears[.v])
-        var (qs, ks, vs) = prof.measure(.qkv, flops: q.flops(rows: t) + k.flops(rows: t) + v.flops(rows: t)) {
-            (q.forward(x, parallelism: par), k.forward(x, parallelism: par), v.forward(x, parallelism: par))
-        }
-        prof.measure(.rope) {
-            rope.apply(to: &qs, firstPosition: c.firstPosition)
-            rope.apply(to: &ks, firstPosition: c.firstPosition)
-        }
-        let a = prof.measure(.attention) {
-            kv.store(keys: ks, values: vs, at: c.firstPosition)
-            return Attention.forward(q: qs, keys: kv.keys, values: kv.values, heads: heads, kvHeads: kvHeads,
-                                     headDim: headDim, firstPosition: c.firstPosition, window: window,
-                                     scale: 1 / Float(headDim).squareRoot(), softcap: nil,
-                                     variant: attentionVariant, parallelism: par, params: attentionParams)
-        }
+        var q = c.project(linears[.q], x, phase: .qkv), k = c.project(linears[.k], x, phase: .qkv)
+        let v = c.project(linears[.v], x, phase: .qkv)
+        c.time(.rope) { rope.apply(queries: &q, keys: &k, firstPosition: c.firstPosition, parallelism: c.parallelism) }
+        let a = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: kvHeads, headDim: headDim, window: window,
+                         scale: 1 / Float(headDim).squareRoot(), softcap: nil, variant: attentionVariant,
+                         params: attentionParams)
         capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        let ao = prof.measure(.o, flops: linears[.o].flops(rows: t)) { linears[.o].forward(a, parallelism: par) }
-        prof.measure(.residual) { h.add(ao) }
-        let y = prof.measure(.norm) { mlpNorm.forward(h) }
+        c.addProjection(linears[.o], a, to: &h, phase: .o)
+        let y = c.normalized(h, mlpNorm)
         capture?(LinearInput(layer: c.layer, names: [.gate, .up], x: y))
-        let (gate, up) = (linears[.gate], linears[.up])
-        var (g, u) = prof.measure(.gateUp, flops: gate.flops(rows: t) + up.flops(rows: t)) {
-            (gate.forward(y, parallelism: par), up.forward(y, parallelism: par))
-        }
-        prof.measure(.activation) { activation.gated(&g, times: u, parallelism: par) }
+        let g = c.gatedHidden(linears, y, activation)
         capture?(LinearInput(layer: c.layer, names: [.down], x: g))
-        let d = prof.measure(.down, flops: linears[.down].flops(rows: t)) { linears[.down].forward(g, parallelism: par) }
-        prof.measure(.residual) { h.add(d) }
+        c.addProjection(linears[.down], g, to: &h, phase: .down)
         return h
     }
 }
