@@ -88,7 +88,12 @@ struct PerplexityCommand: ParsableCommand {
 struct SpeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "speed",
-        abstract: "Prefill and decode throughput (batch 1, KV cache), peak memory, weight bytes.")
+        abstract: "Prefill and decode throughput (batch 1, KV cache), peak memory, weight bytes, weight-read bandwidth.",
+        discussion: """
+            JSON keys: prefill_tokens_per_s, decode_tokens_per_s, peak_rss_bytes, weight_bytes, params,
+            weight_read_bytes_per_s (one streaming read of every weight, same threads) and
+            decode_bound_tokens_per_s (that bandwidth / weight_bytes: a batch-1 step reads every weight once).
+            """)
 
     @Argument(help: "A .gguf file or a Hugging Face folder.") var model: String
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length for the prefill.") var promptTokens: Int = 512
@@ -109,6 +114,8 @@ struct SpeedCommand: ParsableCommand {
         var peak_rss_bytes: Int
         var weight_bytes: Int
         var params: Int
+        var weight_read_bytes_per_s: Double
+        var decode_bound_tokens_per_s: Double
     }
 
     func run() throws {
@@ -117,7 +124,9 @@ struct SpeedCommand: ParsableCommand {
         let r = try speed(model: loaded.model, promptTokens: promptTokens, genTokens: genTokens,
                           parallelism: .threads(threads))
         let out = Output(prefill_tokens_per_s: r.prefillTokensPerSecond, decode_tokens_per_s: r.decodeTokensPerSecond,
-                         peak_rss_bytes: peakResidentBytes(), weight_bytes: r.weightBytes, params: r.params)
+                         peak_rss_bytes: peakResidentBytes(), weight_bytes: r.weightBytes, params: r.params,
+                         weight_read_bytes_per_s: r.weightReadBytesPerSecond,
+                         decode_bound_tokens_per_s: r.decodeBoundTokensPerSecond)
         if let p = loaded.model.profile { printError(p.report) }
         if json {
             print(jsonLine(out))
@@ -126,6 +135,9 @@ struct SpeedCommand: ParsableCommand {
                          out.prefill_tokens_per_s, promptTokens, out.decode_tokens_per_s, genTokens, threads))
             print(String(format: "params %d, weights %.1f MB, peak RSS %.0f MB", out.params,
                          Double(out.weight_bytes) / 1e6, Double(out.peak_rss_bytes) / 1e6))
+            print(String(format: "weights stream at %.1f GB/s: decode bound %.1f tok/s (%.0f %% reached)",
+                         out.weight_read_bytes_per_s / 1e9, out.decode_bound_tokens_per_s,
+                         100 * out.decode_tokens_per_s / out.decode_bound_tokens_per_s))
         }
     }
 }
