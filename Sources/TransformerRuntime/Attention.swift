@@ -60,7 +60,7 @@ public enum Attention {
                             let block = Swift.max(1, params.queryBlock), blocks = (t + block - 1) / block
                             // Heaviest first: the last query block sees the most keys.
                             let tasks = (0..<blocks).reversed().flatMap { b in (0..<kvHeads).map { g in (g, b) } }
-                            threads.forEachDynamic(tasks.count) { i in
+                            threads.forEachDynamic(tasks.count) { i, _ in
                                 let (g, b) = tasks[i]
                                 groupBlockGEMM(q: qv, k: kv, v: vv, o: ov, kvHead: g, group: group, headDim: d,
                                                rows: b * block..<Swift.min(t, (b + 1) * block), p0: p0,
@@ -92,11 +92,19 @@ public enum Attention {
         withUnsafeTemporaryAllocation(of: Float.self, capacity: m * d + m * span) { buffer in
             let qs = MutableMatrixView(base: buffer.baseAddress!, rows: m, cols: d, rowStride: d)  // m × D
             let s = MutableMatrixView(base: buffer.baseAddress! + m * d, rows: m, cols: span, rowStride: span)  // m × span
-            for (i, h) in heads.enumerated() {
-                qs.block(rows: i * n..<(i + 1) * n, cols: 0..<d).copy(from: q.block(rows: rows, cols: h * d..<(h + 1) * d))
-            }
             let kg = k.block(rows: keys, cols: g * d..<(g + 1) * d), vg = v.block(rows: keys, cols: g * d..<(g + 1) * d)
-            gemm(.none, qs.readOnly, .transposed, kg, into: s, alpha: scale, beta: 0, variant: .blocked)
+            if n == 1 {
+                // Decoding: one GEMV per head reads K in place (a stacked GEMM would pack all of K per token).
+                for (i, h) in heads.enumerated() {
+                    gemm(.none, q.block(rows: rows, cols: h * d..<(h + 1) * d), .transposed, kg,
+                         into: s.block(rows: i..<i + 1, cols: 0..<span), alpha: scale, beta: 0, variant: .blocked)
+                }
+            } else {
+                for (i, h) in heads.enumerated() {
+                    qs.block(rows: i * n..<(i + 1) * n, cols: 0..<d).copy(from: q.block(rows: rows, cols: h * d..<(h + 1) * d))
+                }
+                gemm(.none, qs.readOnly, .transposed, kg, into: s, alpha: scale, beta: 0, variant: .blocked)
+            }
             for r in 0..<m {
                 let seen = visible(p0 + rows.lowerBound + r % n, window: window)
                 softmaxRow(s.base + r * span, count: span,

@@ -85,22 +85,33 @@ public enum Linear: Sendable, Equatable {
         if let b = bias { y.addRowVector(b) }
     }
 
+    /// The GEMM settings of every layer product: a one-row product (decoding) of ≥ 250 K weights (1 MB, e.g.
+    /// SmolLM2's q and o) splits its outputs over the threads, which stream the weights faster than one core
+    /// (the default threshold, 1 M flops, would keep those on one thread).
+    static let gemmParams = GEMMParams(parallelGEMVFlopThreshold: 5e5)
+
     /// C ← X Wᵀ + β·C (no bias): one GEMM with B transposed, or two for a low-rank layer, (X Vᵀ) Uᵀ with the
     /// tokens × r intermediate.
     func multiply(_ x: Matrix<Float>, into c: MutableMatrixView<Float>, beta: Float, parallelism: Parallelism) {
         x.withView { xv in
             switch self {
             case let .dense(w, _):
-                w.withView { gemm(.none, xv, .transposed, $0, into: c, alpha: 1, beta: beta, parallelism: parallelism) }
+                w.withView {
+                    gemm(.none, xv, .transposed, $0, into: c, alpha: 1, beta: beta, parallelism: parallelism,
+                         params: Linear.gemmParams)
+                }
             case let .lowRank(u, v, _):
                 let r = v.rows
                 let t = Matrix<Float>.filling(rows: x.rows, cols: r) { base in  // tokens × r
                     v.withView { gemm(.none, xv, .transposed, $0, into: MutableMatrixView(base: base, rows: x.rows, cols: r,
                                                                                           rowStride: r),
-                                      parallelism: parallelism) }
+                                      parallelism: parallelism, params: Linear.gemmParams) }
                 }
                 t.withView { tv in
-                    u.withView { gemm(.none, tv, .transposed, $0, into: c, alpha: 1, beta: beta, parallelism: parallelism) }
+                    u.withView {
+                        gemm(.none, tv, .transposed, $0, into: c, alpha: 1, beta: beta, parallelism: parallelism,
+                             params: Linear.gemmParams)
+                    }
                 }
             }
         }

@@ -58,18 +58,6 @@ func fusedNegativeLogLikelihoodMatchesFullLogits(block: Int) throws {
     }
 }
 
-/// Every task runs exactly once, whatever the thread count.
-@Test func dynamicScheduleRunsEveryTaskOnce() {
-    for threads in [1, 2, 5] {
-        var hits = [Int](repeating: 0, count: 37)
-        hits.withUnsafeMutableBufferPointer { h in
-            let p = h.baseAddress!
-            Parallelism.threads(threads).forEachDynamic(37) { p[$0] += 1 }
-        }
-        #expect(hits.allSatisfy { $0 == 1 })
-    }
-}
-
 /// The row kernels against plain loops, over lengths that leave SIMD remainders.
 @Test func vectorRowKernels() {
     for n in [1, 3, 8, 17, 40] {
