@@ -2,7 +2,7 @@ import Foundation
 import LinearAlgebraCore
 import TransformerRuntime
 
-/// The outcome of ``perplexity(model:tokens:seqlen:windows:bos:logitRows:progress:)``.
+/// The outcome of ``perplexity(model:tokens:seqlen:windows:bos:vocabularyBlock:progress:)``.
 public struct PerplexityResult: Sendable, Equatable, Codable {
     /// exp(mean NLL) over every scored token.
     public var ppl: Double
@@ -25,10 +25,10 @@ public struct PerplexityResult: Sendable, Equatable, Codable {
 ///
 /// With `bos`, the model's BOS id is put first in every window, which then holds seqlen − 1 text tokens
 /// (models whose tokenizer adds BOS, like Gemma 3). `windows` = 0 scores every full window.
-/// Logits are computed `logitRows` rows at a time, so memory stays at one window's activations plus
-/// logitRows × vocab floats.
+/// The output projection and log-softmax are fused (``CausalLM/negativeLogLikelihood(hidden:rows:targets:vocabularyBlock:)``),
+/// so memory stays at one window's activations plus seqlen × vocabularyBlock floats of logits.
 public func perplexity(model: CausalLM, tokens: [Int], seqlen: Int = 512, windows: Int = 0, bos: Bool = false,
-                       logitRows: Int = 256,
+                       vocabularyBlock: Int = 2048,
                        progress: ((_ window: Int, _ windows: Int, _ pplSoFar: Double) -> Void)? = nil)
     throws -> PerplexityResult {
     guard seqlen >= 2 else { throw RuntimeError.invalidInput(argument: "seqlen", reason: "must be ≥ 2, is \(seqlen)") }
@@ -49,18 +49,13 @@ public func perplexity(model: CausalLM, tokens: [Int], seqlen: Int = 512, window
     }
     let start = Date()
     var nll = 0.0, scored = 0
+    var cache: KVCache? = model.makeCache(capacity: seqlen)  // reused: every window starts at position 0
     for w in 0..<count {
         let x = (bosId.map { [$0] } ?? []) + tokens[w * step..<(w + 1) * step]
-        var cache: KVCache? = nil
+        cache?.reset()
         let hidden = try model.hiddenStates(tokens: x, cache: &cache)
-        var r0 = 0
-        while r0 < seqlen - 1 {
-            let r1 = Swift.min(seqlen - 1, r0 + logitRows)
-            let logits = model.logits(hidden: hidden, rows: r0..<r1)  // (r1 − r0) × vocab
-            nll += negativeLogLikelihood(logits: logits, targets: Array(x[r0 + 1..<r1 + 1]),
-                                         parallelism: model.parallelism)
-            r0 = r1
-        }
+        nll += model.negativeLogLikelihood(hidden: hidden, rows: 0..<seqlen - 1, targets: Array(x[1...]),
+                                           vocabularyBlock: vocabularyBlock)
         scored += seqlen - 1
         progress?(w + 1, count, Foundation.exp(nll / Double(scored)))
     }

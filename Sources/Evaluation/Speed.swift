@@ -16,10 +16,15 @@ public struct SpeedResult: Sendable, Equatable, Codable {
     /// Bytes of the KV cache used.
     public var kvCacheBytes: Int
     public var threads: Int
+    /// Bytes/s of a streaming read of every weight with the same threads (``weightReadBandwidth(model:parallelism:passes:)``).
+    public var weightReadBytesPerSecond: Double
+    /// The decode speed if a step cost only reading the weights once: bandwidth / weight bytes.
+    public var decodeBoundTokensPerSecond: Double { weightReadBytesPerSecond / Double(weightBytes) }
 }
 
 /// Times a prefill of `promptTokens` token ids (a fixed pseudo-random sequence, seed 0) and `genTokens` greedy
-/// decode steps after it, with `parallelism` threads.
+/// decode steps after it, with `parallelism` threads; then the weights' streaming-read bandwidth, the bound of a
+/// decode step (batch 1 reads every weight once per token).
 public func speed(model: CausalLM, promptTokens: Int = 512, genTokens: Int = 64,
                   parallelism: Parallelism = .threads(2)) throws -> SpeedResult {
     guard promptTokens > 0, genTokens >= 0 else {
@@ -41,5 +46,66 @@ public func speed(model: CausalLM, promptTokens: Int = 512, genTokens: Int = 64,
     return SpeedResult(prefillTokensPerSecond: Double(promptTokens) / prefill,
                        decodeTokensPerSecond: genTokens > 0 ? Double(genTokens) / decode : 0,
                        promptTokens: promptTokens, genTokens: genTokens, weightBytes: m.weightBytes,
-                       params: m.parameterCount, kvCacheBytes: cache?.byteCount ?? 0, threads: parallelism.threads)
+                       params: m.parameterCount, kvCacheBytes: cache?.byteCount ?? 0, threads: parallelism.threads,
+                       weightReadBytesPerSecond: weightReadBandwidth(model: m, parallelism: parallelism))
+}
+
+/// Bytes/s of reading every weight matrix of `model` once (the tied output counted once), best of `passes`:
+/// each worker sums its share of every matrix with SIMD loads, so the pass is a pure stream from memory
+/// (134 M float weights are 0.5 GB, far beyond any cache).
+public func weightReadBandwidth(model: CausalLM, parallelism: Parallelism, passes: Int = 3) -> Double {
+    var matrices = [model.embedding] + model.blocks.flatMap { b in b.linearNames.flatMap { b.linear($0).matrices } }
+    if !model.outputTied { matrices += model.output.matrices }
+    if let p = model.positionEmbedding { matrices.append(p) }
+    let bytes = matrices.reduce(0) { $0 + $1.elements.count * MemoryLayout<Float>.size }
+    let workers = parallelism.threads
+    var best = Double.infinity
+    var sink = [Float](repeating: 0, count: workers)  // each worker's sum: the reads have a visible result
+    for _ in 0..<Swift.max(1, passes) {
+        let start = Date()
+        sink.withUnsafeMutableBufferPointer { out in
+            let o = out.baseAddress!
+            parallelism.forEach(workers) { w in
+                var total: Float = 0
+                for m in matrices {
+                    m.elements.withUnsafeBufferPointer { e in
+                        let n = e.count, lo = w * n / workers, hi = (w + 1) * n / workers
+                        total += streamSum(e.baseAddress! + lo, count: hi - lo)
+                    }
+                }
+                o[w] = total
+            }
+        }
+        best = Swift.min(best, Date().timeIntervalSince(start))
+    }
+    return Double(bytes) / best
+}
+
+/// Σ p[i] with four independent vector accumulators (a read-bandwidth probe, not an accurate sum).
+@inline(never)
+func streamSum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+    typealias V = SIMD8<Float>
+    var a0 = V.zero, a1 = V.zero, a2 = V.zero, a3 = V.zero
+    var i = 0
+    let raw = UnsafeRawPointer(p)
+    while i + 32 <= n {
+        a0 += raw.loadUnaligned(fromByteOffset: 4 * i, as: V.self)
+        a1 += raw.loadUnaligned(fromByteOffset: 4 * (i + 8), as: V.self)
+        a2 += raw.loadUnaligned(fromByteOffset: 4 * (i + 16), as: V.self)
+        a3 += raw.loadUnaligned(fromByteOffset: 4 * (i + 24), as: V.self)
+        i += 32
+    }
+    var s = ((a0 + a1) + (a2 + a3)).sum()
+    while i < n { s += p[i]; i += 1 }
+    return s
+}
+
+extension Linear {
+    /// The stored weight matrices: W, or U and V.
+    var matrices: [Matrix<Float>] {
+        switch self {
+        case let .dense(w, _): return [w]
+        case let .lowRank(u, v, _): return [u, v]
+        }
+    }
 }

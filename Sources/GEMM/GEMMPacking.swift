@@ -79,9 +79,28 @@ func packB<T: LinalgScalar>(
                 }
             }
         case .transposed:
-            // Column j of the panel is a contiguous run of row j of B. Four rows at a time keep
-            // four read streams and write 4 adjacent values per p.
+            // Column j of the panel is a contiguous run of row j of B. Float: 8 × 8 blocks transposed in
+            // registers (8 row loads, 8 panel-row stores). Then four rows at a time keep four read streams
+            // and write 4 adjacent values per p.
             var j = 0
+            if T.self == Float.self {
+                let pEnd = kc / 8 * 8
+                while j + 8 <= colsHere {
+                    let src = UnsafeRawPointer(b.base + (j0 + j) * rs + depth.lowerBound)
+                        .assumingMemoryBound(to: Float.self)
+                    let out = UnsafeMutableRawPointer(panel + j).assumingMemoryBound(to: Float.self)
+                    var p = 0
+                    while p < pEnd {
+                        transpose8x8(src + p, rowStride: rs, into: out + p * nr, outStride: nr)
+                        p += 8
+                    }
+                    while p < kc {
+                        for jj in 0..<8 { out[p * nr + jj] = src[jj * rs + p] }
+                        p += 1
+                    }
+                    j += 8
+                }
+            }
             while j + 4 <= colsHere {
                 let s0 = b.base + (j0 + j) * rs + depth.lowerBound
                 let s1 = s0 + rs, s2 = s1 + rs, s3 = s2 + rs
@@ -102,4 +121,32 @@ func packB<T: LinalgScalar>(
         }
         panel += nr * kc
     }
+}
+
+/// out[i·outStride + r] = src[r·rowStride + i] for r, i < 8: an 8 × 8 Float block transposed through registers
+/// (unpack pairs of rows, combine pairs of pairs, then swap 128-bit halves: the AVX idiom, which LLVM
+/// recovers from these lane selections).
+@inline(__always)
+func transpose8x8(_ src: UnsafePointer<Float>, rowStride: Int, into out: UnsafeMutablePointer<Float>, outStride: Int) {
+    typealias V = SIMD8<Float>
+    @inline(__always) func row(_ r: Int) -> V { UnsafeRawPointer(src + r * rowStride).loadUnaligned(as: V.self) }
+    // Interleave rows r, r+1: (a0 b0 a1 b1 | a4 b4 a5 b5) and (a2 b2 a3 b3 | a6 b6 a7 b7).
+    @inline(__always) func lo(_ a: V, _ b: V) -> V { V(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5]) }
+    @inline(__always) func hi(_ a: V, _ b: V) -> V { V(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7]) }
+    // Pairs of pairs: (x0 x1 y0 y1 | x4 x5 y4 y5) and (x2 x3 y2 y3 | x6 x7 y6 y7).
+    @inline(__always) func lo2(_ x: V, _ y: V) -> V { V(x[0], x[1], y[0], y[1], x[4], x[5], y[4], y[5]) }
+    @inline(__always) func hi2(_ x: V, _ y: V) -> V { V(x[2], x[3], y[2], y[3], x[6], x[7], y[6], y[7]) }
+    // 128-bit halves: (x.lo y.lo) and (x.hi y.hi).
+    @inline(__always) func lanesLo(_ x: V, _ y: V) -> V { V(lowHalf: x.lowHalf, highHalf: y.lowHalf) }
+    @inline(__always) func lanesHi(_ x: V, _ y: V) -> V { V(lowHalf: x.highHalf, highHalf: y.highHalf) }
+    @inline(__always) func store(_ v: V, _ i: Int) {
+        UnsafeMutableRawPointer(out + i * outStride).storeBytes(of: v, as: V.self)
+    }
+    let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+    let t0 = lo(r0, r1), t1 = hi(r0, r1), t2 = lo(r2, r3), t3 = hi(r2, r3)
+    let t4 = lo(r4, r5), t5 = hi(r4, r5), t6 = lo(r6, r7), t7 = hi(r6, r7)
+    let u0 = lo2(t0, t2), u1 = hi2(t0, t2), u2 = lo2(t1, t3), u3 = hi2(t1, t3)
+    let u4 = lo2(t4, t6), u5 = hi2(t4, t6), u6 = lo2(t5, t7), u7 = hi2(t5, t7)
+    store(lanesLo(u0, u4), 0); store(lanesLo(u1, u5), 1); store(lanesLo(u2, u6), 2); store(lanesLo(u3, u7), 3)
+    store(lanesHi(u0, u4), 4); store(lanesHi(u1, u5), 5); store(lanesHi(u2, u6), 6); store(lanesHi(u3, u7), 7)
 }

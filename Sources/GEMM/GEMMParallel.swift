@@ -2,9 +2,10 @@ import LinearAlgebraCore
 
 /// ``gemmBlocked`` with its macro-kernel loops spread over the workers of `parallelism`.
 ///
-/// - Enough rows (⌈m/MR⌉ ≥ 2·threads): the rows of C are split into one contiguous range per worker (multiples
-///   of MR). For each (jc, pc) the workers pack the shared B panel cooperatively (disjoint micro-panels), then each
-///   packs its own A blocks into its own workspace and runs the macro-kernel on its rows.
+/// - Enough rows (⌈m/MR⌉ ≥ 2·threads): the rows of C are cut into about four chunks per worker (multiples of
+///   MR). For each (jc, pc) the workers pack the shared B panel cooperatively (disjoint micro-panels), then each
+///   takes the next unclaimed row chunk, packs its A blocks into its own workspace and runs the macro-kernel on
+///   them, until none is left: a worker the OS holds back (a shared machine) costs its chunk, not its share.
 /// - Few rows: the columns of C (multiples of NR) are split and each worker runs ``gemmBlocked`` on its slice.
 /// - One row or column: the GEMV kernels, parallel over outputs.
 /// Below `params.parallelFlopThreshold` flops (2mnk) it runs on the calling thread.
@@ -37,8 +38,9 @@ func gemmParallel<T: GEMMKernelScalar>(
         return
     }
     let workers = Swift.min(parallelism.threads, rowTiles)
-    let rowRanges = (0..<workers).map { w in
-        Swift.min(m, w * rowTiles / workers * blk.mr)..<Swift.min(m, (w + 1) * rowTiles / workers * blk.mr)
+    let chunkCount = Swift.min(rowTiles, 4 * workers)
+    let rowChunks = (0..<chunkCount).map { q in
+        Swift.min(m, q * rowTiles / chunkCount * blk.mr)..<Swift.min(m, (q + 1) * rowTiles / chunkCount * blk.mr)
     }
     let mcMax = Swift.min(blk.mc, roundUp(m, blk.mr)), kcMax = Swift.min(blk.kc, k)
     let ncMax = Swift.min(blk.nc, roundUp(n, blk.nr))
@@ -59,12 +61,11 @@ func gemmParallel<T: GEMMKernelScalar>(
                 packB(transB, b, depth: depth, cols: sub, nr: blk.nr, into: shared.b + q0 * blk.nr * depth.count)
             }
             let betaHere: T = pc == 0 ? beta : 1
-            parallelism.forEach(workers) { w in
-                let buffers = own[w]
-                let mine = rowRanges[w]
-                let mcStep = GEMMBlocking.balanced(mine.count, block: blk.mc, multiple: blk.mr)
-                for ic in stride(from: mine.lowerBound, to: mine.upperBound, by: mcStep) {
-                    let rows = ic..<Swift.min(mine.upperBound, ic + mcStep)
+            Parallelism(threads: workers).forEachDynamic(chunkCount) { q, w in
+                let buffers = own[w], chunk = rowChunks[q]
+                let mcStep = GEMMBlocking.balanced(chunk.count, block: blk.mc, multiple: blk.mr)
+                for ic in stride(from: chunk.lowerBound, to: chunk.upperBound, by: mcStep) {
+                    let rows = ic..<Swift.min(chunk.upperBound, ic + mcStep)
                     packA(transA, a, rows: rows, depth: depth, mr: blk.mr, into: buffers.a)
                     macroKernel(kernel, blk, rows: rows.count, cols: cols.count, kc: depth.count,
                                 packedA: buffers.a, packedB: shared.b,
@@ -75,3 +76,4 @@ func gemmParallel<T: GEMMKernelScalar>(
         }
     }
 }
+

@@ -57,4 +57,35 @@ public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
             if lo < hi { body(lo..<hi) }
         }
     }
+
+    /// Runs `body(task, worker)` for every task in `0..<count`; each of at most `threads` workers (numbered
+    /// 0..<workers, e.g. to pick its own scratch buffers) takes the next unclaimed task as it finishes one.
+    ///
+    /// For tasks of unequal cost listed heaviest first this balances where ``forEach(_:_:)``'s fixed chunks do not,
+    /// and on a shared machine a worker the OS holds back costs the task it holds, not a fixed share.
+    public func forEachDynamic(_ count: Int, _ body: (_ task: Int, _ worker: Int) -> Void) {
+        let workers = Swift.min(threads, count)
+        guard workers > 1 else {
+            for t in 0..<Swift.max(0, count) { body(t, 0) }
+            return
+        }
+        let claims = TaskClaims()
+        forEach(workers) { w in
+            while let t = claims.next(below: count) { body(t, w) }
+        }
+    }
+}
+
+/// Hands out 0, 1, 2, … to concurrent callers.
+final class TaskClaims: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func next(below count: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < count else { return nil }
+        value += 1
+        return value - 1
+    }
 }

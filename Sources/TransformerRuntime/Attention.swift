@@ -10,13 +10,17 @@ import LinearAlgebraCore
 ///     sⱼ ← c · tanh(sⱼ / c)                   (optional soft cap c)
 ///     out_{t,h} = Σⱼ softmax(s)ⱼ · v_{j,g}
 ///
-/// Scores are computed by GEMM per head, in blocks of `Params.queryBlock` query rows so that each block only
-/// multiplies the keys it can see (a causal prefill of T tokens costs ≈ T²·D·(½ + block/2T) per product).
+/// The GEMM form works on tasks (key/value head g, block of `Params.queryBlock` query rows): the queries of the
+/// block for the heads/kvHeads heads that share g are stacked into one (group·rows) × D matrix, so one product
+/// S = scale·Q Kᵀ covers them, only against the keys the block can see (a causal prefill of T tokens costs
+/// ≈ T²·D·(½ + block/2T) per product); then each row's masked softmax, and O_h = P_h V per head, written
+/// straight into the output columns of head h. Tasks go to the workers heaviest first (later blocks see more
+/// keys), one at a time.
 public enum Attention {
     public struct Params: Sendable, Equatable {
         /// Query rows per score block.
-        public var queryBlock: Int = 128
-        public init(queryBlock: Int = 128) { self.queryBlock = queryBlock }
+        public var queryBlock: Int = 64
+        public init(queryBlock: Int = 64) { self.queryBlock = queryBlock }
         public static let `default` = Params()
     }
 
@@ -34,33 +38,39 @@ public enum Attention {
         let t = q.rows, kvWidth = kvHeads * d
         precondition(q.cols == heads * d && keys.cols == kvWidth && values.cols == kvWidth)
         precondition(keys.rows >= p0 + t && values.rows >= p0 + t && heads % kvHeads == 0)
-        var out = Matrix<Float>(rows: t, cols: heads * d)  // T × heads·D
         let group = heads / kvHeads
-        q.withView { qv in
-            keys.withView { kv in
-                values.withView { vv in
-                    out.withMutableView { ov in
-                        // Small problems (decode) stay on this thread: a fork costs more than the work.
-                        let threads = t * (p0 + t) >= 4096 ? parallelism : .serial
-                        threads.forEach(heads) { h in
-                            let g = h / group
-                            let qh = qv.block(rows: 0..<t, cols: h * d..<(h + 1) * d)
-                            let kh = kv.block(rows: 0..<p0 + t, cols: g * d..<(g + 1) * d)
-                            let vh = vv.block(rows: 0..<p0 + t, cols: g * d..<(g + 1) * d)
-                            let oh = ov.block(rows: 0..<t, cols: h * d..<(h + 1) * d)
-                            switch variant {
-                            case .naive:
-                                headNaive(qh, kh, vh, oh, p0: p0, window: window, scale: scale, softcap: softcap)
-                            case .gemm:
-                                headGEMM(qh, kh, vh, oh, p0: p0, window: window, scale: scale, softcap: softcap,
-                                         block: params.queryBlock)
+        // Small problems (decode) stay on this thread: a fork costs more than the work.
+        let threads = t * (p0 + t) >= 4096 ? parallelism : .serial
+        return Matrix.filling(rows: t, cols: heads * d) { outBase in  // T × heads·D, every element written
+            let ov = MutableMatrixView(base: outBase, rows: t, cols: heads * d, rowStride: heads * d)
+            q.withView { qv in
+                keys.withView { kv in
+                    values.withView { vv in
+                        switch variant {
+                        case .naive:
+                            threads.forEach(heads) { h in
+                                let g = h / group
+                                headNaive(qv.block(rows: 0..<t, cols: h * d..<(h + 1) * d),
+                                          kv.block(rows: 0..<p0 + t, cols: g * d..<(g + 1) * d),
+                                          vv.block(rows: 0..<p0 + t, cols: g * d..<(g + 1) * d),
+                                          ov.block(rows: 0..<t, cols: h * d..<(h + 1) * d),
+                                          p0: p0, window: window, scale: scale, softcap: softcap)
+                            }
+                        case .gemm:
+                            let block = Swift.max(1, params.queryBlock), blocks = (t + block - 1) / block
+                            // Heaviest first: the last query block sees the most keys.
+                            let tasks = (0..<blocks).reversed().flatMap { b in (0..<kvHeads).map { g in (g, b) } }
+                            threads.forEachDynamic(tasks.count) { i, _ in
+                                let (g, b) = tasks[i]
+                                groupBlockGEMM(q: qv, k: kv, v: vv, o: ov, kvHead: g, group: group, headDim: d,
+                                               rows: b * block..<Swift.min(t, (b + 1) * block), p0: p0,
+                                               window: window, scale: scale, softcap: softcap)
                             }
                         }
                     }
                 }
             }
         }
-        return out
     }
 
     /// The keys query position p sees: max(0, p − window + 1) ... p.
@@ -68,26 +78,42 @@ public enum Attention {
         (window.map { Swift.max(0, p - $0 + 1) } ?? 0)...p
     }
 
-    /// One head, blocked: S = scale·Q_b Kᵀ (GEMM), masked softmax per row, O_b = P V (GEMM).
-    static func headGEMM(_ q: MatrixView<Float>, _ k: MatrixView<Float>, _ v: MatrixView<Float>,
-                         _ o: MutableMatrixView<Float>, p0: Int, window: Int?, scale: Float, softcap: Float?,
-                         block: Int) {
-        let t = q.rows
-        var scores = [Float](repeating: 0, count: Swift.min(block, t) * (p0 + t))  // block × keys, row-major
-        scores.withUnsafeMutableBufferPointer { sbuf in
-            var i0 = 0
-            while i0 < t {
-                let i1 = Swift.min(t, i0 + block), rows = i1 - i0, keys = p0 + i1
-                let s = MutableMatrixView(base: sbuf.baseAddress!, rows: rows, cols: keys, rowStride: keys)
-                gemm(.none, q.block(rows: i0..<i1, cols: 0..<q.cols), .transposed,
-                     k.block(rows: 0..<keys, cols: 0..<k.cols), into: s, alpha: scale, beta: 0, variant: .blocked)
-                for r in 0..<rows {
-                    let range = visible(p0 + i0 + r, window: window)
-                    softmaxRow(s.base + r * keys, count: keys, visible: range, softcap: softcap)
+    /// One task: query rows `rows` of the `group` heads that share key/value head g.
+    ///
+    ///     Q_s = [Q_{rows, h₀}; …; Q_{rows, h₀+group−1}]     (group·rows) × D, stacked by head
+    ///     S = scale · Q_s K_{keys, g}ᵀ                       keys = the span any of the rows sees
+    ///     P = masked softmax of each row of S;  O_{rows, h} = P_h V_{keys, g}
+    static func groupBlockGEMM(q: MatrixView<Float>, k: MatrixView<Float>, v: MatrixView<Float>,
+                               o: MutableMatrixView<Float>, kvHead g: Int, group: Int, headDim d: Int,
+                               rows: Range<Int>, p0: Int, window: Int?, scale: Float, softcap: Float?) {
+        let n = rows.count, m = group * n
+        let keys = visible(p0 + rows.lowerBound, window: window).lowerBound..<p0 + rows.upperBound
+        let span = keys.count, heads = g * group..<(g + 1) * group
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: m * d + m * span) { buffer in
+            let qs = MutableMatrixView(base: buffer.baseAddress!, rows: m, cols: d, rowStride: d)  // m × D
+            let s = MutableMatrixView(base: buffer.baseAddress! + m * d, rows: m, cols: span, rowStride: span)  // m × span
+            let kg = k.block(rows: keys, cols: g * d..<(g + 1) * d), vg = v.block(rows: keys, cols: g * d..<(g + 1) * d)
+            if n == 1 {
+                // Decoding: one GEMV per head reads K in place (a stacked GEMM would pack all of K per token).
+                for (i, h) in heads.enumerated() {
+                    gemm(.none, q.block(rows: rows, cols: h * d..<(h + 1) * d), .transposed, kg,
+                         into: s.block(rows: i..<i + 1, cols: 0..<span), alpha: scale, beta: 0, variant: .blocked)
                 }
-                gemm(.none, s.readOnly, .none, v.block(rows: 0..<keys, cols: 0..<v.cols),
-                     into: o.block(rows: i0..<i1, cols: 0..<o.cols), alpha: 1, beta: 0, variant: .blocked)
-                i0 = i1
+            } else {
+                for (i, h) in heads.enumerated() {
+                    qs.block(rows: i * n..<(i + 1) * n, cols: 0..<d).copy(from: q.block(rows: rows, cols: h * d..<(h + 1) * d))
+                }
+                gemm(.none, qs.readOnly, .transposed, kg, into: s, alpha: scale, beta: 0, variant: .blocked)
+            }
+            for r in 0..<m {
+                let seen = visible(p0 + rows.lowerBound + r % n, window: window)
+                softmaxRow(s.base + r * span, count: span,
+                           visible: (seen.lowerBound - keys.lowerBound)...(seen.upperBound - keys.lowerBound),
+                           softcap: softcap)
+            }
+            for (i, h) in heads.enumerated() {
+                gemm(.none, s.readOnly.block(rows: i * n..<(i + 1) * n, cols: 0..<span), .none, vg,
+                     into: o.block(rows: rows, cols: h * d..<(h + 1) * d), alpha: 1, beta: 0, variant: .blocked)
             }
         }
     }
@@ -95,16 +121,15 @@ public enum Attention {
     /// Soft-caps and exponentiates row[visible] in place, normalizes to sum 1, zeroes the rest of the row.
     @inlinable static func softmaxRow(_ row: UnsafeMutablePointer<Float>, count: Int, visible: ClosedRange<Int>,
                                       softcap: Float?) {
+        let first = row + visible.lowerBound, n = visible.count
         if let c = softcap {
-            for j in visible { row[j] = c * Foundation.tanh(row[j] / c) }
+            for j in 0..<n { first[j] = c * Foundation.tanh(first[j] / c) }
         }
-        var m = -Float.infinity
-        for j in visible { m = Swift.max(m, row[j]) }
-        let sum = VectorMath.expShifted(row + visible.lowerBound, count: visible.count, shift: m)
-        let inv = Float(1 / sum)
-        for j in 0..<visible.lowerBound { row[j] = 0 }
-        for j in visible { row[j] *= inv }
-        for j in (visible.upperBound + 1)..<Swift.max(count, visible.upperBound + 1) { row[j] = 0 }
+        let sum = VectorMath.expShifted(first, count: n, shift: VectorMath.maximum(first, count: n))
+        VectorMath.scale(first, by: Float(1 / sum), count: n)
+        row.update(repeating: 0, count: visible.lowerBound)
+        let after = visible.upperBound + 1
+        if after < count { (row + after).update(repeating: 0, count: count - after) }
     }
 
     /// The reference: one query row at a time, dot products and sums in loops.

@@ -27,6 +27,8 @@ public struct CausalLM: Sendable {
     public var finalLogitSoftcap: Float?
     /// Threads every call uses.
     public var parallelism: Parallelism
+    /// When set, every forward adds its per-phase times to it.
+    public var profile: ForwardProfile?
 
     public init(config: ModelConfig, embedding: Matrix<Float>, embeddingScale: Float, blocks: [any DecoderBlock],
                 finalNorm: any Normalization, output: Linear, outputTied: Bool, finalLogitSoftcap: Float?,
@@ -91,7 +93,7 @@ public struct CausalLM: Sendable {
         var kv = KVCache.Layer(keys: Matrix(rows: firstPosition + h.rows, cols: config.kvHeadCount * config.headDim),
                                values: Matrix(rows: firstPosition + h.rows, cols: config.kvHeadCount * config.headDim))
         precondition(firstPosition == 0, "forwardLayer without a cache starts at position 0")
-        return blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: firstPosition, parallelism: parallelism),
+        return blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: firstPosition, parallelism: parallelism, profile: profile),
                                  kv: &kv, capture: capture)
     }
 
@@ -124,14 +126,14 @@ public struct CausalLM: Sendable {
             throw RuntimeError.invalidInput(argument: "tokens",
                                             reason: "\(p0) cached + \(tokens.count) new positions exceed the cache capacity \(kv.capacity)")
         }
-        var h = try embed(tokens, firstPosition: p0)
+        var h = try profile.measure(.embed) { () throws(RuntimeError) in try embed(tokens, firstPosition: p0) }
         for i in blocks.indices {
-            h = blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: p0, parallelism: parallelism),
+            h = blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: p0, parallelism: parallelism, profile: profile),
                                   kv: &kv.layers[i], capture: capture)
         }
         kv.count = p0 + tokens.count
         if callerCache { cache = kv }
-        finalNorm.apply(to: &h)
+        profile.measure(.finalNorm) { finalNorm.apply(to: &h) }
         return h
     }
 
@@ -139,7 +141,7 @@ public struct CausalLM: Sendable {
     public func logits(hidden: Matrix<Float>, rows: Range<Int>? = nil) -> Matrix<Float> {
         let r = rows ?? 0..<hidden.rows
         let x = r == 0..<hidden.rows ? hidden : hidden.submatrix(rows: r, cols: 0..<hidden.cols)
-        var y = output.forward(x, parallelism: parallelism)
+        var y = profile.measure(.lmHead, flops: output.flops(rows: x.rows)) { output.forward(x, parallelism: parallelism) }
         if let c = finalLogitSoftcap {
             for i in y.elements.indices { y.elements[i] = c * Foundation.tanh(y.elements[i] / c) }
         }

@@ -1,16 +1,18 @@
 import LinearAlgebraCore
 
-/// Where a block runs: its index, the position of its first row, threads.
+/// Where a block runs: its index, the position of its first row, threads, and the profile timing its phases.
 public struct BlockContext: Sendable {
     public var layer: Int
     /// Absolute position of row 0 of the hidden states (the KV cache's count before this call).
     public var firstPosition: Int
     public var parallelism: Parallelism
+    public var profile: ForwardProfile?
 
-    public init(layer: Int, firstPosition: Int, parallelism: Parallelism) {
+    public init(layer: Int, firstPosition: Int, parallelism: Parallelism, profile: ForwardProfile? = nil) {
         self.layer = layer
         self.firstPosition = firstPosition
         self.parallelism = parallelism
+        self.profile = profile
     }
 }
 
@@ -40,14 +42,54 @@ extension DecoderBlock {
     public var linearParameterCount: Int { linearNames.reduce(0) { $0 + linear($1).parameterCount } }
 }
 
-extension Matrix where T == Float {
-    /// self += other, elementwise (the residual connection).
-    mutating func add(_ other: Matrix<Float>) {
-        precondition(rows == other.rows && cols == other.cols)
-        elements.withUnsafeMutableBufferPointer { a in
-            other.elements.withUnsafeBufferPointer { b in
-                for i in 0..<a.count { a[i] += b[i] }
-            }
+// MARK: - Steps shared by the architectures' blocks
+
+extension BlockContext {
+    /// `body()`, timed into `phase` when a profile is attached.
+    func time<R>(_ phase: ForwardProfile.Phase, flops: Double = 0, _ body: () -> R) -> R {
+        profile.measure(phase, flops: flops, body)
+    }
+
+    /// X Wᵀ (+ b) for one linear, timed as `phase`.
+    func project(_ linear: Linear, _ x: Matrix<Float>, phase: ForwardProfile.Phase) -> Matrix<Float> {
+        time(phase, flops: linear.flops(rows: x.rows)) { linear.forward(x, parallelism: parallelism) }
+    }
+
+    /// H ← H + X Wᵀ (+ b): a sublayer's output projection with the residual add fused into its GEMM.
+    func addProjection(_ linear: Linear, _ x: Matrix<Float>, to h: inout Matrix<Float>, phase: ForwardProfile.Phase) {
+        time(phase, flops: linear.flops(rows: x.rows)) { linear.forward(x, addingTo: &h, parallelism: parallelism) }
+    }
+
+    /// H ← H + Y, rows split over the threads.
+    func addResidual(_ y: Matrix<Float>, to h: inout Matrix<Float>) {
+        time(.residual) { h.add(y, parallelism: parallelism) }
+    }
+
+    /// `norm` of H as a new matrix (H's storage when the caller gives it up).
+    func normalized(_ h: consuming Matrix<Float>, _ norm: some Normalization) -> Matrix<Float> {
+        var x = h
+        time(.norm) { norm.apply(to: &x, parallelism: parallelism) }
+        return x
+    }
+
+    /// The gated MLP's hidden layer: act(X W_gateᵀ) ⊙ X W_upᵀ (tokens × intermediate).
+    func gatedHidden(_ linears: BlockLinears, _ x: Matrix<Float>, _ activation: Activation) -> Matrix<Float> {
+        var g = project(linears[.gate], x, phase: .gateUp)
+        let u = project(linears[.up], x, phase: .gateUp)
+        time(.activation) { activation.gated(&g, times: u, parallelism: parallelism) }
+        return g
+    }
+
+    /// Writes this call's keys and values (tokens × kvHeads·D) into the cache at rows firstPosition..., then
+    /// attends over positions 0..<firstPosition + tokens (``Attention``).
+    func attend(q: Matrix<Float>, k: Matrix<Float>, v: Matrix<Float>, kv: inout KVCache.Layer, heads: Int,
+                kvHeads: Int, headDim: Int, window: Int?, scale: Float, softcap: Float?,
+                variant: Attention.Variant, params: Attention.Params) -> Matrix<Float> {
+        time(.attention) {
+            kv.store(keys: k, values: v, at: firstPosition)
+            return Attention.forward(q: q, keys: kv.keys, values: kv.values, heads: heads, kvHeads: kvHeads,
+                                     headDim: headDim, firstPosition: firstPosition, window: window, scale: scale,
+                                     softcap: softcap, variant: variant, parallelism: parallelism, params: params)
         }
     }
 }

@@ -41,29 +41,25 @@ public struct Gemma3Block: DecoderBlock {
 
     public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
                         capture: LinearInputCapture?) -> Matrix<Float> {
-        let par = c.parallelism
         var h = h
-        let x = inputNorm.forward(h)
+        let x = c.normalized(h, inputNorm)
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        var qs = linears[.q].forward(x, parallelism: par), ks = linears[.k].forward(x, parallelism: par)
-        let vs = linears[.v].forward(x, parallelism: par)
-        queryNorm.apply(to: &qs)
-        keyNorm.apply(to: &ks)
-        rope.apply(to: &qs, firstPosition: c.firstPosition)
-        rope.apply(to: &ks, firstPosition: c.firstPosition)
-        kv.store(keys: ks, values: vs, at: c.firstPosition)
-        let a = Attention.forward(q: qs, keys: kv.keys, values: kv.values, heads: heads, kvHeads: kvHeads,
-                                  headDim: headDim, firstPosition: c.firstPosition, window: window,
-                                  scale: scale, softcap: softcap,
-                                  variant: attentionVariant, parallelism: par, params: attentionParams)
+        var q = c.project(linears[.q], x, phase: .qkv), k = c.project(linears[.k], x, phase: .qkv)
+        let v = c.project(linears[.v], x, phase: .qkv)
+        c.time(.norm) {
+            queryNorm.apply(to: &q, parallelism: c.parallelism)
+            keyNorm.apply(to: &k, parallelism: c.parallelism)
+        }
+        c.time(.rope) { rope.apply(queries: &q, keys: &k, firstPosition: c.firstPosition, parallelism: c.parallelism) }
+        let a = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: kvHeads, headDim: headDim, window: window,
+                         scale: scale, softcap: softcap, variant: attentionVariant, params: attentionParams)
         capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        h.add(postAttentionNorm.forward(linears[.o].forward(a, parallelism: par)))
-        let y = preMLPNorm.forward(h)
+        c.addResidual(c.normalized(c.project(linears[.o], a, phase: .o), postAttentionNorm), to: &h)
+        let y = c.normalized(h, preMLPNorm)
         capture?(LinearInput(layer: c.layer, names: [.gate, .up], x: y))
-        var g = linears[.gate].forward(y, parallelism: par)
-        activation.gated(&g, times: linears[.up].forward(y, parallelism: par), parallelism: par)
+        let g = c.gatedHidden(linears, y, activation)
         capture?(LinearInput(layer: c.layer, names: [.down], x: g))
-        h.add(postMLPNorm.forward(linears[.down].forward(g, parallelism: par)))
+        c.addResidual(c.normalized(c.project(linears[.down], g, phase: .down), postMLPNorm), to: &h)
         return h
     }
 }

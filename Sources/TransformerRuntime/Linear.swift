@@ -48,6 +48,15 @@ public enum Linear: Sendable, Equatable {
         }
     }
 
+    /// Multiply-add flops of ``forward(_:parallelism:)`` on `rows` rows: 2·rows·in·out dense, 2·rows·r·(in + out)
+    /// low-rank.
+    public func flops(rows: Int) -> Double {
+        switch self {
+        case let .dense(w, _): return 2 * Double(rows) * Double(w.rows * w.cols)
+        case let .lowRank(u, v, _): return 2 * Double(rows) * Double(u.rows * u.cols + v.rows * v.cols)
+        }
+    }
+
     /// The dense out × in matrix this layer applies (U V for a low-rank layer).
     public var denseWeight: Matrix<Float> {
         switch self {
@@ -59,41 +68,50 @@ public enum Linear: Sendable, Equatable {
     /// Y = X Wᵀ + b for X tokens × in; the result is tokens × out.
     public func forward(_ x: Matrix<Float>, parallelism: Parallelism = .serial) -> Matrix<Float> {
         precondition(x.cols == inFeatures, "Linear: input has \(x.cols) columns, layer takes \(inFeatures)")
-        var y: Matrix<Float>
-        switch self {
-        case let .dense(w, _):
-            y = Linear.timesTransposed(x, w, parallelism: parallelism)
-        case let .lowRank(u, v, _):
-            let t = Linear.timesTransposed(x, v, parallelism: parallelism)  // tokens × r
-            y = Linear.timesTransposed(t, u, parallelism: parallelism)
+        let out = outFeatures
+        var y = Matrix<Float>.filling(rows: x.rows, cols: out) { base in  // tokens × out, written by β = 0
+            multiply(x, into: MutableMatrixView(base: base, rows: x.rows, cols: out, rowStride: out), beta: 0,
+                     parallelism: parallelism)
         }
         if let b = bias { y.addRowVector(b) }
         return y
     }
 
-    /// X Wᵀ: tokens × in times (out × in)ᵀ.
-    static func timesTransposed(_ x: Matrix<Float>, _ w: Matrix<Float>, parallelism: Parallelism) -> Matrix<Float> {
-        var y = Matrix<Float>(rows: x.rows, cols: w.rows)  // tokens × out, row-major
-        x.withView { xv in
-            w.withView { wv in
-                y.withMutableView { yv in
-                    gemm(.none, xv, .transposed, wv, into: yv, variant: .parallel, parallelism: parallelism)
-                }
-            }
-        }
-        return y
+    /// Y ← Y + X Wᵀ + b: the residual connection fused into the product (GEMM with β = 1), no temporary.
+    public func forward(_ x: Matrix<Float>, addingTo y: inout Matrix<Float>, parallelism: Parallelism = .serial) {
+        precondition(x.cols == inFeatures && y.rows == x.rows && y.cols == outFeatures,
+                     "Linear: \(x.rows)×\(x.cols) input, \(y.rows)×\(y.cols) output for a \(outFeatures)×\(inFeatures) layer")
+        y.withMutableView { multiply(x, into: $0, beta: 1, parallelism: parallelism) }
+        if let b = bias { y.addRowVector(b) }
     }
-}
 
-extension Matrix where T == Float {
-    /// Adds `v` (cols values) to every row.
-    mutating func addRowVector(_ v: [Float]) {
-        precondition(v.count == cols)
-        let n = cols
-        elements.withUnsafeMutableBufferPointer { e in
-            v.withUnsafeBufferPointer { b in
-                for i in 0..<rows {
-                    for j in 0..<n { e[i * n + j] += b[j] }
+    /// The GEMM settings of every layer product: a one-row product (decoding) of ≥ 250 K weights (1 MB, e.g.
+    /// SmolLM2's q and o) splits its outputs over the threads, which stream the weights faster than one core
+    /// (the default threshold, 1 M flops, would keep those on one thread).
+    static let gemmParams = GEMMParams(parallelGEMVFlopThreshold: 5e5)
+
+    /// C ← X Wᵀ + β·C (no bias): one GEMM with B transposed, or two for a low-rank layer, (X Vᵀ) Uᵀ with the
+    /// tokens × r intermediate.
+    func multiply(_ x: Matrix<Float>, into c: MutableMatrixView<Float>, beta: Float, parallelism: Parallelism) {
+        x.withView { xv in
+            switch self {
+            case let .dense(w, _):
+                w.withView {
+                    gemm(.none, xv, .transposed, $0, into: c, alpha: 1, beta: beta, parallelism: parallelism,
+                         params: Linear.gemmParams)
+                }
+            case let .lowRank(u, v, _):
+                let r = v.rows
+                let t = Matrix<Float>.filling(rows: x.rows, cols: r) { base in  // tokens × r
+                    v.withView { gemm(.none, xv, .transposed, $0, into: MutableMatrixView(base: base, rows: x.rows, cols: r,
+                                                                                          rowStride: r),
+                                      parallelism: parallelism, params: Linear.gemmParams) }
+                }
+                t.withView { tv in
+                    u.withView {
+                        gemm(.none, tv, .transposed, $0, into: c, alpha: 1, beta: beta, parallelism: parallelism,
+                             params: Linear.gemmParams)
+                    }
                 }
             }
         }

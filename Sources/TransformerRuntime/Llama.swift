@@ -32,27 +32,22 @@ public struct LlamaBlock: DecoderBlock {
 
     public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
                         capture: LinearInputCapture?) -> Matrix<Float> {
-        let par = c.parallelism
         var h = h
-        let x = attentionNorm.forward(h)
+        let x = c.normalized(h, attentionNorm)
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        var qs = linears[.q].forward(x, parallelism: par), ks = linears[.k].forward(x, parallelism: par)
-        let vs = linears[.v].forward(x, parallelism: par)
-        rope.apply(to: &qs, firstPosition: c.firstPosition)
-        rope.apply(to: &ks, firstPosition: c.firstPosition)
-        kv.store(keys: ks, values: vs, at: c.firstPosition)
-        let a = Attention.forward(q: qs, keys: kv.keys, values: kv.values, heads: heads, kvHeads: kvHeads,
-                                  headDim: headDim, firstPosition: c.firstPosition, window: window,
-                                  scale: 1 / Float(headDim).squareRoot(), softcap: nil,
-                                  variant: attentionVariant, parallelism: par, params: attentionParams)
+        var q = c.project(linears[.q], x, phase: .qkv), k = c.project(linears[.k], x, phase: .qkv)
+        let v = c.project(linears[.v], x, phase: .qkv)
+        c.time(.rope) { rope.apply(queries: &q, keys: &k, firstPosition: c.firstPosition, parallelism: c.parallelism) }
+        let a = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: kvHeads, headDim: headDim, window: window,
+                         scale: 1 / Float(headDim).squareRoot(), softcap: nil, variant: attentionVariant,
+                         params: attentionParams)
         capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        h.add(linears[.o].forward(a, parallelism: par))
-        let y = mlpNorm.forward(h)
+        c.addProjection(linears[.o], a, to: &h, phase: .o)
+        let y = c.normalized(h, mlpNorm)
         capture?(LinearInput(layer: c.layer, names: [.gate, .up], x: y))
-        var g = linears[.gate].forward(y, parallelism: par)
-        activation.gated(&g, times: linears[.up].forward(y, parallelism: par), parallelism: par)
+        let g = c.gatedHidden(linears, y, activation)
         capture?(LinearInput(layer: c.layer, names: [.down], x: g))
-        h.add(linears[.down].forward(g, parallelism: par))
+        c.addProjection(linears[.down], g, to: &h, phase: .down)
         return h
     }
 }

@@ -27,25 +27,22 @@ public struct OPTBlock: DecoderBlock {
 
     public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
                         capture: LinearInputCapture?) -> Matrix<Float> {
-        let par = c.parallelism
         var h = h
-        let x = attentionNorm.forward(h)
+        let x = c.normalized(h, attentionNorm)
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        let qs = linears[.q].forward(x, parallelism: par), ks = linears[.k].forward(x, parallelism: par)
-        let vs = linears[.v].forward(x, parallelism: par)
-        kv.store(keys: ks, values: vs, at: c.firstPosition)
-        let a = Attention.forward(q: qs, keys: kv.keys, values: kv.values, heads: heads, kvHeads: heads,
-                                  headDim: headDim, firstPosition: c.firstPosition, window: nil,
-                                  scale: 1 / Float(headDim).squareRoot(), softcap: nil,
-                                  variant: attentionVariant, parallelism: par, params: attentionParams)
+        let q = c.project(linears[.q], x, phase: .qkv), k = c.project(linears[.k], x, phase: .qkv)
+        let v = c.project(linears[.v], x, phase: .qkv)
+        let a = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: heads, headDim: headDim, window: nil,
+                         scale: 1 / Float(headDim).squareRoot(), softcap: nil, variant: attentionVariant,
+                         params: attentionParams)
         capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        h.add(linears[.o].forward(a, parallelism: par))
-        let y = mlpNorm.forward(h)
+        c.addProjection(linears[.o], a, to: &h, phase: .o)
+        let y = c.normalized(h, mlpNorm)
         capture?(LinearInput(layer: c.layer, names: [.up], x: y))
-        var f = linears[.up].forward(y, parallelism: par)
-        for i in f.elements.indices { f.elements[i] = Swift.max(f.elements[i], 0) }
+        var f = c.project(linears[.up], y, phase: .gateUp)
+        c.time(.activation) { for i in f.elements.indices { f.elements[i] = Swift.max(f.elements[i], 0) } }
         capture?(LinearInput(layer: c.layer, names: [.down], x: f))
-        h.add(linears[.down].forward(f, parallelism: par))
+        c.addProjection(linears[.down], f, to: &h, phase: .down)
         return h
     }
 }

@@ -18,27 +18,24 @@ public struct RMSNorm: Normalization, Equatable {
 
     /// Normalizes every consecutive group of `gamma.count` features of every row of `x` (rows × k·gamma.count),
     /// so the same γ serves a whole row (hidden states) or each head of a row (Gemma 3's q/k norms).
-    public func forward(_ x: Matrix<Float>) -> Matrix<Float> {
+    public func forward(_ x: Matrix<Float>, parallelism: Parallelism = .serial) -> Matrix<Float> {
         var y = x
-        apply(to: &y)
+        apply(to: &y, parallelism: parallelism)
         return y
     }
 
     public var parameterCount: Int { gamma.count }
 
-    /// In-place form of ``forward(_:)``.
-    public func apply(to x: inout Matrix<Float>) {
-        let n = gamma.count
-        precondition(x.cols % n == 0, "RMSNorm: \(x.cols) columns do not split into groups of \(n)")
-        let groups = x.rows * (x.cols / n)
-        x.elements.withUnsafeMutableBufferPointer { e in
-            gamma.withUnsafeBufferPointer { g in
-                for grp in 0..<groups {
-                    let row = e.baseAddress! + grp * n
-                    var ss: Float = 0
-                    for j in 0..<n { ss += row[j] * row[j] }
-                    let inv = 1 / (ss / Float(n) + eps).squareRoot()
-                    for j in 0..<n { row[j] = row[j] * inv * g[j] }
+    /// In-place form of ``forward(_:parallelism:)``; rows split over `parallelism`.
+    public func apply(to x: inout Matrix<Float>, parallelism: Parallelism) {
+        let n = gamma.count, width = x.cols
+        precondition(width % n == 0, "RMSNorm: \(width) columns do not split into groups of \(n)")
+        gamma.withUnsafeBufferPointer { g in
+            x.withRowRanges(parallelism: parallelism) { rows, base in
+                for grp in stride(from: rows.lowerBound * width, to: rows.upperBound * width, by: n) {
+                    let row = base + grp
+                    let inv = 1 / (VectorMath.sumOfSquares(row, count: n) / Float(n) + eps).squareRoot()
+                    VectorMath.normalize(row, scale: inv, gamma: g.baseAddress!, into: row, count: n)
                 }
             }
         }
@@ -47,8 +44,13 @@ public struct RMSNorm: Normalization, Equatable {
 
 /// A per-row normalization layer (RMSNorm or LayerNorm), as the final norm of a ``CausalLM``.
 public protocol Normalization: Sendable {
-    func apply(to x: inout Matrix<Float>)
+    /// Normalizes every row of `x` in place, rows split over `parallelism`.
+    func apply(to x: inout Matrix<Float>, parallelism: Parallelism)
     var parameterCount: Int { get }
+}
+
+extension Normalization {
+    public func apply(to x: inout Matrix<Float>) { apply(to: &x, parallelism: .serial) }
 }
 
 /// Layer normalization of each row (OPT):  y = (x − mean(x)) / √(var(x) + ε) · γ + β  (biased variance).
@@ -66,25 +68,28 @@ public struct LayerNorm: Normalization, Equatable {
 
     public var parameterCount: Int { 2 * gamma.count }
 
-    public func forward(_ x: Matrix<Float>) -> Matrix<Float> {
+    public func forward(_ x: Matrix<Float>, parallelism: Parallelism = .serial) -> Matrix<Float> {
         var y = x
-        apply(to: &y)
+        apply(to: &y, parallelism: parallelism)
         return y
     }
 
-    public func apply(to x: inout Matrix<Float>) {
+    public func apply(to x: inout Matrix<Float>, parallelism: Parallelism) {
         let n = gamma.count
         precondition(x.cols == n, "LayerNorm: \(x.cols) columns, \(n) features")
-        x.elements.withUnsafeMutableBufferPointer { e in
-            for i in 0..<x.rows {
-                let row = e.baseAddress! + i * n
-                var mean: Float = 0
-                for j in 0..<n { mean += row[j] }
-                mean /= Float(n)
-                var v: Float = 0
-                for j in 0..<n { v += (row[j] - mean) * (row[j] - mean) }
-                let inv = 1 / (v / Float(n) + eps).squareRoot()
-                for j in 0..<n { row[j] = (row[j] - mean) * inv * gamma[j] + beta[j] }
+        gamma.withUnsafeBufferPointer { g in
+            beta.withUnsafeBufferPointer { b in
+                x.withRowRanges(parallelism: parallelism) { rows, base in
+                    for i in rows {
+                        let row = base + i * n
+                        let mean = VectorMath.sum(row, count: n) / Float(n)
+                        var v: Float = 0
+                        for j in 0..<n { v += (row[j] - mean) * (row[j] - mean) }
+                        let inv = 1 / (v / Float(n) + eps).squareRoot()
+                        VectorMath.normalize(row, shift: mean, scale: inv, gamma: g.baseAddress!, beta: b.baseAddress!,
+                                             into: row, count: n)
+                    }
+                }
             }
         }
     }

@@ -46,26 +46,55 @@ public struct RotaryEmbedding: Sendable, Equatable {
     }
 
     /// Rotates every head of every row of `x` (tokens × heads·headDim); row t is at position firstPosition + t.
-    public func apply(to x: inout Matrix<Float>, firstPosition: Int) {
-        let d = headDim, half = d / 2, heads = x.cols / d
-        precondition(x.cols % d == 0)
-        var cosT = [Float](repeating: 0, count: half), sinT = cosT
-        x.elements.withUnsafeMutableBufferPointer { e in
-            for t in 0..<x.rows {
-                let p = Float(firstPosition + t)
-                for i in 0..<half {
-                    let angle = p * inverseFrequencies[i]
-                    cosT[i] = Foundation.cos(angle)
-                    sinT[i] = Foundation.sin(angle)
-                }
-                for h in 0..<heads {
-                    let v = e.baseAddress! + t * x.cols + h * d
-                    for i in 0..<half {
-                        let a = v[i], b = v[i + half]
-                        v[i] = a * cosT[i] - b * sinT[i]
-                        v[i + half] = b * cosT[i] + a * sinT[i]
+    public func apply(to x: inout Matrix<Float>, firstPosition: Int, parallelism: Parallelism = .serial) {
+        var none = Matrix<Float>(rows: 0, cols: 0)
+        apply(queries: &x, keys: &none, firstPosition: firstPosition, parallelism: parallelism)
+    }
+
+    /// Rotates queries and keys (tokens × heads·headDim each, the same tokens) with one cos/sin table per row;
+    /// rows split over `parallelism`. An empty `keys` (0 × 0) is skipped.
+    public func apply(queries q: inout Matrix<Float>, keys k: inout Matrix<Float>, firstPosition: Int,
+                      parallelism: Parallelism = .serial) {
+        let d = headDim, half = d / 2, tokens = q.rows
+        precondition(q.cols % d == 0 && k.cols % d == 0 && (k.rows == tokens || k.elements.isEmpty))
+        let qWidth = q.cols, kWidth = k.elements.isEmpty ? 0 : k.cols
+        let threads = tokens * (qWidth + kWidth) >= 1 << 15 ? parallelism : .serial
+        q.elements.withUnsafeMutableBufferPointer { qb in
+            k.elements.withUnsafeMutableBufferPointer { kb in
+                inverseFrequencies.withUnsafeBufferPointer { w in
+                    let qBase = qb.baseAddress!, kBase = kb.baseAddress
+                    threads.forEachRange(tokens) { rows in
+                        withUnsafeTemporaryAllocation(of: Float.self, capacity: d) { table in
+                            let cosT = table.baseAddress!, sinT = cosT + half  // half values each
+                            for t in rows {
+                                let p = Float(firstPosition + t)
+                                for i in 0..<half {
+                                    let angle = p * w[i]
+                                    cosT[i] = Foundation.cos(angle)
+                                    sinT[i] = Foundation.sin(angle)
+                                }
+                                Self.rotate(qBase + t * qWidth, width: qWidth, half: half, cos: cosT, sin: sinT)
+                                if let kBase {
+                                    Self.rotate(kBase + t * kWidth, width: kWidth, half: half, cos: cosT, sin: sinT)
+                                }
+                            }
+                        }
                     }
                 }
+            }
+        }
+    }
+
+    /// Every head (2·half values) of one row:  (a, b) ← (a cos − b sin, b cos + a sin).
+    @inline(__always)
+    static func rotate(_ row: UnsafeMutablePointer<Float>, width: Int, half: Int,
+                       cos: UnsafePointer<Float>, sin: UnsafePointer<Float>) {
+        for h in stride(from: 0, to: width, by: 2 * half) {
+            let v = row + h
+            for i in 0..<half {
+                let a = v[i], b = v[i + half]
+                v[i] = a * cos[i] - b * sin[i]
+                v[i + half] = b * cos[i] + a * sin[i]
             }
         }
     }

@@ -1,15 +1,31 @@
 import Foundation
 
-/// SIMD exponentials for the elementwise hot loops (SiLU/GELU gates, attention softmax, log-softmax).
+/// SIMD kernels for the elementwise hot loops: exponentials (SiLU/GELU gates, attention softmax, log-softmax),
+/// row maxima and sums of squares (softmax, RMSNorm), scaled and summed rows (norms, residual adds).
 ///
 /// exp(x) = 2ⁿ · e^r with n = round(x / ln 2), r = x − n ln 2 (ln 2 split in two for exactness), and e^r from
 /// Cephes' degree-6 polynomial: relative error ≲ 2 ulp on [−87.3, 88.7] (inputs are clamped to it).
 public enum VectorMath {
     public typealias V = SIMD8<Float>
 
+    /// Lane-wise max (one `vmaxps`; the standard library's `pointwiseMax` goes lane by lane for NaN rules).
+    @inlinable @inline(__always)
+    public static func maximum(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .> a) }
+
+    @inlinable @inline(__always)
+    public static func minimum(_ a: V, _ b: V) -> V { a.replacing(with: b, where: b .< a) }
+
+    @inlinable @inline(__always) static func load(_ p: UnsafePointer<Float>) -> V {
+        UnsafeRawPointer(p).loadUnaligned(as: V.self)
+    }
+
+    @inlinable @inline(__always) static func store(_ v: V, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: V.self)
+    }
+
     @inlinable @inline(__always)
     public static func exp(_ x: V) -> V {
-        let x = pointwiseMax(pointwiseMin(x, V(repeating: 88.7)), V(repeating: -87.3))
+        let x = maximum(minimum(x, V(repeating: 88.7)), V(repeating: -87.3))
         // t = x/ln2 + 1.5·2²³: the float addition rounds x/ln2 to the nearest integer n, which then sits in
         // t's low mantissa bits (bits(t) − bits(1.5·2²³) = n); n itself is t − 1.5·2²³.
         let t = x * 1.44269504088896341 + 12582912.0
@@ -52,26 +68,104 @@ public enum VectorMath {
         return sum
     }
 
+    /// Σᵢ exp(p[i] − shift) (p unchanged; accumulated in Float per lane, then in Double).
+    @inlinable
+    public static func sumOfExponentials(_ p: UnsafePointer<Float>, count n: Int, shift: Float) -> Double {
+        var a0 = V.zero, a1 = V.zero
+        var i = 0
+        while i + 16 <= n {
+            a0 += exp(load(p + i) - shift)
+            a1 += exp(load(p + i + 8) - shift)
+            i += 16
+        }
+        var sum = Double((a0 + a1).sum())
+        while i < n { sum += Double(exp(p[i] - shift)); i += 1 }
+        return sum
+    }
+
     /// log Σᵢ exp(p[i]) (p unchanged), with the max shifted out.
     @inlinable
     public static func logSumExp(_ p: UnsafePointer<Float>, count n: Int) -> Double {
-        var mv = V(repeating: -.infinity)
+        let m = maximum(p, count: n)
+        return Double(m) + Foundation.log(sumOfExponentials(p, count: n, shift: m))
+    }
+
+    /// maxᵢ p[i] (−∞ for n = 0).
+    @inlinable
+    public static func maximum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+        var m0 = V(repeating: -.infinity), m1 = m0
         var i = 0
-        while i + 8 <= n {
-            mv = pointwiseMax(mv, UnsafeRawPointer(p + i).loadUnaligned(as: V.self))
-            i += 8
+        while i + 16 <= n {
+            m0 = maximum(m0, load(p + i))
+            m1 = maximum(m1, load(p + i + 8))
+            i += 16
         }
-        var m = mv.max()
-        for j in i..<n { m = Swift.max(m, p[j]) }
-        var acc = V.zero
-        i = 0
-        while i + 8 <= n {
-            acc += exp(UnsafeRawPointer(p + i).loadUnaligned(as: V.self) - m)
-            i += 8
+        var m = maximum(m0, m1).max()
+        while i < n { m = Swift.max(m, p[i]); i += 1 }
+        return m
+    }
+
+    /// Σᵢ p[i]² (Float, eight lanes then their sum: the rounding of a blocked sum).
+    @inlinable
+    public static func sumOfSquares(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+        var a0 = V.zero, a1 = V.zero
+        var i = 0
+        while i + 16 <= n {
+            let x0 = load(p + i), x1 = load(p + i + 8)
+            a0 = a0.addingProduct(x0, x0)
+            a1 = a1.addingProduct(x1, x1)
+            i += 16
         }
-        var sum = Double(acc.sum())
-        for j in i..<n { sum += Double(exp(p[j] - m)) }
-        return Double(m) + Foundation.log(sum)
+        var s = (a0 + a1).sum()
+        while i < n { s += p[i] * p[i]; i += 1 }
+        return s
+    }
+
+    /// Σᵢ p[i].
+    @inlinable
+    public static func sum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
+        var a = V.zero
+        var i = 0
+        while i + 8 <= n { a += load(p + i); i += 8 }
+        var s = a.sum()
+        while i < n { s += p[i]; i += 1 }
+        return s
+    }
+
+    /// y[i] ← (x[i] − shift) · s · g[i] (+ b[i]) for i < n: the scale of a normalization (x and y may alias).
+    @inlinable
+    public static func normalize(_ x: UnsafePointer<Float>, shift: Float = 0, scale s: Float, gamma g: UnsafePointer<Float>,
+                                 beta b: UnsafePointer<Float>? = nil, into y: UnsafeMutablePointer<Float>, count n: Int) {
+        var i = 0
+        if let b {
+            while i + 8 <= n {
+                store((load(x + i) - shift) * s * load(g + i) + load(b + i), y + i)
+                i += 8
+            }
+            while i < n { y[i] = (x[i] - shift) * s * g[i] + b[i]; i += 1 }
+        } else {
+            while i + 8 <= n {
+                store((load(x + i) - shift) * s * load(g + i), y + i)
+                i += 8
+            }
+            while i < n { y[i] = (x[i] - shift) * s * g[i]; i += 1 }
+        }
+    }
+
+    /// a[i] ← a[i] + b[i] for i < n.
+    @inlinable
+    public static func add(_ a: UnsafeMutablePointer<Float>, _ b: UnsafePointer<Float>, count n: Int) {
+        var i = 0
+        while i + 8 <= n { store(load(a + i) + load(b + i), a + i); i += 8 }
+        while i < n { a[i] += b[i]; i += 1 }
+    }
+
+    /// p[i] ← p[i] · s for i < n.
+    @inlinable
+    public static func scale(_ p: UnsafeMutablePointer<Float>, by s: Float, count n: Int) {
+        var i = 0
+        while i + 8 <= n { store(load(p + i) * s, p + i); i += 8 }
+        while i < n { p[i] *= s; i += 1 }
     }
 
     /// SiLU gate: g ← g / (1 + e^{−g}) · u over n values.

@@ -75,6 +75,10 @@ struct BenchCommand: ParsableCommand {
           help: "SVD: also report max_rel_sigma_err of the Jacobi variants (vs a Double Jacobi reference).")
     var checkSigma = false
 
+    @Flag(name: .customLong("transpose-b"),
+          help: "GEMM: B stored n×k and used transposed (C = A·Bᵀ), as a linear layer's out × in weight is.")
+    var transposeB = false
+
     @Flag(help: "Print one JSON object per line.")
     var json = false
 

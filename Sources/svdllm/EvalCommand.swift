@@ -29,6 +29,7 @@ struct PerplexityCommand: ParsableCommand {
     @Option(help: "BOS first in every window: auto, on, off.") var bos: BOSMode = .auto
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Print the time per forward phase to stderr.") var profile = false
 
     func validate() throws {
         guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
@@ -48,7 +49,8 @@ struct PerplexityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try LoadedModel(path: model, threads: threads)
+        var loaded = try LoadedModel(path: model, threads: threads)
+        if profile { loaded.model.profile = ForwardProfile() }
         let textData: String
         do {
             textData = try String(contentsOfFile: text, encoding: .utf8)
@@ -69,6 +71,7 @@ struct PerplexityCommand: ParsableCommand {
                 format: "\rppl: window %d/%d  ppl %.3f  %.0f tok/s  ETA %.0f s   ", window, total, pplSoFar, rate, eta).utf8))
         }
         if interactive { printError("") }
+        if let p = loaded.model.profile { printError(p.report) }
         let out = Output(ppl: result.ppl, tokens_scored: result.tokensScored, windows: result.windows,
                          seqlen: result.seqlen, bos: result.bos, tokens_per_s: result.tokensPerSecond,
                          seconds: result.seconds, peak_rss_bytes: peakResidentBytes())
@@ -85,13 +88,19 @@ struct PerplexityCommand: ParsableCommand {
 struct SpeedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "speed",
-        abstract: "Prefill and decode throughput (batch 1, KV cache), peak memory, weight bytes.")
+        abstract: "Prefill and decode throughput (batch 1, KV cache), peak memory, weight bytes, weight-read bandwidth.",
+        discussion: """
+            JSON keys: prefill_tokens_per_s, decode_tokens_per_s, peak_rss_bytes, weight_bytes, params,
+            weight_read_bytes_per_s (one streaming read of every weight, same threads) and
+            decode_bound_tokens_per_s (that bandwidth / weight_bytes: a batch-1 step reads every weight once).
+            """)
 
     @Argument(help: "A .gguf file or a Hugging Face folder.") var model: String
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length for the prefill.") var promptTokens: Int = 512
     @Option(name: .customLong("gen-tokens"), help: "Decode steps after the prefill.") var genTokens: Int = 128
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Flag(help: "Print one JSON object.") var json = false
+    @Flag(help: "Print the time per forward phase (prefill and decode together) to stderr.") var profile = false
 
     func validate() throws {
         guard promptTokens >= 1 else { throw ValidationError("--prompt-tokens must be at least 1") }
@@ -105,14 +114,20 @@ struct SpeedCommand: ParsableCommand {
         var peak_rss_bytes: Int
         var weight_bytes: Int
         var params: Int
+        var weight_read_bytes_per_s: Double
+        var decode_bound_tokens_per_s: Double
     }
 
     func run() throws {
-        let loaded = try LoadedModel(path: model, threads: threads)
+        var loaded = try LoadedModel(path: model, threads: threads)
+        if profile { loaded.model.profile = ForwardProfile() }
         let r = try speed(model: loaded.model, promptTokens: promptTokens, genTokens: genTokens,
                           parallelism: .threads(threads))
         let out = Output(prefill_tokens_per_s: r.prefillTokensPerSecond, decode_tokens_per_s: r.decodeTokensPerSecond,
-                         peak_rss_bytes: peakResidentBytes(), weight_bytes: r.weightBytes, params: r.params)
+                         peak_rss_bytes: peakResidentBytes(), weight_bytes: r.weightBytes, params: r.params,
+                         weight_read_bytes_per_s: r.weightReadBytesPerSecond,
+                         decode_bound_tokens_per_s: r.decodeBoundTokensPerSecond)
+        if let p = loaded.model.profile { printError(p.report) }
         if json {
             print(jsonLine(out))
         } else {
@@ -120,6 +135,9 @@ struct SpeedCommand: ParsableCommand {
                          out.prefill_tokens_per_s, promptTokens, out.decode_tokens_per_s, genTokens, threads))
             print(String(format: "params %d, weights %.1f MB, peak RSS %.0f MB", out.params,
                          Double(out.weight_bytes) / 1e6, Double(out.peak_rss_bytes) / 1e6))
+            print(String(format: "weights stream at %.1f GB/s: decode bound %.1f tok/s (%.0f %% reached)",
+                         out.weight_read_bytes_per_s / 1e9, out.decode_bound_tokens_per_s,
+                         100 * out.decode_tokens_per_s / out.decode_bound_tokens_per_s))
         }
     }
 }

@@ -51,7 +51,8 @@ struct KernelBench<T: GEMMScalar> {
                                 dimensions: 3) {
             let (m, k, n) = (shape[0], shape[1], shape[2])
             let a = Matrix<T>.uniform(rows: m, cols: k, seed: 1)
-            let b = Matrix<T>.uniform(rows: k, cols: n, seed: 2)
+            let transB: Transpose = options.transposeB ? .transposed : .none
+            let b = options.transposeB ? Matrix<T>.uniform(rows: n, cols: k, seed: 2) : Matrix<T>.uniform(rows: k, cols: n, seed: 2)
             var c = Matrix<T>(rows: m, cols: n)
             for v in try variants(GEMMVariant.self) {
                 if v == .naive && Double(m) * Double(k) * Double(n) > 2.2e8 { continue }  // minutes, not seconds
@@ -59,7 +60,7 @@ struct KernelBench<T: GEMMScalar> {
                     b.withView { bv in
                         c.withMutableView { cv in
                             Stopwatch.best(repeats: options.repeats) {
-                                gemm(.none, av, .none, bv, into: cv, variant: v, parallelism: parallelism)
+                                gemm(.none, av, transB, bv, into: cv, variant: v, parallelism: parallelism)
                             }
                         }
                     }

@@ -49,4 +49,23 @@ import Testing
         Parallelism.threads(4).forEach(n) { counts[$0] += 1 }
         #expect((0..<n).allSatisfy { counts[$0] == 1 })
     }
+
+    /// forEachDynamic runs every task once, on worker numbers below the thread count.
+    @Test func dynamicScheduleRunsEveryTaskOnce() {
+        for threads in [1, 2, 5] {
+            let n = 37
+            let counts = UnsafeMutablePointer<Int>.allocate(capacity: n)
+            counts.initialize(repeating: 0, count: n)
+            defer { counts.deallocate() }
+            var workers = [Int](repeating: -1, count: n)
+            workers.withUnsafeMutableBufferPointer { wb in
+                Parallelism.threads(threads).forEachDynamic(n) { t, w in
+                    counts[t] += 1
+                    wb[t] = w
+                }
+            }
+            #expect((0..<n).allSatisfy { counts[$0] == 1 })
+            #expect(workers.allSatisfy { (0..<threads).contains($0) })
+        }
+    }
 }

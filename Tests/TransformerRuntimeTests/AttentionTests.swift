@@ -3,8 +3,9 @@ import Testing
 @testable import TransformerRuntime
 
 /// The blocked GEMM attention against the per-element reference over GQA, cache offsets, windows, soft caps
-/// and block sizes that split the queries unevenly.
+/// and block sizes that split the queries unevenly (block 1: the per-head GEMVs of decoding).
 @Test(arguments: [
+    (p0: 9, window: Int?.none, softcap: Float?.none, block: 1),
     (p0: 0, window: Int?.none, softcap: Float?.none, block: 128),
     (p0: 0, window: Int?.none, softcap: Float?.none, block: 8),
     (p0: 5, window: Int?.none, softcap: Float?.none, block: 7),
