@@ -108,6 +108,7 @@ struct BenchCommand: ParsableCommand {
     /// The measurements the options ask for.
     var plan: KernelBenchPlan {
         KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: threads,
+                        transposeB: transposeB,
                         repeats: repeats, rank: rank, powerIters: powerIters, oversampling: oversampling, jacobiParams: jacobiParams,
                         valuesOnly: valuesOnly, checkSigma: checkSigma)
     }

@@ -10,6 +10,8 @@ struct KernelBenchPlan {
     /// `--shapes` text (`512x512x512,1024`); nil for the family's default shapes.
     var shapes: String?
     var threads = 1
+    /// GEMM: B given transposed (n × k), as the runtime's weights are.
+    var transposeB = false
     var repeats = 5
     /// SVD: the rank k of randomized variants (nil: min(m, n)/4).
     var rank: Int?
