@@ -6,13 +6,15 @@ import SVDLLMKit
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time a kernel family: gemm, cholesky, trsm, qr, svd.",
+        abstract: "Time a kernel family: gemm, cholesky, trsm, qr, svd, dequant.",
         discussion: """
-            Shapes: gemm m×k×n; cholesky n; trsm m×n (m×m triangular, m×n right-hand sides); qr m×n; svd m×n.
-            With --json, one JSON object per line: {"kernel","variant","shape","dtype","threads","ms","gflops"}.
+            Shapes: gemm m×k×n; cholesky n; trsm m×n (m×m triangular, m×n right-hand sides); qr m×n; svd m×n;
+            dequant: output elements (whole blocks of each --types type; --dtype does not apply).
+            With --json, one JSON object per line: {"kernel","variant","shape","dtype","threads","ms","gflops"}
+            (dequant: "dtype" is the GGML type, plus "ns_per_block", "out_gb_s" and, for simd, "vs_reference").
             """)
 
-    enum Kernel: String, ExpressibleByArgument, CaseIterable { case gemm, cholesky, trsm, qr, svd }
+    enum Kernel: String, ExpressibleByArgument, CaseIterable { case gemm, cholesky, trsm, qr, svd, dequant }
     enum DType: String, ExpressibleByArgument, CaseIterable { case f32, f64 }
 
     @Argument(help: "The kernel family: \(Kernel.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -54,6 +56,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .customLong("inner-sweeps"), help: "SVD: jacobi-blocked inner sweep limit.")
     var innerSweeps: Int?
+
+    @Option(help: "dequant: comma-separated GGML types, e.g. Q4_K,Q6_K (default: every type with a kernel).")
+    var types: String?
 
     @Flag(name: .customLong("values-only"), help: "SVD: singular values only (no vectors).")
     var valuesOnly = false

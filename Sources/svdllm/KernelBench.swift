@@ -13,6 +13,7 @@ struct KernelBench<T: GEMMScalar> {
         case .trsm: return try benchTriangularSolve()
         case .qr: return try benchQR()
         case .svd: return try benchSVD()
+        case .dequant: return try DequantBench(options: options).run()   // Float output whatever T is
         }
     }
 
