@@ -1,13 +1,18 @@
 import LinearAlgebraCore
 
-/// The cache blocking of the blocked GEMM, for its macro-kernel order (rows of tiles outer, columns inner: one
-/// MR × KC micro-panel of A stays in L1 while the KC × NC panel of B streams past it and the tiles of C are
-/// visited along their rows):
+/// The cache blocking of the blocked GEMM, for the macro-kernel's loop order (``GEMMLoopOrder``):
+///
+/// `rowsOuter` (one MR × KC micro-panel of A stays in L1 while the KC × NC panel of B streams past it):
 /// - KC: the A micro-panel (MR × KC) takes ≈ 3/8 of L1d, the rest is for the streaming B micro-panel.
 ///   A long KC also means fewer passes over C (each pass reads and writes every tile).
 /// - MC: the packed A block (MC × KC) takes ≈ 1/4 of L2, so it is still in L2 when the macro-kernel reads it.
-/// - NC: the packed B panel (KC × NC) takes ≈ 1/8 of L3 (shared by the threads of `.parallel`), capped at 4096.
-///   Long row sweeps keep the C accesses sequential for the hardware prefetcher.
+///
+/// `columnsOuter` (BLIS: one KC × NR micro-panel of B stays in L1 while the MC × KC block of A streams from L2):
+/// - KC: the B micro-panel (KC × NR) takes ≈ 1/2 of L1d, the rest is for the streaming A micro-panel.
+/// - MC: the packed A block (MC × KC) takes ≈ 1/2 of L2 (it is the only thing streamed from L2).
+///
+/// Both: NC: the packed B panel (KC × NC) takes ≈ 1/8 of L3 (shared by the threads of `.parallel`), capped at
+/// 4096. Long row sweeps keep the C accesses sequential for the hardware prefetcher.
 ///
 /// Defaults come from ``CPUInfo`` and the micro-kernel's MR × NR; non-zero ``GEMMParams`` fields override them
 /// (tests use tiny blocks to reach every edge). MC is rounded to a multiple of MR and NC to a multiple of NR.
@@ -19,16 +24,27 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     public let mc: Int
     public let kc: Int
     public let nc: Int
+    /// The macro-kernel's loop order these blocks are sized for.
+    public let order: GEMMLoopOrder
 
-    public var description: String { "MR×NR \(mr)×\(nr), MC \(mc), KC \(kc), NC \(nc)" }
+    public var description: String { "MR×NR \(mr)×\(nr), MC \(mc), KC \(kc), NC \(nc), \(order.rawValue)" }
 
     public init<T: LinalgScalar>(_: T.Type, kernel: GEMMMicroKernel, params: GEMMParams, cpu: CPUInfo = .host) {
         let size = MemoryLayout<T>.stride
         mr = kernel.mr
         nr = kernel.nr(for: T.self)
-        let kcAuto = Swift.max(64, (cpu.l1dBytes * 3 / 8) / (mr * size) / 64 * 64)
+        order = params.loopOrder ?? .default(for: T.self)
+        let kcAuto: Int, mcShare: Int   // MC × KC takes 1/mcShare of L2
+        switch order {
+        case .rowsOuter:
+            kcAuto = Swift.max(64, (cpu.l1dBytes * 3 / 8) / (mr * size) / 64 * 64)
+            mcShare = 4
+        case .columnsOuter:
+            kcAuto = Swift.max(64, (cpu.l1dBytes / 2) / (nr * size) / 64 * 64)
+            mcShare = 2
+        }
         let kcUsed = params.kc > 0 ? params.kc : kcAuto
-        let mcAuto = Swift.max(mr, (cpu.l2Bytes / 4) / (kcUsed * size) / mr * mr)
+        let mcAuto = Swift.max(mr, (cpu.l2Bytes / mcShare) / (kcUsed * size) / mr * mr)
         let mcUsed = params.mc > 0 ? params.mc : mcAuto
         let ncAuto = Swift.min(4096, Swift.max(nr, (cpu.l3Bytes / 8) / (kcUsed * size))) / nr * nr
         let ncUsed = params.nc > 0 ? params.nc : ncAuto

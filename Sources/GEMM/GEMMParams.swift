@@ -15,15 +15,19 @@ public struct GEMMParams: Sendable, Equatable {
     public var parallelGEMVFlopThreshold: Double = 1e6
     /// The register-tile kernel; nil = ``GEMMMicroKernel/host`` (AVX-512 where the CPU has it, else AVX2).
     public var microKernel: GEMMMicroKernel? = nil
+    /// The macro-kernel's loop order (and the blocking that goes with it); nil = ``GEMMLoopOrder/default(for:)``.
+    public var loopOrder: GEMMLoopOrder? = nil
 
     public init(mc: Int = 0, kc: Int = 0, nc: Int = 0, parallelFlopThreshold: Double = 4e6,
-                parallelGEMVFlopThreshold: Double = 1e6, microKernel: GEMMMicroKernel? = nil) {
+                parallelGEMVFlopThreshold: Double = 1e6, microKernel: GEMMMicroKernel? = nil,
+                loopOrder: GEMMLoopOrder? = nil) {
         self.mc = mc
         self.kc = kc
         self.nc = nc
         self.parallelFlopThreshold = parallelFlopThreshold
         self.parallelGEMVFlopThreshold = parallelGEMVFlopThreshold
         self.microKernel = microKernel
+        self.loopOrder = loopOrder
     }
 
     public static let `default` = GEMMParams()

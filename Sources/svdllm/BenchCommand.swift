@@ -57,6 +57,19 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("inner-sweeps"), help: "SVD: jacobi-blocked inner sweep limit.")
     var innerSweeps: Int?
 
+    @Option(name: .customLong("loop-order"),
+            help: "gemm: macro-kernel loop order (\(GEMMLoopOrder.allCases.map(\.rawValue).joined(separator: ", ")); default per dtype).")
+    var loopOrder: String?
+
+    @Option(help: "gemm: rows of A per packed block (0 = from the cache sizes).")
+    var mc: Int = 0
+
+    @Option(help: "gemm: depth per packed panel (0 = from the cache sizes).")
+    var kc: Int = 0
+
+    @Option(help: "gemm: columns of B per packed panel (0 = from the cache sizes).")
+    var nc: Int = 0
+
     @Option(help: "dequant: comma-separated GGML types, e.g. Q4_K,Q6_K (default: every type with a kernel).")
     var types: String?
 
@@ -79,6 +92,8 @@ struct BenchCommand: ParsableCommand {
         }
         if let p = qrWhen, QRPreconditioning(rawValue: p) == nil { throw ValidationError("--qr-when: unknown '\(p)'") }
         if let p = ordering, JacobiOrdering(rawValue: p) == nil { throw ValidationError("--ordering: unknown '\(p)'") }
+        if let o = loopOrder, GEMMLoopOrder(rawValue: o) == nil { throw ValidationError("--loop-order: unknown '\(o)'") }
+        guard mc >= 0, kc >= 0, nc >= 0 else { throw ValidationError("--mc, --kc, --nc must be ≥ 0") }
         guard powerIters >= 0 else { throw ValidationError("--power-iters must be ≥ 0 (got \(powerIters))") }
     }
 
@@ -89,6 +104,11 @@ struct BenchCommand: ParsableCommand {
         case .f64: records = try KernelBench<Double>(options: self).run()
         }
         _ = records
+    }
+
+    /// The GEMM parameters the gemm options select.
+    var gemmParams: GEMMParams {
+        GEMMParams(mc: mc, kc: kc, nc: nc, loopOrder: loopOrder.flatMap(GEMMLoopOrder.init(rawValue:)))
     }
 
     /// The Jacobi parameters the SVD options select.

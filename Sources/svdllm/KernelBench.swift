@@ -55,16 +55,20 @@ struct KernelBench<T: GEMMScalar> {
             var c = Matrix<T>(rows: m, cols: n)
             for v in try variants(GEMMVariant.self) {
                 if v == .naive && Double(m) * Double(k) * Double(n) > 2.2e8 { continue }  // minutes, not seconds
+                let cpu0 = Stopwatch.processCPUSeconds()
                 let t = a.withView { av in
                     b.withView { bv in
                         c.withMutableView { cv in
                             Stopwatch.best(repeats: options.repeats) {
-                                gemm(.none, av, .none, bv, into: cv, variant: v, parallelism: parallelism)
+                                gemm(.none, av, .none, bv, into: cv, variant: v, parallelism: parallelism,
+                                     params: options.gemmParams)
                             }
                         }
                     }
                 }
-                out.append(record(v.rawValue, shape, seconds: t, flops: 2 * Double(m) * Double(k) * Double(n)))
+                let cpu = (Stopwatch.processCPUSeconds() - cpu0) / Double(options.repeats)
+                out.append(record(v.rawValue, shape, seconds: t, flops: 2 * Double(m) * Double(k) * Double(n),
+                                  cpuSeconds: cpu))
             }
         }
         return out
