@@ -82,8 +82,9 @@ func gemmTrivial<T: LinalgScalar>(m: Int, n: Int, k: Int, _ c: MutableMatrixView
 
 /// The macro-kernel: every MR × NR tile of an mc × nc block of C from a packed A block and a packed B panel, in
 /// the loop order of `blk` (``GEMMLoopOrder``):
-/// - `rowsOuter`: for ir by MR, for jr by NR — one A micro-panel (MR × kc) stays in L1 while the B panel streams
-///   past it, and consecutive tiles of C lie side by side along the same MR rows.
+/// - `rowsOuter`: for each slice of ncInL2 columns, for ir by MR, for jr by NR — one A micro-panel (MR × kc) stays
+///   in L1 while the B slice (in L2) streams past it, and consecutive tiles of C lie side by side along the same MR
+///   rows.
 /// - `columnsOuter`: for jr by NR, for ir by MR — one B micro-panel (kc × NR) stays in L1 while the A block streams
 ///   past it from L2.
 /// Full tiles are written by the micro-kernel; edge tiles go through `tile` and ``writeBackEdge``.
@@ -96,10 +97,14 @@ func macroKernel<T: GEMMKernelScalar>(
     let mr = blk.mr, nr = blk.nr
     switch blk.order {
     case .rowsOuter:
-        for ir in stride(from: 0, to: rows, by: mr) {
-            for jr in stride(from: 0, to: cols, by: nr) {
-                tileKernel(kernel, mr: mr, nr: nr, ir: ir, jr: jr, rows: rows, cols: cols, kc: kc, packedA: packedA,
-                           packedB: packedB, c: c, ldc: ldc, alpha: alpha, beta: beta, tile: tile)
+        for j0 in stride(from: 0, to: cols, by: blk.ncInL2) {
+            let j1 = Swift.min(cols, j0 + blk.ncInL2)
+            for ir in stride(from: 0, to: rows, by: mr) {
+                for jr in stride(from: j0, to: j1, by: nr) {
+                    tileKernel(kernel, mr: mr, nr: nr, ir: ir, jr: jr, rows: rows, cols: cols, kc: kc,
+                               packedA: packedA, packedB: packedB, c: c, ldc: ldc, alpha: alpha, beta: beta,
+                               tile: tile)
+                }
             }
         }
     case .columnsOuter:

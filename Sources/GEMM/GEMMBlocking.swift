@@ -2,10 +2,12 @@ import LinearAlgebraCore
 
 /// The cache blocking of the blocked GEMM, for the macro-kernel's loop order (``GEMMLoopOrder``):
 ///
-/// `rowsOuter` (one MR × KC micro-panel of A stays in L1 while the KC × NC panel of B streams past it):
+/// `rowsOuter` (one MR × KC micro-panel of A stays in L1 while a KC × ncInL2 slice of the B panel streams past it):
 /// - KC: the A micro-panel (MR × KC) takes ≈ 3/8 of L1d, the rest is for the streaming B micro-panel.
 ///   A long KC also means fewer passes over C (each pass reads and writes every tile).
 /// - MC: the packed A block (MC × KC) takes ≈ 1/4 of L2, so it is still in L2 when the macro-kernel reads it.
+/// - ncInL2: the slice of B (KC × ncInL2) takes ≈ 3/8 of L2, so the A micro-panels of the block read it from L2, not
+///   L3 (the whole panel from L3 for every micro-panel took ≈ 0.7 byte per flop, which two threads could not get).
 ///
 /// `columnsOuter` (BLIS: one KC × NR micro-panel of B stays in L1 while the MC × KC block of A streams from L2):
 /// - KC: the B micro-panel (KC × NR) takes ≈ 1/2 of L1d, the rest is for the streaming A micro-panel.
@@ -24,16 +26,18 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     public let mc: Int
     public let kc: Int
     public let nc: Int
+    /// `rowsOuter`: columns of the B panel swept at a time (a multiple of NR, at most NC).
+    public let ncInL2: Int
     /// The macro-kernel's loop order these blocks are sized for.
     public let order: GEMMLoopOrder
 
-    public var description: String { "MR×NR \(mr)×\(nr), MC \(mc), KC \(kc), NC \(nc), \(order.rawValue)" }
+    public var description: String { "MR×NR \(mr)×\(nr), MC \(mc), KC \(kc), NC \(nc) (\(ncInL2) in L2), \(order.rawValue)" }
 
     public init<T: LinalgScalar>(_: T.Type, kernel: GEMMMicroKernel, params: GEMMParams, cpu: CPUInfo = .host) {
         let size = MemoryLayout<T>.stride
         mr = kernel.mr
         nr = kernel.nr(for: T.self)
-        order = params.loopOrder ?? .default(for: T.self)
+        order = params.loopOrder
         let kcAuto: Int, mcShare: Int   // MC × KC takes 1/mcShare of L2
         switch order {
         case .rowsOuter:
@@ -51,6 +55,9 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
         kc = kcUsed
         mc = Swift.max(mr, (mcUsed + mr - 1) / mr * mr)
         nc = Swift.max(nr, (ncUsed + nr - 1) / nr * nr)
+        let ncInL2Auto = Swift.max(nr, (cpu.l2Bytes * 3 / 8) / (kcUsed * size) / nr * nr)
+        let ncInL2Used = params.ncInL2 > 0 ? (params.ncInL2 + nr - 1) / nr * nr : ncInL2Auto
+        ncInL2 = order == .rowsOuter ? Swift.min(nc, ncInL2Used) : nc
     }
 
     /// The block size for `n` items when blocks may be at most `block` and must be multiples of `multiple`

@@ -58,7 +58,7 @@ struct BenchCommand: ParsableCommand {
     var innerSweeps: Int?
 
     @Option(name: .customLong("loop-order"),
-            help: "gemm: macro-kernel loop order (\(GEMMLoopOrder.allCases.map(\.rawValue).joined(separator: ", ")); default per dtype).")
+            help: "gemm: macro-kernel loop order (\(GEMMLoopOrder.allCases.map(\.rawValue).joined(separator: ", ")); default rowsOuter).")
     var loopOrder: String?
 
     @Option(help: "gemm: rows of A per packed block (0 = from the cache sizes).")
@@ -69,6 +69,9 @@ struct BenchCommand: ParsableCommand {
 
     @Option(help: "gemm: columns of B per packed panel (0 = from the cache sizes).")
     var nc: Int = 0
+
+    @Option(name: .customLong("nc-in-l2"), help: "gemm, rowsOuter: columns of B swept at a time (0 = from L2).")
+    var ncInL2: Int = 0
 
     @Option(help: "dequant: comma-separated GGML types, e.g. Q4_K,Q6_K (default: every type with a kernel).")
     var types: String?
@@ -93,7 +96,9 @@ struct BenchCommand: ParsableCommand {
         if let p = qrWhen, QRPreconditioning(rawValue: p) == nil { throw ValidationError("--qr-when: unknown '\(p)'") }
         if let p = ordering, JacobiOrdering(rawValue: p) == nil { throw ValidationError("--ordering: unknown '\(p)'") }
         if let o = loopOrder, GEMMLoopOrder(rawValue: o) == nil { throw ValidationError("--loop-order: unknown '\(o)'") }
-        guard mc >= 0, kc >= 0, nc >= 0 else { throw ValidationError("--mc, --kc, --nc must be ≥ 0") }
+        guard mc >= 0, kc >= 0, nc >= 0, ncInL2 >= 0 else {
+            throw ValidationError("--mc, --kc, --nc, --nc-in-l2 must be ≥ 0")
+        }
         guard powerIters >= 0 else { throw ValidationError("--power-iters must be ≥ 0 (got \(powerIters))") }
     }
 
@@ -108,7 +113,8 @@ struct BenchCommand: ParsableCommand {
 
     /// The GEMM parameters the gemm options select.
     var gemmParams: GEMMParams {
-        GEMMParams(mc: mc, kc: kc, nc: nc, loopOrder: loopOrder.flatMap(GEMMLoopOrder.init(rawValue:)))
+        GEMMParams(mc: mc, kc: kc, nc: nc, ncInL2: ncInL2,
+                   loopOrder: loopOrder.flatMap(GEMMLoopOrder.init(rawValue:)) ?? .rowsOuter)
     }
 
     /// The Jacobi parameters the SVD options select.

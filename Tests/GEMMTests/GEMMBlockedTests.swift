@@ -25,13 +25,14 @@ func blockedTileEdges(kernel: GEMMMicroKernel, order: GEMMLoopOrder) {
     run(Double.self)
 }
 
-/// Tiny blocks (mc = 2·MR, kc = 7, nc = 3·NR) so every loop of the five has a partial last block,
-/// for both micro-kernels and both loop orders, every transpose and α/β pair, with strided views.
+/// Tiny blocks (mc = 2·MR, kc = 7, nc = 3·NR, slices of 2·NR columns in L2) so every loop of the five (and the
+/// slice loop of `rowsOuter`) has a partial last block, for both micro-kernels and both loop orders, every transpose
+/// and α/β pair, with strided views.
 @Test(arguments: GEMMMicroKernel.allCases, GEMMLoopOrder.allCases)
 func blockedEveryBlockEdge(kernel: GEMMMicroKernel, order: GEMMLoopOrder) {
     func run<T: GEMMScalar>(_: T.Type) {
         let mr = kernel.mr, nr = kernel.nr(for: T.self)
-        let params = GEMMParams(mc: 2 * mr, kc: 7, nc: 3 * nr, microKernel: kernel, loopOrder: order)
+        let params = GEMMParams(mc: 2 * mr, kc: 7, nc: 3 * nr, ncInL2: 2 * nr, microKernel: kernel, loopOrder: order)
         var failures = 0
         for (index, (ta, tb)) in allTransposes.enumerated() {
             for (alpha, beta) in alphaBetas {
@@ -115,7 +116,13 @@ func blockingFromCache(kernel: GEMMMicroKernel) {
             #expect(blk.kc * blk.nc * size <= cpu.l3Bytes / 4)
         }
     }
-    #expect(GEMMBlocking(Double.self, kernel: kernel, params: .default, cpu: cpu).order == .default(for: Double.self))
+    // rowsOuter: the B slice swept at a time (KC × ncInL2) within half of L2, beside the A block.
+    for size in [4, 8] {
+        let blk = size == 4 ? GEMMBlocking(Float.self, kernel: kernel, params: .default, cpu: cpu)
+                            : GEMMBlocking(Double.self, kernel: kernel, params: .default, cpu: cpu)
+        #expect(blk.order == .rowsOuter && blk.ncInL2 % blk.nr == 0 && blk.ncInL2 <= blk.nc)
+        #expect(blk.kc * blk.ncInL2 * size <= cpu.l2Bytes / 2)
+    }
     let forced = GEMMBlocking(Float.self, kernel: kernel, params: GEMMParams(mc: 1, kc: 3, nc: 1), cpu: cpu)
     #expect(forced.mc == kernel.mr && forced.kc == 3 && forced.nc == kernel.nr(for: Float.self))
 }

@@ -12,8 +12,8 @@ func parallelMatchesReference(threads: Int) {
         for kernel in GEMMMicroKernel.allCases {
             for order in GEMMLoopOrder.allCases {
                 let mr = kernel.mr, nr = kernel.nr(for: T.self)
-                let params = GEMMParams(mc: 2 * mr, kc: 7, nc: 3 * nr, parallelFlopThreshold: 0, microKernel: kernel,
-                                        loopOrder: order)
+                let params = GEMMParams(mc: 2 * mr, kc: 7, nc: 3 * nr, ncInL2: 2 * nr, parallelFlopThreshold: 0,
+                                        microKernel: kernel, loopOrder: order)
                 for (index, (ta, tb)) in allTransposes.enumerated() {
                     let (alpha, beta) = alphaBetas[index]
                     // Row split: ⌈m/MR⌉ ≥ 2·threads.
