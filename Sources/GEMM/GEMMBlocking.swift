@@ -6,15 +6,16 @@ import LinearAlgebraCore
 /// - KC: the A micro-panel (MR × KC) takes ≈ 3/8 of L1d, the rest is for the streaming B micro-panel.
 ///   A long KC also means fewer passes over C (each pass reads and writes every tile).
 /// - MC: the packed A block (MC × KC) takes ≈ 1/4 of L2, so it is still in L2 when the macro-kernel reads it.
-/// - ncInL2: the slice of B (KC × ncInL2) takes ≈ 3/8 of L2, so the A micro-panels of the block read it from L2, not
-///   L3 (the whole panel from L3 for every micro-panel took ≈ 0.7 byte per flop, which two threads could not get).
+/// - ncInL2: the slice of B (KC × ncInL2) takes ≈ 3/8 of L2, so the A micro-panels of the block read it from L2, and
+///   B comes from L3 once per A block. (Sweeping the whole panel for every micro-panel read ≈ 0.7 byte per flop from
+///   L3 in Double: ≈ 55 GB/s for two cores at 40 GFLOP/s each.)
 ///
 /// `columnsOuter` (BLIS: one KC × NR micro-panel of B stays in L1 while the MC × KC block of A streams from L2):
 /// - KC: the B micro-panel (KC × NR) takes ≈ 1/2 of L1d, the rest is for the streaming A micro-panel.
 /// - MC: the packed A block (MC × KC) takes ≈ 1/2 of L2 (it is the only thing streamed from L2).
 ///
 /// Both: NC: the packed B panel (KC × NC) takes ≈ 1/8 of L3 (shared by the threads of `.parallel`), capped at
-/// 4096. Long row sweeps keep the C accesses sequential for the hardware prefetcher.
+/// 4096.
 ///
 /// Defaults come from ``CPUInfo`` and the micro-kernel's MR × NR; non-zero ``GEMMParams`` fields override them
 /// (tests use tiny blocks to reach every edge). MC is rounded to a multiple of MR and NC to a multiple of NR.
@@ -31,7 +32,9 @@ public struct GEMMBlocking: Sendable, Equatable, CustomStringConvertible {
     /// The macro-kernel's loop order these blocks are sized for.
     public let order: GEMMLoopOrder
 
-    public var description: String { "MR×NR \(mr)×\(nr), MC \(mc), KC \(kc), NC \(nc) (\(ncInL2) in L2), \(order.rawValue)" }
+    public var description: String {
+        "MR×NR \(mr)×\(nr), MC \(mc), KC \(kc), NC \(nc) (\(ncInL2) in L2), \(order.rawValue)"
+    }
 
     public init<T: LinalgScalar>(_: T.Type, kernel: GEMMMicroKernel, params: GEMMParams, cpu: CPUInfo = .host) {
         let size = MemoryLayout<T>.stride
