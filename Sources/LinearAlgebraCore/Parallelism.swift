@@ -44,6 +44,32 @@ public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// Runs `body(task, worker)` for every task in `0..<count` on at most `threads` workers that claim the tasks one
+    /// at a time from a shared counter (dynamic scheduling). `worker` (0..<min(threads, count)) is the same for all
+    /// the tasks one worker runs, and no two workers run at once with the same value, so it can index per-worker
+    /// scratch memory.
+    ///
+    /// Prefer it to ``forEach(_:_:)`` for few, long tasks: `concurrentPerform` hands each of its iterations to the
+    /// first thread to ask, and on Linux the calling thread often asks again before a woken worker has started
+    /// (measured: with two iterations of 0.1 ms, both ran on the caller in 199 of 200 calls on a busy machine),
+    /// so a static split into one chunk per worker runs serially. Here a late worker still takes what is left.
+    public func forEachTask(_ count: Int, _ body: (_ task: Int, _ worker: Int) -> Void) {
+        guard count > 0 else { return }
+        let workers = Swift.min(threads, count)
+        if workers == 1 {
+            for t in 0..<count { body(t, 0) }
+            return
+        }
+        let counter = TaskCounter(count: count)
+        withoutActuallyEscaping(body) { body in
+            // As in forEach: concurrentPerform returns only when every worker is done.
+            nonisolated(unsafe) let body = body
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                while let t = counter.claim() { body(t, worker) }
+            }
+        }
+    }
+
     /// Splits `0..<n` into at most `threads` contiguous ranges (each a multiple of `granule` except the last)
     /// and runs `body` on each range in parallel.
     @inlinable public func forEachRange(_ n: Int, granule: Int = 1, _ body: (Range<Int>) -> Void) {
@@ -56,5 +82,23 @@ public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
             let hi = Swift.min(n, ((w + 1) * units / workers) * g)
             if lo < hi { body(lo..<hi) }
         }
+    }
+}
+
+/// The next unclaimed task of ``Parallelism/forEachTask(_:_:)``.
+final class TaskCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next = 0
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    /// The next task, or nil when all are claimed.
+    func claim() -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard next < count else { return nil }
+        next += 1
+        return next - 1
     }
 }
