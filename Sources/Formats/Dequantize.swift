@@ -67,6 +67,26 @@ public enum Dequantize {
         HalfPrecision.float(fromF16: u16(p, offset))
     }
 
+    /// The two F16 values at `p + offset` and `p + offset + 2`, as Floats (the same bits as ``f16(_:_:)``), for
+    /// the scales of the SIMD paths.
+    ///
+    /// One 32-bit vector load (`vmovd`, which zeroes the rest of the register) and one vector conversion. The scalar
+    /// conversion of ``f16(_:_:)`` loads the half with `vpinsrw`, which merges into whatever register it is given;
+    /// when that register last held the previous block's result, every block waits for the previous one (a
+    /// ≈ 12-cycle chain per block, which made Q8_0 1.6× slower than it needs to be). All four bytes must lie
+    /// within the buffer; a kernel needing one scale uses the lane whose neighbour is inside its block.
+    @inline(__always) static func f16Pair(_ p: UnsafeRawPointer, _ offset: Int) -> (Float, Float) {
+        #if arch(x86_64) && os(macOS)
+        return (f16(p, offset), f16(p, offset + 2))
+        #else
+        let h = p.loadUnaligned(fromByteOffset: offset, as: SIMD2<Float16>.self)
+        let v = SIMD4<Float16>(h[0], h[1], 0, 0)
+        var f = SIMD4<Float>()
+        for k in 0..<4 { f[k] = Float(v[k]) }
+        return (f[0], f[1])
+        #endif
+    }
+
     @inline(__always) static func bytes16(_ p: UnsafeRawPointer, _ offset: Int) -> SIMD16<UInt8> {
         p.loadUnaligned(fromByteOffset: offset, as: SIMD16<UInt8>.self)
     }

@@ -103,7 +103,10 @@ extension Dequantize {
         let zero = SIMD16<Float>(repeating: Float(layout.zero))
         for b in 0..<blocks {
             let p = src + b * layout.bytes, y = out + b * 32
-            let d = SIMD16<Float>(repeating: f16(p, 0))
+            // d, and m in the `_1` types. Q4_0 converts d alone: there LLVM splits the 16-byte load of qs (bytes
+            // 2..<18) into pieces around the 4-byte scale load it overlaps (measured 1.4× slower).
+            let (scale, offset) = layout.hasMin || layout.hasFifthBit ? f16Pair(p, 0) : (f16(p, 0), 0)
+            let d = SIMD16<Float>(repeating: scale)
             let q = bytes16(p, layout.qsOffset)
             var lo = q & 0x0F, hi = q &>> 4
             if layout.hasFifthBit {
@@ -112,7 +115,7 @@ extension Dequantize {
                 hi |= q5HighBits(qh, shift: 16)
             }
             if layout.hasMin {
-                let m = SIMD16<Float>(repeating: f16(p, 2))
+                let m = SIMD16<Float>(repeating: offset)
                 store(d * float16(lo) + m, y, 0)
                 store(d * float16(hi) + m, y, 16)
             } else {

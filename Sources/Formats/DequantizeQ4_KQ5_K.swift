@@ -77,7 +77,7 @@ extension Dequantize {
             let p = src + b * blockBytes, y = out + b * 256
             // qh bytes of elements l = 0..<16 and 16..<32 (unused for Q4_K).
             let ha = fifthBit ? bytes16(p, 16) : SIMD16(), hb = fifthBit ? bytes16(p, 32) : SIMD16()
-            let d = f16(p, 0), dmin = f16(p, 2)
+            let (d, dmin) = f16Pair(p, 0)
             for c in 0..<4 {
                 let (f1, g1, f2, g2) = kPairFactors(p, c, d: d, dmin: dmin)
                 let d1 = SIMD16<Float>(repeating: f1), min1 = SIMD16<Float>(repeating: g1)

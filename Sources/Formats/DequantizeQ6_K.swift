@@ -40,7 +40,7 @@ extension Dequantize {
         let bias = SIMD16<Float>(repeating: 32)
         for b in 0..<blocks {
             let p = src + b * 210
-            let d = f16(p, 208)
+            let d = f16Pair(p, 206).1   // (scales[14…15] as F16 is not used)
             for h in 0..<2 {
                 let y = out + b * 256 + 128 * h
                 let sc = p + 192 + 8 * h

@@ -15,7 +15,7 @@ extension Dequantize {
     static func q8_0_simd(_ src: UnsafeRawPointer, _ out: UnsafeMutablePointer<Float>, _ blocks: Int) {
         for b in 0..<blocks {
             let p = src + b * 34, y = out + b * 32
-            let d = SIMD16<Float>(repeating: f16(p, 0))
+            let d = SIMD16<Float>(repeating: f16Pair(p, 0).0)
             let q0 = p.loadUnaligned(fromByteOffset: 2, as: SIMD16<Int8>.self)
             let q1 = p.loadUnaligned(fromByteOffset: 18, as: SIMD16<Int8>.self)
             store(float16(q0) * d, y, 0)

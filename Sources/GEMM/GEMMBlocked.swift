@@ -7,7 +7,7 @@ import LinearAlgebraCore
 ///         pack op(B)[pc, jc] → KC × NC in NR-wide micro-panels
 ///         for ic in 0..<m by MC                  // A block: L2
 ///           pack op(A)[ic, pc] → MC × KC in MR-tall micro-panels
-///           macro-kernel: for ir by MR, for jr by NR: MR × NR micro-kernel   // L1, registers
+///           macro-kernel: MR × NR micro-kernel over the tiles, in the order of GEMMLoopOrder  // L1, registers
 ///
 /// Rows m = 1 or columns n = 1 go to the GEMV kernels instead. `workspace` holds the packed buffers.
 func gemmBlocked<T: GEMMKernelScalar>(
@@ -80,11 +80,13 @@ func gemmTrivial<T: LinalgScalar>(m: Int, n: Int, k: Int, _ c: MutableMatrixView
     return true
 }
 
-/// The macro-kernel: every MR × NR tile of an mc × nc block of C from a packed A block and a packed B panel.
-///
-/// Loop order ir (outer) then jr: one A micro-panel (MR × kc) stays in L1 while the B panel streams past it, and
-/// consecutive tiles of C lie side by side along the same MR rows (sequential for the hardware prefetcher; the
-/// BLIS order jr-outer walked C down the rows and stalled on its write-back).
+/// The macro-kernel: every MR × NR tile of an mc × nc block of C from a packed A block and a packed B panel, in
+/// the loop order of `blk` (``GEMMLoopOrder``):
+/// - `rowsOuter`: for each slice of ncInL2 columns, for ir by MR, for jr by NR — one A micro-panel (MR × kc) stays
+///   in L1 while the B slice (in L2) streams past it, and consecutive tiles of C lie side by side along the same MR
+///   rows.
+/// - `columnsOuter`: for jr by NR, for ir by MR — one B micro-panel (kc × NR) stays in L1 while the A block streams
+///   past it from L2.
 /// Full tiles are written by the micro-kernel; edge tiles go through `tile` and ``writeBackEdge``.
 @inline(__always)
 func macroKernel<T: GEMMKernelScalar>(
@@ -93,29 +95,49 @@ func macroKernel<T: GEMMKernelScalar>(
     alpha: T, beta: T, tile: UnsafeMutablePointer<T>
 ) {
     let mr = blk.mr, nr = blk.nr
-    for ir in stride(from: 0, to: rows, by: mr) {
-        let mrHere = Swift.min(mr, rows - ir)
-        let aPanel = packedA + ir * kc
-        for jr in stride(from: 0, to: cols, by: nr) {
-            let nrHere = Swift.min(nr, cols - jr)
-            let bPanel = packedB + jr * kc
-            let cTile = c + ir * ldc + jr
-            let full = mrHere == mr && nrHere == nr
-            let target = full ? MicroTileTarget(c: cTile, ldc: ldc, full: true)
-                              : MicroTileTarget(c: tile, ldc: nr, full: false)
-            switch kernel {
-            case .avx2:
-                microKernel6x2(T.Vector256.self, kc: kc, a: aPanel, b: bPanel, target: target,
-                               alpha: alpha, beta: beta)
-            case .avx512:
-                microKernel12x2(T.Vector512.self, kc: kc, a: aPanel, b: bPanel, target: target,
-                                alpha: alpha, beta: beta)
-            }
-            if !full {
-                writeBackEdge(tile, ldt: nr, rows: mrHere, cols: nrHere, c: cTile, ldc: ldc,
-                              alpha: alpha, beta: beta)
+    switch blk.order {
+    case .rowsOuter:
+        for j0 in stride(from: 0, to: cols, by: blk.ncInL2) {
+            let j1 = Swift.min(cols, j0 + blk.ncInL2)
+            for ir in stride(from: 0, to: rows, by: mr) {
+                for jr in stride(from: j0, to: j1, by: nr) {
+                    tileKernel(kernel, mr: mr, nr: nr, ir: ir, jr: jr, rows: rows, cols: cols, kc: kc,
+                               packedA: packedA, packedB: packedB, c: c, ldc: ldc, alpha: alpha, beta: beta,
+                               tile: tile)
+                }
             }
         }
+    case .columnsOuter:
+        for jr in stride(from: 0, to: cols, by: nr) {
+            for ir in stride(from: 0, to: rows, by: mr) {
+                tileKernel(kernel, mr: mr, nr: nr, ir: ir, jr: jr, rows: rows, cols: cols, kc: kc, packedA: packedA,
+                           packedB: packedB, c: c, ldc: ldc, alpha: alpha, beta: beta, tile: tile)
+            }
+        }
+    }
+}
+
+/// The MR × NR tile of C at (ir, jr) of the block: A micro-panel ir/MR times B micro-panel jr/NR.
+@inline(__always)
+func tileKernel<T: GEMMKernelScalar>(
+    _ kernel: GEMMMicroKernel, mr: Int, nr: Int, ir: Int, jr: Int, rows: Int, cols: Int, kc: Int,
+    packedA: UnsafePointer<T>, packedB: UnsafePointer<T>, c: UnsafeMutablePointer<T>, ldc: Int,
+    alpha: T, beta: T, tile: UnsafeMutablePointer<T>
+) {
+    let mrHere = Swift.min(mr, rows - ir), nrHere = Swift.min(nr, cols - jr)
+    let aPanel = packedA + ir * kc, bPanel = packedB + jr * kc
+    let cTile = c + ir * ldc + jr
+    let full = mrHere == mr && nrHere == nr
+    let target = full ? MicroTileTarget(c: cTile, ldc: ldc, full: true)
+                      : MicroTileTarget(c: tile, ldc: nr, full: false)
+    switch kernel {
+    case .avx2:
+        microKernel6x2(T.Vector256.self, kc: kc, a: aPanel, b: bPanel, target: target, alpha: alpha, beta: beta)
+    case .avx512:
+        microKernel12x2(T.Vector512.self, kc: kc, a: aPanel, b: bPanel, target: target, alpha: alpha, beta: beta)
+    }
+    if !full {
+        writeBackEdge(tile, ldt: nr, rows: mrHere, cols: nrHere, c: cTile, ldc: ldc, alpha: alpha, beta: beta)
     }
 }
 

@@ -176,7 +176,7 @@ public struct Compressor {
             let groups = Array(profile.groups.indices)
             var results = [Result<(InputScaling, RegularizationReport?), CompressionError>?](repeating: nil, count: groups.count)
             results.withUnsafeMutableBufferPointer { out in
-                options.parallelism.forEachDynamic(groups.count) { g in
+                options.parallelism.forEachTask(groups.count) { g, _ in
                     out[g] = Result { () throws(CompressionError) in
                         try self.scaling(for: profile.statistics[g], layer: i, names: profile.groups[g])
                     }
@@ -191,7 +191,7 @@ public struct Compressor {
 
         var outcomes = [Result<(Linear, MatrixReport, Double), CompressionError>?](repeating: nil, count: names.count)
         outcomes.withUnsafeMutableBufferPointer { out in
-            options.parallelism.forEachDynamic(names.count) { t in
+            options.parallelism.forEachTask(names.count) { t, _ in
                 let name = names[t]
                 out[t] = Result { () throws(CompressionError) in
                     let g = denseProfile?.groupIndex(of: name)

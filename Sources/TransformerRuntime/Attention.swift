@@ -60,7 +60,7 @@ public enum Attention {
                             let block = Swift.max(1, params.queryBlock), blocks = (t + block - 1) / block
                             // Heaviest first: the last query block sees the most keys.
                             let tasks = (0..<blocks).reversed().flatMap { b in (0..<kvHeads).map { g in (g, b) } }
-                            threads.forEachDynamic(tasks.count) { i, _ in
+                            threads.forEachTask(tasks.count) { i, _ in
                                 let (g, b) = tasks[i]
                                 groupBlockGEMM(q: qv, k: kv, v: vv, o: ov, kvHead: g, group: group, headDim: d,
                                                rows: b * block..<Swift.min(t, (b + 1) * block), p0: p0,

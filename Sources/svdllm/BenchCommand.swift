@@ -6,13 +6,15 @@ import SVDLLMKit
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time a kernel family: gemm, cholesky, trsm, qr, svd.",
+        abstract: "Time a kernel family: gemm, cholesky, trsm, qr, svd, dequant.",
         discussion: """
-            Shapes: gemm m×k×n; cholesky n; trsm m×n (m×m triangular, m×n right-hand sides); qr m×n; svd m×n.
-            With --json, one JSON object per line: {"kernel","variant","shape","dtype","threads","ms","gflops"}.
+            Shapes: gemm m×k×n; cholesky n; trsm m×n (m×m triangular, m×n right-hand sides); qr m×n; svd m×n;
+            dequant: output elements (whole blocks of each --types type; --dtype does not apply).
+            With --json, one JSON object per line: {"kernel","variant","shape","dtype","threads","ms","gflops"}
+            (dequant: "dtype" is the GGML type, plus "ns_per_block", "out_gb_s" and, for simd, "vs_reference").
             """)
 
-    enum Kernel: String, ExpressibleByArgument, CaseIterable { case gemm, cholesky, trsm, qr, svd }
+    enum Kernel: String, ExpressibleByArgument, CaseIterable { case gemm, cholesky, trsm, qr, svd, dequant }
     enum DType: String, ExpressibleByArgument, CaseIterable { case f32, f64 }
 
     @Argument(help: "The kernel family: \(Kernel.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -68,6 +70,25 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("sigma-refinement"), help: "SVD: f32 jacobi's σ as Rayleigh quotients in f64 (true/false).")
     var sigmaRefinement: Bool?
 
+    @Option(name: .customLong("loop-order"),
+            help: "gemm: macro-kernel loop order (\(GEMMLoopOrder.allCases.map(\.rawValue).joined(separator: ", ")); default rowsOuter).")
+    var loopOrder: String?
+
+    @Option(help: "gemm: rows of A per packed block (0 = from the cache sizes).")
+    var mc: Int = 0
+
+    @Option(help: "gemm: depth per packed panel (0 = from the cache sizes).")
+    var kc: Int = 0
+
+    @Option(help: "gemm: columns of B per packed panel (0 = from the cache sizes).")
+    var nc: Int = 0
+
+    @Option(name: .customLong("nc-in-l2"), help: "gemm, rowsOuter: columns of B swept at a time (0 = from L2).")
+    var ncInL2: Int = 0
+
+    @Option(help: "dequant: comma-separated GGML types, e.g. Q4_K,Q6_K (default: every type with a kernel).")
+    var types: String?
+
     @Flag(name: .customLong("values-only"), help: "SVD: singular values only (no vectors).")
     var valuesOnly = false
 
@@ -95,10 +116,18 @@ struct BenchCommand: ParsableCommand {
             throw ValidationError("--right-vectors: unknown '\(p)'")
         }
         if let p = oversampling, p < 0 { throw ValidationError("--oversampling must be ≥ 0 (got \(p))") }
+        if let o = loopOrder, GEMMLoopOrder(rawValue: o) == nil { throw ValidationError("--loop-order: unknown '\(o)'") }
+        guard mc >= 0, kc >= 0, nc >= 0, ncInL2 >= 0 else {
+            throw ValidationError("--mc, --kc, --nc, --nc-in-l2 must be ≥ 0")
+        }
         guard powerIters >= 0 else { throw ValidationError("--power-iters must be ≥ 0 (got \(powerIters))") }
     }
 
     func run() throws {
+        if kernel == .dequant {  // Float output whatever --dtype is; its own options (--types)
+            _ = try DequantBench(options: self).run()
+            return
+        }
         switch dtype {
         case .f32: _ = try KernelBench<Float>(options: plan, emit: emit).run()
         case .f64: _ = try KernelBench<Double>(options: plan, emit: emit).run()
@@ -108,9 +137,15 @@ struct BenchCommand: ParsableCommand {
     /// The measurements the options ask for.
     var plan: KernelBenchPlan {
         KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: threads,
-                        transposeB: transposeB,
+                        transposeB: transposeB, gemmParams: gemmParams,
                         repeats: repeats, rank: rank, powerIters: powerIters, oversampling: oversampling, jacobiParams: jacobiParams,
                         valuesOnly: valuesOnly, checkSigma: checkSigma)
+    }
+
+    /// The GEMM parameters the gemm options select.
+    var gemmParams: GEMMParams {
+        GEMMParams(mc: mc, kc: kc, nc: nc, ncInL2: ncInL2,
+                   loopOrder: loopOrder.flatMap(GEMMLoopOrder.init(rawValue:)) ?? .rowsOuter)
     }
 
     /// The Jacobi parameters the SVD options select.

@@ -17,10 +17,18 @@ struct BenchRecord: Encodable {
     var sweeps: Int?
     /// SVD: mean process CPU milliseconds per run (all threads), less sensitive to load than `ms`.
     var cpuMs: Double?
+    /// dequant: nanoseconds per encoded block, output GB/s (Float bytes written per second), and for the SIMD
+    /// path its speed relative to the scalar reference (reference time / SIMD time).
+    var nsPerBlock: Double?
+    var outGBPerSecond: Double?
+    var vsReference: Double?
 
     enum CodingKeys: String, CodingKey {
         case kernel, variant, shape, dtype, threads, ms, gflops, rank, sweeps
         case cpuMs = "cpu_ms"
+        case nsPerBlock = "ns_per_block"
+        case outGBPerSecond = "out_gb_s"
+        case vsReference = "vs_reference"
         case maxRelSigmaErr = "max_rel_sigma_err"
     }
 
@@ -50,6 +58,9 @@ struct BenchRecord: Encodable {
         if let e = maxRelSigmaErr { s += String(format: "  max rel σ err %.2e", e) }
         if let c = cpuMs { s += String(format: "  cpu %.1f ms", c) }
         if let w = sweeps { s += "  \(w) sweeps" }
+        if let b = nsPerBlock { s += String(format: "  %10.4f ns/block", b) }
+        if let g = outGBPerSecond { s += String(format: "  %6.2f GB/s out", g) }
+        if let v = vsReference { s += String(format: "  %.2f× the reference", v) }
         return s
     }
 }

@@ -14,6 +14,7 @@ struct KernelBench<T: GEMMScalar> {
         case .trsm: return try benchTriangularSolve()
         case .qr: return try benchQR()
         case .svd: return try benchSVD()
+        case .dequant: throw CLIError("dequant is measured by DequantBench (svdllm bench dequant)")
         }
     }
 
@@ -56,16 +57,23 @@ struct KernelBench<T: GEMMScalar> {
             var c = Matrix<T>(rows: m, cols: n)
             for v in try variants(GEMMVariant.self) {
                 if v == .naive && Double(m) * Double(k) * Double(n) > 2.2e8 { continue }  // minutes, not seconds
+                // Wall time and process CPU time (all threads), each the best of the runs: on a shared machine the
+                // CPU time shows the work done, the wall time adds the waiting.
+                var cpu = Double.infinity
                 let t = a.withView { av in
                     b.withView { bv in
                         c.withMutableView { cv in
                             Stopwatch.best(repeats: options.repeats) {
-                                gemm(.none, av, transB, bv, into: cv, variant: v, parallelism: parallelism)
+                                let cpu0 = Stopwatch.processCPUSeconds()
+                                gemm(.none, av, transB, bv, into: cv, variant: v, parallelism: parallelism,
+                                     params: options.gemmParams)
+                                cpu = Swift.min(cpu, Stopwatch.processCPUSeconds() - cpu0)
                             }
                         }
                     }
                 }
-                out.append(record(v.rawValue, shape, seconds: t, flops: 2 * Double(m) * Double(k) * Double(n)))
+                out.append(record(v.rawValue, shape, seconds: t, flops: 2 * Double(m) * Double(k) * Double(n),
+                                  cpuSeconds: cpu))
             }
         }
         return out

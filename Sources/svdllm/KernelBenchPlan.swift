@@ -12,6 +12,8 @@ struct KernelBenchPlan {
     var threads = 1
     /// GEMM: B given transposed (n × k), as the runtime's weights are.
     var transposeB = false
+    /// GEMM: blocking and loop-order overrides.
+    var gemmParams = GEMMParams()
     var repeats = 5
     /// SVD: the rank k of randomized variants (nil: min(m, n)/4).
     var rank: Int?

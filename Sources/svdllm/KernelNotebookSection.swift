@@ -54,6 +54,7 @@ struct KernelNotebookSection {
         case .trsm: return TriangularSolveVariant.allCases.map(\.rawValue)
         case .qr: return QRVariant.allCases.map(\.rawValue)
         case .svd: return SVDVariant.allCases.map(\.rawValue)
+        case .dequant: return DequantizeVariant.allCases.map(\.rawValue)
         }
     }
 

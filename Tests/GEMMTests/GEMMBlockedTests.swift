@@ -3,9 +3,9 @@ import LinearAlgebraCore
 import Testing
 
 /// Every m, n in 1…MR+1 / 1…NR+1 (full and edge tiles, and the GEMV shapes m = 1, n = 1), for each micro-kernel
-/// forced through params, all transposes and α/β pairs in rotation.
-@Test(arguments: GEMMMicroKernel.allCases)
-func blockedTileEdges(kernel: GEMMMicroKernel) {
+/// and loop order forced through params, all transposes and α/β pairs in rotation.
+@Test(arguments: GEMMMicroKernel.allCases, GEMMLoopOrder.allCases)
+func blockedTileEdges(kernel: GEMMMicroKernel, order: GEMMLoopOrder) {
     func run<T: GEMMScalar>(_: T.Type) {
         let mr = kernel.mr, nr = kernel.nr(for: T.self)
         var failures = 0
@@ -15,7 +15,8 @@ func blockedTileEdges(kernel: GEMMMicroKernel) {
                 let (alpha, beta) = alphaBetas[(m * 3 + n) % 4]
                 let cs = GEMMCase(m: m, n: n, k: 1 + (m + n) % 5, transA: ta, transB: tb, alpha: alpha, beta: beta,
                                   seed: UInt64(m * 100 + n))
-                failures += checkGEMM(T.self, cs, variant: .blocked, params: GEMMParams(microKernel: kernel))
+                failures += checkGEMM(T.self, cs, variant: .blocked,
+                                      params: GEMMParams(microKernel: kernel, loopOrder: order))
             }
         }
         #expect(failures == 0)
@@ -24,13 +25,14 @@ func blockedTileEdges(kernel: GEMMMicroKernel) {
     run(Double.self)
 }
 
-/// Tiny blocks (mc = 2·MR, kc = 7, nc = 3·NR) so every loop of the five has a partial last block,
-/// for both micro-kernels, every transpose and α/β pair, with strided views.
-@Test(arguments: GEMMMicroKernel.allCases)
-func blockedEveryBlockEdge(kernel: GEMMMicroKernel) {
+/// Tiny blocks (mc = 2·MR, kc = 7, nc = 3·NR, slices of 2·NR columns in L2) so every loop of the five (and the
+/// slice loop of `rowsOuter`) has a partial last block, for both micro-kernels and both loop orders, every transpose
+/// and α/β pair, with strided views.
+@Test(arguments: GEMMMicroKernel.allCases, GEMMLoopOrder.allCases)
+func blockedEveryBlockEdge(kernel: GEMMMicroKernel, order: GEMMLoopOrder) {
     func run<T: GEMMScalar>(_: T.Type) {
         let mr = kernel.mr, nr = kernel.nr(for: T.self)
-        let params = GEMMParams(mc: 2 * mr, kc: 7, nc: 3 * nr, microKernel: kernel)
+        let params = GEMMParams(mc: 2 * mr, kc: 7, nc: 3 * nr, ncInL2: 2 * nr, microKernel: kernel, loopOrder: order)
         var failures = 0
         for (index, (ta, tb)) in allTransposes.enumerated() {
             for (alpha, beta) in alphaBetas {
@@ -96,17 +98,30 @@ func degenerateShapes(variant: GEMMVariant) {
     #expect(failures == 0)
 }
 
-/// Default blocking is consistent: MC a multiple of MR, NC of NR, and the L1/L2/L3 budgets hold.
+/// Default blocking is consistent: MC a multiple of MR, NC of NR, and the L1/L2/L3 budgets hold for each loop
+/// order: the operand kept in L1 (A's MR × KC micro-panel, or B's KC × NR one) within half of it.
 @Test(arguments: GEMMMicroKernel.allCases)
 func blockingFromCache(kernel: GEMMMicroKernel) {
     let cpu = CPUInfo(l1dBytes: 32 << 10, l2Bytes: 512 << 10, l3Bytes: 32 << 20, hasAVX512: false, logicalCores: 2)
     for size in [4, 8] {
+        for order in GEMMLoopOrder.allCases {
+            let params = GEMMParams(loopOrder: order)
+            let blk = size == 4 ? GEMMBlocking(Float.self, kernel: kernel, params: params, cpu: cpu)
+                                : GEMMBlocking(Double.self, kernel: kernel, params: params, cpu: cpu)
+            #expect(blk.order == order)
+            #expect(blk.mc % blk.mr == 0 && blk.nc % blk.nr == 0 && blk.kc > 0)
+            let inL1 = order == .rowsOuter ? blk.mr : blk.nr
+            #expect(inL1 * blk.kc * size <= cpu.l1dBytes / 2)
+            #expect(blk.mc * blk.kc * size <= cpu.l2Bytes / 2)
+            #expect(blk.kc * blk.nc * size <= cpu.l3Bytes / 4)
+        }
+    }
+    // rowsOuter: the B slice swept at a time (KC × ncInL2) within half of L2, beside the A block.
+    for size in [4, 8] {
         let blk = size == 4 ? GEMMBlocking(Float.self, kernel: kernel, params: .default, cpu: cpu)
                             : GEMMBlocking(Double.self, kernel: kernel, params: .default, cpu: cpu)
-        #expect(blk.mc % blk.mr == 0 && blk.nc % blk.nr == 0 && blk.kc > 0)
-        #expect(blk.mr * blk.kc * size <= cpu.l1dBytes / 2)
-        #expect(blk.mc * blk.kc * size <= cpu.l2Bytes / 2)
-        #expect(blk.kc * blk.nc * size <= cpu.l3Bytes / 4)
+        #expect(blk.order == .rowsOuter && blk.ncInL2 % blk.nr == 0 && blk.ncInL2 <= blk.nc)
+        #expect(blk.kc * blk.ncInL2 * size <= cpu.l2Bytes / 2)
     }
     let forced = GEMMBlocking(Float.self, kernel: kernel, params: GEMMParams(mc: 1, kc: 3, nc: 1), cpu: cpu)
     #expect(forced.mc == kernel.mr && forced.kc == 3 && forced.nc == kernel.nr(for: Float.self))

@@ -3,24 +3,28 @@ import LinearAlgebraCore
 import Testing
 
 /// `.parallel` with 1, 2, 3 threads (threshold 0 so small problems split), on both the row split (many rows:
-/// shared, cooperatively packed B) and the column split (few rows), with tiny blocks, both kernels.
+/// shared, cooperatively packed B over several column and depth blocks) and the column split (few rows), with tiny
+/// blocks, both kernels and both loop orders.
 @Test(arguments: [1, 2, 3])
 func parallelMatchesReference(threads: Int) {
     func run<T: GEMMScalar>(_: T.Type) {
         var failures = 0
         for kernel in GEMMMicroKernel.allCases {
-            let mr = kernel.mr, nr = kernel.nr(for: T.self)
-            let params = GEMMParams(mc: 2 * mr, kc: 7, nc: 3 * nr, parallelFlopThreshold: 0, microKernel: kernel)
-            for (index, (ta, tb)) in allTransposes.enumerated() {
-                let (alpha, beta) = alphaBetas[index]
-                // Row split: ⌈m/MR⌉ ≥ 2·threads.
-                failures += checkGEMM(T.self, GEMMCase(m: 7 * mr + 2, n: 5 * nr + 3, k: 19, transA: ta, transB: tb,
-                                                       alpha: alpha, beta: beta, pad: index, seed: UInt64(index)),
-                                      variant: .parallel, parallelism: .threads(threads), params: params)
-                // Column split: few rows.
-                failures += checkGEMM(T.self, GEMMCase(m: mr + 1, n: 4 * nr + 7, k: 16, transA: ta, transB: tb,
-                                                       alpha: alpha, beta: beta, pad: index, seed: UInt64(index + 9)),
-                                      variant: .parallel, parallelism: .threads(threads), params: params)
+            for order in GEMMLoopOrder.allCases {
+                let mr = kernel.mr, nr = kernel.nr(for: T.self)
+                let params = GEMMParams(mc: 2 * mr, kc: 7, nc: 3 * nr, ncInL2: 2 * nr, parallelFlopThreshold: 0,
+                                        microKernel: kernel, loopOrder: order)
+                for (index, (ta, tb)) in allTransposes.enumerated() {
+                    let (alpha, beta) = alphaBetas[index]
+                    // Row split: ⌈m/MR⌉ ≥ 2·threads.
+                    failures += checkGEMM(T.self, GEMMCase(m: 7 * mr + 2, n: 5 * nr + 3, k: 19, transA: ta, transB: tb,
+                                                           alpha: alpha, beta: beta, pad: index, seed: UInt64(index)),
+                                          variant: .parallel, parallelism: .threads(threads), params: params)
+                    // Column split: few rows.
+                    failures += checkGEMM(T.self, GEMMCase(m: mr + 1, n: 4 * nr + 7, k: 16, transA: ta, transB: tb,
+                                                           alpha: alpha, beta: beta, pad: index, seed: UInt64(index + 9)),
+                                          variant: .parallel, parallelism: .threads(threads), params: params)
+                }
             }
         }
         // Default blocking, above and below the flop threshold.

@@ -50,22 +50,28 @@ import Testing
         #expect((0..<n).allSatisfy { counts[$0] == 1 })
     }
 
-    /// forEachDynamic runs every task once, on worker numbers below the thread count.
-    @Test func dynamicScheduleRunsEveryTaskOnce() {
-        for threads in [1, 2, 5] {
-            let n = 37
-            let counts = UnsafeMutablePointer<Int>.allocate(capacity: n)
-            counts.initialize(repeating: 0, count: n)
-            defer { counts.deallocate() }
-            var workers = [Int](repeating: -1, count: n)
-            workers.withUnsafeMutableBufferPointer { wb in
-                Parallelism.threads(threads).forEachDynamic(n) { t, w in
-                    counts[t] += 1
-                    wb[t] = w
-                }
-            }
-            #expect((0..<n).allSatisfy { counts[$0] == 1 })
-            #expect(workers.allSatisfy { (0..<threads).contains($0) })
+    /// Dynamic scheduling: every task exactly once, worker slots in range and never shared by two threads at once.
+    @Test(arguments: [1, 2, 3, 8])
+    func parallelForEachTaskVisitsEveryTaskOnce(threads: Int) {
+        let n = 500
+        let counts = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        counts.initialize(repeating: 0, count: n)
+        let busy = UnsafeMutablePointer<Int>.allocate(capacity: threads)   // per worker slot: tasks in flight
+        busy.initialize(repeating: 0, count: threads)
+        let clashes = UnsafeMutablePointer<Int>.allocate(capacity: threads)
+        clashes.initialize(repeating: 0, count: threads)
+        defer { counts.deallocate(); busy.deallocate(); clashes.deallocate() }
+        Parallelism.threads(threads).forEachTask(n) { task, worker in
+            precondition(worker >= 0 && worker < threads)
+            busy[worker] += 1
+            if busy[worker] != 1 { clashes[worker] += 1 }
+            var x = 0.0
+            for i in 0..<(task % 7) * 100 { x += Double(i) }   // uneven tasks
+            if x < 0 { counts[task] += 100 }
+            counts[task] += 1
+            busy[worker] -= 1
         }
+        #expect((0..<n).allSatisfy { counts[$0] == 1 })
+        #expect((0..<threads).allSatisfy { clashes[$0] == 0 })
     }
 }
