@@ -159,7 +159,8 @@ public struct Compressor {
             seqlen: seqlen, seed: seed, calibrationTokens: windows.count * seqlen,
             parameters: ParameterCounts(decoderLinearsBefore: linearsBefore, decoderLinearsAfter: linearsAfter,
                                         modelBefore: modelBefore, modelAfter: model.parameterCount),
-            seconds: times, matrices: reports, resumedLayers: resumed, profileFromCache: cacheComplete)
+            seconds: times, matrices: reports, resumedLayers: resumed,
+            profileFromCache: method.needsDenseProfile && cacheComplete)
     }
 
     /// The low-rank linears of one block and their reports; the third value is the time spent in updates.
