@@ -50,7 +50,7 @@ let package = Package(
                                "Tokenizers", "TransformerRuntime"],
                 swiftSettings: hotFlags),
         // SVG plots (line, scatter, bar; linear, log and category axes), Markdown tables, Jupyter .ipynb writer.
-        .target(name: "Notebooks"),
+        .target(name: "Notebooks", dependencies: ["Formats"]),
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",

@@ -10,14 +10,14 @@ import Foundation
 /// Bytes go to a fresh temporary file in the destination's folder (`.<name>.XXXXXX.tmp`); ``commit()``
 /// flushes it to disk (`fsync`) and renames it over the destination (atomic within one file system).
 /// If the writer is dropped without `commit()`, or any step fails, the temporary file is removed.
-final class AtomicFileWriter {
+public final class AtomicFileWriter {
     /// The destination, as used in error messages.
-    let path: String
+    public let path: String
     private var tempPath: String
     private var fd: Int32
     private var finished = false
 
-    init(url: URL) throws(FormatError) {
+    public init(url: URL) throws(FormatError) {
         path = url.path
         let folder = url.deletingLastPathComponent().path
         var template = Array("\(folder)/.\(url.lastPathComponent).XXXXXX.tmp".utf8CString)
@@ -33,7 +33,7 @@ final class AtomicFileWriter {
     deinit { abandon() }
 
     /// Appends `bytes`.
-    func write(_ bytes: UnsafeRawBufferPointer) throws(FormatError) {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws(FormatError) {
         precondition(!finished, "AtomicFileWriter: write after commit")
         var done = 0
         while done < bytes.count {
@@ -49,7 +49,7 @@ final class AtomicFileWriter {
     }
 
     /// Appends `bytes`.
-    func write(_ bytes: [UInt8]) throws(FormatError) {
+    public func write(_ bytes: [UInt8]) throws(FormatError) {
         var failure: FormatError?
         bytes.withUnsafeBytes { buf in
             do throws(FormatError) { try write(buf) } catch { failure = error }
@@ -58,7 +58,7 @@ final class AtomicFileWriter {
     }
 
     /// Flushes the temporary file and renames it to the destination.
-    func commit() throws(FormatError) {
+    public func commit() throws(FormatError) {
         precondition(!finished, "AtomicFileWriter: commit twice")
         guard fsync(fd) == 0 else {
             let reason = "fsync failed: \(Self.errnoText())"
@@ -78,6 +78,17 @@ final class AtomicFileWriter {
             throw FormatError.io(file: path, reason: reason)
         }
         finished = true
+    }
+
+    /// Writes the whole of `data` to `url` atomically (one write, then ``commit()``).
+    public static func write(_ data: Data, to url: URL) throws(FormatError) {
+        let writer = try AtomicFileWriter(url: url)
+        var failure: FormatError?
+        data.withUnsafeBytes { buf in
+            do throws(FormatError) { try writer.write(buf) } catch { failure = error }
+        }
+        if let failure { throw failure }
+        try writer.commit()
     }
 
     /// Closes and removes the temporary file (no-op after `commit()`).

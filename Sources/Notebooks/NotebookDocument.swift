@@ -1,3 +1,4 @@
+import Formats
 import Foundation
 
 /// A Jupyter notebook (nbformat 4.5) built cell by cell and written as `.ipynb` JSON.
@@ -62,7 +63,11 @@ public struct NotebookDocument: Sendable, Equatable {
 
     /// Writes the notebook to `url` atomically (temporary file + rename).
     public func write(to url: URL) throws(NotebookError) {
-        try AtomicFile.write(try jsonData(), to: url)
+        let data = try jsonData()
+        do { try AtomicFileWriter.write(data, to: url) } catch {
+            if case let .io(file, reason) = error { throw .io(file: file, reason: reason) }
+            throw .io(file: url.path, reason: "\(error)")
+        }
     }
 
     // MARK: JSON pieces

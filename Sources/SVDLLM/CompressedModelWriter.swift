@@ -36,111 +36,78 @@ public enum CompressedModelWriter {
             }
         }
 
-        let parent = dest.deletingLastPathComponent()
-        var template = Array("\(parent.path)/\(dest.lastPathComponent).tmp-XXXXXX".utf8CString)
-        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
-            throw CompressionError.io(path: dest.path, reason: "cannot create a temporary folder in \(parent.path): "
-                                      + String(cString: strerror(errno)))
-        }
-        let tmp = URL(fileURLWithPath: template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
-        _ = chmod(tmp.path, 0o755)
-        var committed = false
-        defer { if !committed { try? fm.removeItem(at: tmp) } }
-
-        func put(_ text: String, _ name: String) throws {
-            let file = tmp.appendingPathComponent(name)
-            do { try Data(text.utf8).write(to: file) } catch {
-                throw CompressionError.io(path: file.path, reason: "cannot write: \(error.localizedDescription)")
-            }
-        }
-        var writer = SafeTensorsWriter(metadata: ["format": "pt", "svd_llm": svdLLM.method])
-        var used = Set<String>()
-        func add(_ name: String, _ m: Matrix<Float>, shape: [Int]) throws {
-            if let f = factors[name] {
-                let module = String(name.dropLast(".weight".count))
-                let names = LowRankTensorNames.factors(ofModule: module)
-                try writer.add(names.u + ".weight", f.u, dtype: dtype)
-                try writer.add(names.v + ".weight", f.v, dtype: dtype)
-                used.insert(name)
-            } else {
-                try writer.add(name, m, dtype: dtype, shape: shape)
-            }
-        }
-
-        let configText: String
-        var isDir: ObjCBool = false
-        if fm.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue {
-            // A Hugging Face folder: copy everything but the weights; re-write the weights.
-            guard let text = fm.contents(atPath: source.appendingPathComponent("config.json").path)
-                .flatMap({ String(data: $0, encoding: .utf8) }) else {
-                throw CompressionError.io(path: source.appendingPathComponent("config.json").path, reason: "cannot read")
-            }
-            configText = text
-            for entry in try fm.contentsOfDirectory(atPath: source.path).sorted()
-            where entry != "config.json" && !entry.hasSuffix(".safetensors") && entry != SafeTensorsFolder.indexFileName {
-                var entryIsDir: ObjCBool = false
-                let from = source.appendingPathComponent(entry)
-                guard fm.fileExists(atPath: from.path, isDirectory: &entryIsDir), !entryIsDir.boolValue else { continue }
-                try fm.copyItem(at: from, to: tmp.appendingPathComponent(entry))
-            }
-            let folder = try SafeTensorsFolder(directory: source)
-            for name in folder.names {
-                try add(name, try folder.tensor(name), shape: folder.shape(name) ?? [])
-            }
-        } else {
-            let gguf = try GGUFFile(url: source)
-            let config = try ModelConfig(gguf: gguf)
-            let spec = try TokenizerDescription(gguf: gguf)
-            configText = try HuggingFaceExport.configJSON(config, dtype: dtype)
-            try put(HuggingFaceExport.generationConfigJSON(config), "generation_config.json")
-            try put(TokenizerJSONWriter.tokenizerJSON(spec), "tokenizer.json")
-            try put(TokenizerJSONWriter.tokenizerConfigJSON(spec, chatTemplate: gguf.string("tokenizer.chat_template"),
-                                                            modelMaxLength: config.contextLength),
-                    "tokenizer_config.json")
-            for info in gguf.tensors {
-                guard let hf = try HuggingFaceExport.tensorName(gguf: info.name, architecture: config.architecture) else { continue }
-                let m = try HuggingFaceExport.tensor(gguf, info.name, config: config, parallelism: model.parallelism)
-                try add(hf, m, shape: info.dims.count == 1 ? [info.dims[0]] : info.shape)
-            }
-        }
-        let missing = Set(factors.keys).subtracting(used)
-        guard missing.isEmpty else {
-            throw CompressionError.unsupported(what: "the source model has no tensors \(missing.sorted().prefix(3)) to replace")
-        }
-        try put(try insertSVDLLM(svdLLM, into: configText), "config.json")
-        try writer.write(to: tmp.appendingPathComponent(SafeTensorsFolder.singleFileName))
-
-        // Into place.
-        try checkDestination(dest, force: force)
-        var aside: URL?
-        if fm.fileExists(atPath: dest.path) {
-            if try fm.contentsOfDirectory(atPath: dest.path).isEmpty {
-                try fm.removeItem(at: dest)
-            } else {
-                let old = parent.appendingPathComponent("\(dest.lastPathComponent).old-\(UUID().uuidString)")
-                guard rename(dest.path, old.path) == 0 else {
-                    throw CompressionError.io(path: dest.path, reason: "cannot move aside: \(String(cString: strerror(errno)))")
+        try StagingFolder.assemble(at: dest, force: force) { tmp in
+            func put(_ text: String, _ name: String) throws {
+                let file = tmp.appendingPathComponent(name)
+                do { try Data(text.utf8).write(to: file) } catch {
+                    throw CompressionError.io(path: file.path, reason: "cannot write: \(error.localizedDescription)")
                 }
-                aside = old
             }
+            var writer = SafeTensorsWriter(metadata: ["format": "pt", "svd_llm": svdLLM.method])
+            var used = Set<String>()
+            func add(_ name: String, _ m: Matrix<Float>, shape: [Int]) throws {
+                if let f = factors[name] {
+                    let module = String(name.dropLast(".weight".count))
+                    let names = LowRankTensorNames.factors(ofModule: module)
+                    try writer.add(names.u + ".weight", f.u, dtype: dtype)
+                    try writer.add(names.v + ".weight", f.v, dtype: dtype)
+                    used.insert(name)
+                } else {
+                    try writer.add(name, m, dtype: dtype, shape: shape)
+                }
+            }
+
+            let configText: String
+            var isDir: ObjCBool = false
+            if fm.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue {
+                // A Hugging Face folder: copy everything but the weights; re-write the weights.
+                guard let text = fm.contents(atPath: source.appendingPathComponent("config.json").path)
+                    .flatMap({ String(data: $0, encoding: .utf8) }) else {
+                    throw CompressionError.io(path: source.appendingPathComponent("config.json").path, reason: "cannot read")
+                }
+                configText = text
+                for entry in try fm.contentsOfDirectory(atPath: source.path).sorted()
+                where entry != "config.json" && !entry.hasSuffix(".safetensors") && entry != SafeTensorsFolder.indexFileName {
+                    var entryIsDir: ObjCBool = false
+                    let from = source.appendingPathComponent(entry)
+                    guard fm.fileExists(atPath: from.path, isDirectory: &entryIsDir), !entryIsDir.boolValue else { continue }
+                    try fm.copyItem(at: from, to: tmp.appendingPathComponent(entry))
+                }
+                let folder = try SafeTensorsFolder(directory: source)
+                for name in folder.names {
+                    try add(name, try folder.tensor(name), shape: folder.shape(name) ?? [])
+                }
+            } else {
+                let gguf = try GGUFFile(url: source)
+                let config = try ModelConfig(gguf: gguf)
+                let spec = try TokenizerDescription(gguf: gguf)
+                configText = try HuggingFaceExport.configJSON(config, dtype: dtype)
+                try put(HuggingFaceExport.generationConfigJSON(config), "generation_config.json")
+                try put(TokenizerJSONWriter.tokenizerJSON(spec), "tokenizer.json")
+                try put(TokenizerJSONWriter.tokenizerConfigJSON(spec, chatTemplate: gguf.string("tokenizer.chat_template"),
+                                                                modelMaxLength: config.contextLength),
+                        "tokenizer_config.json")
+                for info in gguf.tensors {
+                    guard let hf = try HuggingFaceExport.tensorName(gguf: info.name, architecture: config.architecture) else { continue }
+                    let m = try HuggingFaceExport.tensor(gguf, info.name, config: config, parallelism: model.parallelism)
+                    try add(hf, m, shape: info.dims.count == 1 ? [info.dims[0]] : info.shape)
+                }
+            }
+            let missing = Set(factors.keys).subtracting(used)
+            guard missing.isEmpty else {
+                throw CompressionError.unsupported(what: "the source model has no tensors \(missing.sorted().prefix(3)) to replace")
+            }
+            try put(try insertSVDLLM(svdLLM, into: configText), "config.json")
+            try writer.write(to: tmp.appendingPathComponent(SafeTensorsFolder.singleFileName))
         }
-        guard rename(tmp.path, dest.path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            if let aside { _ = rename(aside.path, dest.path) }
-            throw CompressionError.io(path: dest.path, reason: "cannot rename the finished folder into place: \(reason)")
-        }
-        committed = true
-        if let aside { try? fm.removeItem(at: aside) }
     }
 
-    /// Throws unless `dest` is absent, an empty folder, or (with `force`) a folder.
+    /// Throws unless `dest` is absent, an empty folder, or (with `force`) a folder
+    /// (``StagingFolder/checkDestination(_:force:)``, reported as a bad `--out`).
     public static func checkDestination(_ dest: URL, force: Bool) throws(CompressionError) {
-        var isDir: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: dest.path, isDirectory: &isDir) else { return }
-        guard isDir.boolValue else { throw .invalidArgument(name: "--out", reason: "\(dest.path) exists and is not a folder") }
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: dest.path)) ?? []
-        if !entries.isEmpty && !force {
-            throw .invalidArgument(name: "--out", reason: "\(dest.path) exists and is not empty (use --force to replace it)")
+        do { try StagingFolder.checkDestination(dest, force: force) } catch {
+            if case let .invalid(_, _, reason) = error { throw .invalidArgument(name: "--out", reason: "\(dest.path) \(reason)") }
+            throw .io(path: dest.path, reason: "\(error)")
         }
     }
 

@@ -100,6 +100,7 @@ struct CompressCommand: ParsableCommand {
                                     profileCache: try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) },
                                     checkpoint: checkpoint)
         compressor.keepSpectra = report != nil
+        compressor.measureLoss = report != nil  // ‖(W − W_u W_v)X‖² costs two GEMMs per matrix: only for the report
         let layers = loaded.model.layerCount
         var lastLayer = -1
         compressor.progress = { p in

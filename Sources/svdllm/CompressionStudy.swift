@@ -33,11 +33,19 @@ struct CompressionStudy: Codable {
     var denseParameters: Int
     var runs: [Run]
     var spectra: [Spectrum]
+    /// Wall time of the whole study (absent in studies saved before it was recorded).
+    var wallSeconds: Double?
+    /// The command line and date (UTC) that made the measurements, so a notebook re-rendered with
+    /// `--from-json` still names the run that reproduces it.
+    var command: String?
+    var date: String?
 
     /// Runs the study; `log` receives one line per finished run.
     static func run(modelPath: String, calibURL: URL, evalURL: URL, methods: [CompressionMethod], ratios: [Double],
                     nsamples: Int, seqlen: Int, seed: UInt64, evalWindows: Int, svd: TruncationSVD, threads: Int,
-                    spectrumMatrices: [(Int, LinearName)], log: (String) -> Void) throws -> CompressionStudy {
+                    profileCache: URL? = nil, spectrumMatrices: [(Int, LinearName)],
+                    log: (String) -> Void) throws -> CompressionStudy {
+        let started = Date()
         let loaded = try LoadedModel(path: modelPath, threads: threads)
         let calibText = try String(contentsOf: calibURL, encoding: .utf8)
         let evalText = try String(contentsOf: evalURL, encoding: .utf8)
@@ -48,8 +56,10 @@ struct CompressionStudy: Codable {
         let dense = try perplexity(model: loaded.model, tokens: evalIDs, seqlen: seqlen, windows: evalWindows, bos: bos)
         log(String(format: "dense: ppl %.3f", dense.ppl))
 
-        let cacheRoot = FileManager.default.temporaryDirectory.appendingPathComponent("svdllm-study-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: cacheRoot) }
+        // A given cache persists (and may already hold this profile); otherwise a temporary one is shared by the runs.
+        let cacheRoot = profileCache
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("svdllm-study-\(UUID().uuidString)")
+        defer { if profileCache == nil { try? FileManager.default.removeItem(at: cacheRoot) } }
         var fingerprint = RunFingerprint.model(at: URL(fileURLWithPath: modelPath))
         fingerprint.add(windows: windows)
 
@@ -61,7 +71,7 @@ struct CompressionStudy: Codable {
                                                                         parallelism: .threads(threads)),
                                             profileCache: method.needsDenseProfile
                                                 ? try ProfileCache(root: cacheRoot, fingerprint: fingerprint) : nil)
-                compressor.keepSpectra = true
+                compressor.keepSpectra = true  // (measureLoss is on by default: the predicted-vs-measured plot)
                 let report = try compressor.run(&model, windows: windows, seed: seed)
                 let ppl = try perplexity(model: model, tokens: evalIDs, seqlen: seqlen, windows: evalWindows, bos: bos).ppl
                 log(String(format: "%@ %.2f: ppl %.3f, %.0f s", method.rawValue, ratio, ppl, report.seconds.total))
@@ -81,6 +91,6 @@ struct CompressionStudy: Codable {
                                 calibration: calibURL.lastPathComponent, evaluation: evalURL.lastPathComponent,
                                 nsamples: nsamples, seqlen: seqlen, seed: seed, evalWindows: dense.windows,
                                 densePPL: dense.ppl, denseParameters: loaded.model.parameterCount,
-                                runs: runs, spectra: spectra)
+                                runs: runs, spectra: spectra, wallSeconds: Date().timeIntervalSince(started))
     }
 }

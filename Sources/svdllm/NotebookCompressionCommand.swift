@@ -30,6 +30,11 @@ struct NotebookCompressionCommand: ParsableCommand {
     @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "The notebook to write.") var out: String = "notebooks-export/compression.ipynb"
     @Option(name: .customLong("json-out"), help: "Also save the measurements as JSON here.") var jsonOut: String?
+    @Option(name: .customLong("profile-cache"),
+            help: "Folder to save / reuse the dense Gram profile (as `compress --profile-cache`).") var profileCache: String?
+    @Option(name: .customLong("from-json"),
+            help: "Render the notebook from measurements saved by --json-out instead of running (MODEL is then only a label).")
+    var fromJSON: String?
 
     func parsedRatios() throws -> [Double] {
         let values = ratios.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
@@ -60,23 +65,36 @@ struct NotebookCompressionCommand: ParsableCommand {
 
     func run() throws {
         let cache = AssetCache.default
-        let calibURL = try calib.map { URL(fileURLWithPath: $0) } ?? cache.require(cache.ptb("train"))
-        let evalURL = try eval.map { URL(fileURLWithPath: $0) } ?? cache.require(cache.ptb("test"))
-        let provenance = NotebookProvenance.current()
+        var provenance = NotebookProvenance.current()
         let started = Date()
-        let study = try CompressionStudy.run(
-            modelPath: model, calibURL: calibURL, evalURL: evalURL, methods: try parsedMethods(),
-            ratios: try parsedRatios(), nsamples: nsamples, seqlen: seqlen, seed: seed, evalWindows: evalWindows,
-            svd: TruncationSVD(rawValue: svd)!, threads: threads,
-            spectrumMatrices: [(0, .q), (0, .down), (14, .k), (14, .up), (29, .o), (29, .down)],
-            log: { printError("notebook compression: \($0)") })
-        if let jsonOut {
+        var study: CompressionStudy
+        if let fromJSON {
+            do {
+                study = try JSONDecoder().decode(CompressionStudy.self, from: Data(contentsOf: URL(fileURLWithPath: fromJSON)))
+            } catch {
+                throw CLIError("--from-json: '\(fromJSON)' is not a saved compression study: \(error)")
+            }
+            if let command = study.command { provenance.command = command }  // the run, not this rendering
+            if let date = study.date { provenance.date = date }
+        } else {
+            let calibURL = try calib.map { URL(fileURLWithPath: $0) } ?? cache.require(cache.ptb("train"))
+            let evalURL = try eval.map { URL(fileURLWithPath: $0) } ?? cache.require(cache.ptb("test"))
+            study = try CompressionStudy.run(
+                modelPath: model, calibURL: calibURL, evalURL: evalURL, methods: try parsedMethods(),
+                ratios: try parsedRatios(), nsamples: nsamples, seqlen: seqlen, seed: seed, evalWindows: evalWindows,
+                svd: TruncationSVD(rawValue: svd)!, threads: threads, profileCache: profileCache.map { URL(fileURLWithPath: $0) },
+                spectrumMatrices: [(0, .q), (0, .down), (14, .k), (14, .up), (29, .o), (29, .down)],
+                log: { printError("notebook compression: \($0)") })
+            study.command = provenance.command
+            study.date = provenance.date
+        }
+        if let jsonOut, fromJSON == nil {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys]
             try encoder.encode(study).write(to: URL(fileURLWithPath: jsonOut), options: .atomic)
         }
         let nb = CompressionNotebook(study: study, provenance: provenance,
-                                     seconds: Date().timeIntervalSince(started)).document()
+                                     seconds: study.wallSeconds ?? Date().timeIntervalSince(started)).document()
         let url = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try nb.write(to: url)

@@ -54,4 +54,29 @@ import SVDLLMKit
             #expect(text.contains(needle), "missing \(needle)")
         }
     }
+
+    /// `--from-json`: a saved study (with the command and date of its run) decodes to the same notebook, and the
+    /// opening cell names the run's command, not the rendering's.
+    @Test func savedStudyRendersWithItsOwnCommand() throws {
+        var study = Self.study()
+        study.command = "svdllm notebook compression tiny.gguf --ratios 0.2,0.4"
+        study.date = "2026-11-29T00:00:00Z"
+        study.wallSeconds = 1234
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("study-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let saved = dir.appendingPathComponent("study.json")
+        try JSONEncoder().encode(study).write(to: saved)
+        let out = dir.appendingPathComponent("nb.ipynb")
+        var command = try NotebookCompressionCommand.parse(["tiny.gguf", "--from-json", saved.path, "--out", out.path])
+        try command.run()
+        let text = try String(contentsOf: out, encoding: .utf8)
+        #expect(text.contains("--ratios 0.2,0.4"))
+        #expect(text.contains("2026-11-29T00:00:00Z"))
+        #expect(text.contains("Measured in 1234 s"))
+
+        try Data("{}".utf8).write(to: saved)
+        command = try NotebookCompressionCommand.parse(["tiny.gguf", "--from-json", saved.path, "--out", out.path])
+        #expect(throws: CLIError.self) { try command.run() }
+    }
 }

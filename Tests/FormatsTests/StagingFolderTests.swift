@@ -1,0 +1,85 @@
+import Foundation
+import Testing
+@testable import Formats
+
+/// ``StagingFolder``: a finished folder appears whole, a failed one leaves nothing, and an existing folder is
+/// replaced only with `force` and never lost.
+@Suite struct StagingFolderTests {
+    struct Boom: Error {}
+
+    static func scratch() throws -> URL {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("staging-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func siblings(_ dir: URL) throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+    }
+
+    @Test func finishedFolderIsRenamedIntoPlace() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dest = root.appendingPathComponent("out")
+        let staged = try StagingFolder.assemble(at: dest, force: false) { tmp -> String in
+            #expect(tmp.lastPathComponent.hasPrefix("out.tmp-"))
+            #expect(!FileManager.default.fileExists(atPath: dest.path))  // nothing at DEST while assembling
+            try Data("a".utf8).write(to: tmp.appendingPathComponent("a.txt"))
+            return tmp.lastPathComponent
+        }
+        #expect(staged.hasPrefix("out.tmp-"))
+        #expect(try Self.siblings(root) == ["out"])
+        #expect(try String(contentsOf: dest.appendingPathComponent("a.txt"), encoding: .utf8) == "a")
+        let mode = try FileManager.default.attributesOfItem(atPath: dest.path)[.posixPermissions] as? Int
+        #expect(mode == 0o755)
+    }
+
+    @Test func failureLeavesNothingAndKeepsTheOldFolder() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dest = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: dest, withIntermediateDirectories: true)
+        try Data("old".utf8).write(to: dest.appendingPathComponent("old.txt"))
+        #expect(throws: Boom.self) {
+            try StagingFolder.assemble(at: dest, force: true) { tmp in
+                try Data("half".utf8).write(to: tmp.appendingPathComponent("new.txt"))
+                throw Boom()
+            }
+        }
+        #expect(try Self.siblings(root) == ["out"])
+        #expect(try Self.siblings(dest) == ["old.txt"])
+    }
+
+    @Test func nonEmptyFolderNeedsForce() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dest = root.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: dest, withIntermediateDirectories: true)
+        try Data("old".utf8).write(to: dest.appendingPathComponent("old.txt"))
+        var ran = false
+        #expect(throws: FormatError.self) {
+            try StagingFolder.assemble(at: dest, force: false) { _ in ran = true }
+        }
+        #expect(!ran)  // checked before any work
+        try StagingFolder.assemble(at: dest, force: true) { tmp in
+            try Data("new".utf8).write(to: tmp.appendingPathComponent("new.txt"))
+        }
+        #expect(try Self.siblings(root) == ["out"])  // the old folder, moved aside, is gone
+        #expect(try Self.siblings(dest) == ["new.txt"])
+        // An empty folder is replaced without force; a file is refused.
+        let empty = root.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        try StagingFolder.assemble(at: empty, force: false) { tmp in
+            try Data("x".utf8).write(to: tmp.appendingPathComponent("x.txt"))
+        }
+        #expect(try Self.siblings(empty) == ["x.txt"])
+        let file = root.appendingPathComponent("file")
+        try Data().write(to: file)
+        #expect(throws: FormatError.self) { try StagingFolder.assemble(at: file, force: true) { _ in } }
+    }
+
+    @Test func unwritableParentIsAnIOError() {
+        let dest = URL(fileURLWithPath: "/proc/svdllm-cannot-write-here/out")
+        #expect(throws: FormatError.self) { try StagingFolder.assemble(at: dest, force: false) { _ in } }
+    }
+}
