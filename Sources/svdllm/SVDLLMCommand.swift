@@ -15,6 +15,10 @@ struct SVDLLMCommand: ParsableCommand {
                       NotebookCommand.self])
 
     static func main() {
+        // A file-size limit (`ulimit -f`) would kill the process with SIGXFSZ in the middle of a write and leave
+        // its temporary files behind; ignored, the write fails with EFBIG like one on a full disk (ENOSPC), and the
+        // atomic writers remove what they started (``StagingFolder``, ``AtomicFileWriter``).
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot()
             try command.run()
