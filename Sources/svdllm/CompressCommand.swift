@@ -30,7 +30,7 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Output folder (default: MODELNAME-METHOD-RATIO beside the current folder).") var out: String?
     @Option(help: "Stored weight type: f32, f16 or bf16.") var dtype: DType = .f32
     @Option(name: .customLong("profile-cache"), help: "Folder to save / reuse dense-model Gram profiles.") var profileCache: String?
-    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var workers: WorkerThreads
     @Option(help: "Also write the full per-matrix report (ranks, losses, singular values) as JSON here.") var report: String?
     @Flag(help: "Continue an interrupted run from OUT.partial.") var resume = false
     @Flag(help: "Replace a non-empty output folder (and discard an interrupted run's OUT.partial).") var force = false
@@ -44,7 +44,6 @@ struct CompressCommand: ParsableCommand {
         guard TruncationSVD(rawValue: svd) != nil else { throw ValidationError("--svd must be jacobi or rsvd (got '\(svd)')") }
         guard nsamples >= 1 else { throw ValidationError("--nsamples must be at least 1 (got \(nsamples))") }
         guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
     }
 
     struct Output: Encodable {
@@ -70,7 +69,7 @@ struct CompressCommand: ParsableCommand {
     func run() throws {
         let method = CompressionMethod(rawValue: method)!
         let options = CompressionOptions(method: method, ratio: ratio, svd: TruncationSVD(rawValue: svd)!,
-                                         parallelism: .threads(threads))
+                                         parallelism: .threads(workers.threads))
         let modelURL = URL(fileURLWithPath: model).standardizedFileURL
         let stem = modelURL.deletingPathExtension().lastPathComponent
         let outURL = URL(fileURLWithPath: out ?? "\(stem)-\(method.rawValue)-\(ratio)").standardizedFileURL
@@ -83,7 +82,7 @@ struct CompressCommand: ParsableCommand {
         do { text = try String(contentsOf: calibURL, encoding: .utf8) } catch {
             throw CLIError("--calib: cannot read '\(calibURL.path)' as UTF-8: \(error.localizedDescription)")
         }
-        var loaded = try LoadedModel(path: model, threads: threads)
+        var loaded = try LoadedModel(path: model, threads: workers.threads)
         let sampler = CalibrationSampler(sampleCount: nsamples, sequenceLength: seqlen, seed: seed)
         let windows = try sampler.windows(text: text, tokenizer: loaded.tokenizer)
         let calibrationSeconds = Date().timeIntervalSince(start)

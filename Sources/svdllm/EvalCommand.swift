@@ -27,14 +27,13 @@ struct PerplexityCommand: ParsableCommand {
     @Option(help: "Tokens per window.") var seqlen: Int = 512
     @Option(help: "Windows to score (0 = all).") var windows: Int = 0
     @Option(help: "BOS first in every window: auto, on, off.") var bos: BOSMode = .auto
-    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var workers: WorkerThreads
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Print the time per forward phase to stderr.") var profile = false
 
     func validate() throws {
         guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
         guard windows >= 0 else { throw ValidationError("--windows must be ≥ 0 (got \(windows))") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
     }
 
     struct Output: Encodable {
@@ -49,7 +48,7 @@ struct PerplexityCommand: ParsableCommand {
     }
 
     func run() throws {
-        var loaded = try LoadedModel(path: model, threads: threads)
+        var loaded = try LoadedModel(path: model, threads: workers.threads)
         if profile { loaded.model.profile = ForwardProfile() }
         let textData: String
         do {
@@ -98,14 +97,13 @@ struct SpeedCommand: ParsableCommand {
     @Argument(help: "A .gguf file or a Hugging Face folder.") var model: String
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length for the prefill.") var promptTokens: Int = 512
     @Option(name: .customLong("gen-tokens"), help: "Decode steps after the prefill.") var genTokens: Int = 128
-    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var workers: WorkerThreads
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Print the time per forward phase (prefill and decode together) to stderr.") var profile = false
 
     func validate() throws {
         guard promptTokens >= 1 else { throw ValidationError("--prompt-tokens must be at least 1") }
         guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be at least 1") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
     }
 
     struct Output: Encodable {
@@ -119,10 +117,10 @@ struct SpeedCommand: ParsableCommand {
     }
 
     func run() throws {
-        var loaded = try LoadedModel(path: model, threads: threads)
+        var loaded = try LoadedModel(path: model, threads: workers.threads)
         if profile { loaded.model.profile = ForwardProfile() }
         let r = try speed(model: loaded.model, promptTokens: promptTokens, genTokens: genTokens,
-                          parallelism: .threads(threads))
+                          parallelism: .threads(workers.threads))
         let out = Output(prefill_tokens_per_s: r.prefillTokensPerSecond, decode_tokens_per_s: r.decodeTokensPerSecond,
                          peak_rss_bytes: peakResidentBytes(), weight_bytes: r.weightBytes, params: r.params,
                          weight_read_bytes_per_s: r.weightReadBytesPerSecond,
@@ -132,7 +130,7 @@ struct SpeedCommand: ParsableCommand {
             print(jsonLine(out))
         } else {
             print(String(format: "prefill %.1f tok/s (%d tokens), decode %.2f tok/s (%d tokens), %d threads",
-                         out.prefill_tokens_per_s, promptTokens, out.decode_tokens_per_s, genTokens, threads))
+                         out.prefill_tokens_per_s, promptTokens, out.decode_tokens_per_s, genTokens, workers.threads))
             print(String(format: "params %d, weights %.1f MB, peak RSS %.0f MB", out.params,
                          Double(out.weight_bytes) / 1e6, Double(out.peak_rss_bytes) / 1e6))
             print(String(format: "weights stream at %.1f GB/s: decode bound %.1f tok/s (%.0f %% reached)",

@@ -16,18 +16,17 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("top-p"), help: "Keep the smallest set with probability ≥ p.") var topP: Float?
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
     @Flag(help: "Wrap the prompt in the model's chat template (one user turn).") var chat = false
-    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var workers: WorkerThreads
 
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
         guard temperature >= 0 else { throw ValidationError("--temperature must be ≥ 0") }
         if let k = topK, k < 1 { throw ValidationError("--top-k must be at least 1") }
         if let p = topP, !(p > 0 && p <= 1) { throw ValidationError("--top-p must be in (0, 1]") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
     }
 
     func run() throws {
-        let loaded = try LoadedModel(path: model, threads: threads)
+        let loaded = try LoadedModel(path: model, threads: workers.threads)
         let text = chat ? try loaded.chatPrompt(prompt) : prompt
         let sampler = temperature == 0 ? Sampler.greedy
             : Sampler(temperature: temperature, topK: topK, topP: topP, seed: seed)

@@ -27,7 +27,7 @@ struct NotebookCompressionCommand: ParsableCommand {
     @Option(help: "Seed of the calibration sampler.") var seed: UInt64 = 3
     @Option(name: .customLong("eval-windows"), help: "Evaluation windows (0 = all).") var evalWindows: Int = 64
     @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: String = "jacobi"
-    @Option(help: "Worker threads.") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var workers: WorkerThreads
     @Option(help: "The notebook to write.") var out: String = "notebooks-export/compression.ipynb"
     @Option(name: .customLong("json-out"), help: "Also save the measurements as JSON here.") var jsonOut: String?
     @Option(name: .customLong("profile-cache"),
@@ -58,8 +58,8 @@ struct NotebookCompressionCommand: ParsableCommand {
         _ = try parsedRatios()
         _ = try parsedMethods()
         guard TruncationSVD(rawValue: svd) != nil else { throw ValidationError("--svd must be jacobi or rsvd (got '\(svd)')") }
-        guard nsamples >= 1, seqlen >= 2, evalWindows >= 0, threads >= 1 else {
-            throw ValidationError("--nsamples ≥ 1, --seqlen ≥ 2, --eval-windows ≥ 0 and --threads ≥ 1 are required")
+        guard nsamples >= 1, seqlen >= 2, evalWindows >= 0 else {
+            throw ValidationError("--nsamples ≥ 1, --seqlen ≥ 2 and --eval-windows ≥ 0 are required")
         }
     }
 
@@ -82,7 +82,7 @@ struct NotebookCompressionCommand: ParsableCommand {
             study = try CompressionStudy.run(
                 modelPath: model, calibURL: calibURL, evalURL: evalURL, methods: try parsedMethods(),
                 ratios: try parsedRatios(), nsamples: nsamples, seqlen: seqlen, seed: seed, evalWindows: evalWindows,
-                svd: TruncationSVD(rawValue: svd)!, threads: threads, profileCache: profileCache.map { URL(fileURLWithPath: $0) },
+                svd: TruncationSVD(rawValue: svd)!, threads: workers.threads, profileCache: profileCache.map { URL(fileURLWithPath: $0) },
                 spectrumMatrices: [(0, .q), (0, .down), (14, .k), (14, .up), (29, .o), (29, .down)],
                 log: { printError("notebook compression: \($0)") })
             study.command = provenance.command
