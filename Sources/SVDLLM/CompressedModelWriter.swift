@@ -141,11 +141,14 @@ public struct CompressedModelInfo: Sendable, Codable, Equatable {
         public var nsamples: Int
         public var seqlen: Int
         public var seed: UInt64
-        public init(text: String, nsamples: Int, seqlen: Int, seed: UInt64) {
+        /// Update methods: the windows the update was fitted on (the first of the `nsamples`).
+        public var updateNsamples: Int?
+        public init(text: String, nsamples: Int, seqlen: Int, seed: UInt64, updateNsamples: Int? = nil) {
             self.text = text
             self.nsamples = nsamples
             self.seqlen = seqlen
             self.seed = seed
+            self.updateNsamples = updateNsamples
         }
     }
 
@@ -153,7 +156,8 @@ public struct CompressedModelInfo: Sendable, Codable, Equatable {
         method = report.method
         ratio = report.ratio
         svd = report.svd
-        calibration = Calibration(text: calibrationText, nsamples: report.nsamples, seqlen: report.seqlen, seed: report.seed)
+        calibration = Calibration(text: calibrationText, nsamples: report.nsamples, seqlen: report.seqlen, seed: report.seed,
+                                  updateNsamples: report.updateSamples)
         parameters = report.parameters
         var r: [String: Int] = [:]
         let opt = model.config.architecture == .opt

@@ -10,23 +10,31 @@ public struct CompressionOptions: Sendable {
     public var asvdAlpha: Double
     /// Threads for the forward passes, the Gram GEMMs and the factorizations.
     public var parallelism: Parallelism
+    /// Update methods: fit W_u on the first this-many calibration windows only (nil = all of them). The official
+    /// code's `--updating_nsamples` (16 in its scripts; the same seeded sampler, so its update windows are the
+    /// first 16 of the profiling windows).
+    public var updateSamples: Int?
 
     public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .jacobi, asvdAlpha: Double = 0.5,
-                parallelism: Parallelism = .serial) {
+                parallelism: Parallelism = .serial, updateSamples: Int? = nil) {
         self.method = method
         self.ratio = ratio
         self.svd = svd
         self.asvdAlpha = asvdAlpha
         self.parallelism = parallelism
+        self.updateSamples = updateSamples
     }
 
-    /// Throws unless 0 < ratio < 1 and α > 0.
+    /// Throws unless 0 < ratio < 1, α > 0 and the update windows (when given) number at least 1.
     public func validate() throws(CompressionError) {
         guard ratio.isFinite, ratio > 0, ratio < 1 else {
             throw .invalidArgument(name: "--ratio", reason: "must be in (0, 1), got \(ratio)")
         }
         guard asvdAlpha.isFinite, asvdAlpha > 0 else {
             throw .invalidArgument(name: "asvdAlpha", reason: "must be > 0, got \(asvdAlpha)")
+        }
+        if let n = updateSamples, n < 1 {
+            throw .invalidArgument(name: "--update-nsamples", reason: "must be at least 1, got \(n)")
         }
     }
 }

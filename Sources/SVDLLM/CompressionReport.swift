@@ -72,6 +72,8 @@ public struct CompressionReport: Sendable, Codable, Equatable {
     public var resumedLayers: Int
     /// Whether the dense profile came from the cache.
     public var profileFromCache: Bool
+    /// Update methods: how many of the windows the update was fitted on (nil for the other methods).
+    public var updateSamples: Int?
 
     public init(method: String, ratio: Double, svd: String, nsamples: Int, seqlen: Int, seed: UInt64,
                 calibrationTokens: Int, parameters: ParameterCounts, seconds: PhaseTimes, matrices: [MatrixReport],

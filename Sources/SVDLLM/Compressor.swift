@@ -22,7 +22,8 @@ public struct CompressionProgress: Sendable {
 ///     for each block i:
 ///       dense profile  (asvd, whiten, whiten+update): block_i on H_dense, capturing ΣXᵀX and Σ|X| per input
 ///                      group; H_dense ← block_i(H_dense)              (or read from the profile cache)
-///       propagated profile (update methods): the dense block_i on H_comp, capturing ΣXᵀX
+///       propagated profile (update methods): the dense block_i on H_comp, capturing ΣXᵀX (H_comp holds every
+///                      window, or the first ``CompressionOptions/updateSamples``)
 ///       factor every linear: S from the dense profile → SVD(W·S) → top r → W_u, W_v; update methods re-solve
 ///                      W_u from the propagated Gram (``closedFormUpdate(weight:v:gram:layer:name:parallelism:)``)
 ///       swap the block's linears for W_u·W_v;  H_comp ← block_i(H_comp) (update methods)
@@ -81,7 +82,9 @@ public struct Compressor {
         let cacheComplete = profileCache?.isComplete ?? false
         let needDenseStream = method.needsDenseProfile && !cacheComplete
         var hDense: [Matrix<Float>] = needDenseStream ? embedded : []
-        var hComp: [Matrix<Float>] = method.updatesU ? embedded : []
+        // The update's stream: every window, or the first `updateSamples` (the official code's updating_nsamples).
+        let updateWindows = Swift.min(options.updateSamples ?? windows.count, windows.count)
+        var hComp: [Matrix<Float>] = method.updatesU ? Array(embedded.prefix(updateWindows)) : []
         let dense = model  // the uncompressed blocks, for the dense stream
         var reports: [MatrixReport] = []
         var resumed = 0
@@ -123,7 +126,7 @@ public struct Compressor {
             if method.updatesU {
                 t0 = now()
                 progress?(CompressionProgress(phase: .update, layer: i, layers: layers, elapsed: t0))
-                if i == 0, let d = denseProfile {
+                if i == 0, updateWindows == windows.count, let d = denseProfile {
                     propagated = d  // nothing compressed yet: the same inputs
                 } else {
                     propagated = profileLayer(dense, layer: i, inputs: hComp, keepOutputs: false, parallelism: par).profile
@@ -154,13 +157,15 @@ public struct Compressor {
         if method.needsDenseProfile, !cacheComplete { try profileCache?.markComplete(layers: layers) }
 
         let linearsAfter = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
-        return CompressionReport(
+        var report = CompressionReport(
             method: method.rawValue, ratio: options.ratio, svd: options.svd.rawValue, nsamples: windows.count,
             seqlen: seqlen, seed: seed, calibrationTokens: windows.count * seqlen,
             parameters: ParameterCounts(decoderLinearsBefore: linearsBefore, decoderLinearsAfter: linearsAfter,
                                         modelBefore: modelBefore, modelAfter: model.parameterCount),
             seconds: times, matrices: reports, resumedLayers: resumed,
             profileFromCache: method.needsDenseProfile && cacheComplete)
+        report.updateSamples = method.updatesU ? updateWindows : nil
+        return report
     }
 
     /// The low-rank linears of one block and their reports; the third value is the time spent in updates.

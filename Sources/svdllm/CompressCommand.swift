@@ -26,6 +26,9 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Calibration windows.") var nsamples: Int = 64
     @Option(help: "Tokens per calibration window.") var seqlen: Int = 512
     @Option(help: "Seed of the calibration sampler.") var seed: UInt64 = 3
+    @Option(name: .customLong("update-nsamples"),
+            help: "Update methods: fit W_u on the first N calibration windows only (the official code uses 16; default: all).")
+    var updateNsamples: Int?
     @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: String = "jacobi"
     @Option(help: "Output folder (default: MODELNAME-METHOD-RATIO beside the current folder).") var out: String?
     @Option(help: "Stored weight type: f32, f16 or bf16.") var dtype: DType = .f32
@@ -44,6 +47,9 @@ struct CompressCommand: ParsableCommand {
         guard TruncationSVD(rawValue: svd) != nil else { throw ValidationError("--svd must be jacobi or rsvd (got '\(svd)')") }
         guard nsamples >= 1 else { throw ValidationError("--nsamples must be at least 1 (got \(nsamples))") }
         guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
+        if let n = updateNsamples, !(1...nsamples).contains(n) {
+            throw ValidationError("--update-nsamples must be in 1...--nsamples (got \(n))")
+        }
     }
 
     struct Output: Encodable {
@@ -69,7 +75,7 @@ struct CompressCommand: ParsableCommand {
     func run() throws {
         let method = CompressionMethod(rawValue: method)!
         let options = CompressionOptions(method: method, ratio: ratio, svd: TruncationSVD(rawValue: svd)!,
-                                         parallelism: .threads(workers.threads))
+                                         parallelism: .threads(workers.threads), updateSamples: updateNsamples)
         let modelURL = URL(fileURLWithPath: model).standardizedFileURL
         let stem = modelURL.deletingPathExtension().lastPathComponent
         let outURL = URL(fileURLWithPath: out ?? "\(stem)-\(method.rawValue)-\(ratio)").standardizedFileURL
@@ -91,6 +97,7 @@ struct CompressCommand: ParsableCommand {
         profile.add(windows: windows)
         var run = profile
         run.add("\(method.rawValue) \(ratio) \(svd)")
+        if let updateNsamples, method.updatesU { run.add("update \(updateNsamples)") }
         let description = "\(method.rawValue) ratio \(ratio) svd \(svd), \(nsamples)×\(seqlen) seed \(seed)"
         let partial = URL(fileURLWithPath: outURL.path + ".partial")
         if force && !resume { try? FileManager.default.removeItem(at: partial) }  // --force starts over

@@ -204,4 +204,30 @@ import TransformerRuntime
             #expect(loaded.blocks[0].linear(.q).rank == model.blocks[0].linear(.q).rank)
         }
     }
+
+    /// `updateSamples`: the update fits on the first k windows only — for `update` (no dense profile) exactly as
+    /// a run given just those k windows; k = all windows is the default.
+    @Test func updateOnTheFirstWindows() throws {
+        let source = Self.tiny("llama")
+        let dense = try CausalLM(huggingFaceFolder: source)
+        let windows = Self.windows(vocab: dense.vocabularySize)
+        func factors(_ options: CompressionOptions, _ w: [[Int]]) throws -> ([Float], CompressionReport) {
+            var model = dense
+            let report = try Compressor(options: options).run(&model, windows: w)
+            guard case let .lowRank(u, v, _) = model.blocks[1].linear(.down) else { return ([], report) }
+            return (u.elements + v.elements, report)
+        }
+        let (firstThree, _) = try factors(CompressionOptions(method: .update, ratio: 0.4), Array(windows.prefix(3)))
+        let (limited, report) = try factors(CompressionOptions(method: .update, ratio: 0.4, updateSamples: 3), windows)
+        #expect(limited == firstThree)
+        #expect(report.updateSamples == 3)
+        let (all, allReport) = try factors(CompressionOptions(method: .update, ratio: 0.4), windows)
+        let (explicitAll, _) = try factors(CompressionOptions(method: .update, ratio: 0.4, updateSamples: windows.count), windows)
+        #expect(all == explicitAll)
+        #expect(all != limited)
+        #expect(allReport.updateSamples == windows.count)
+        #expect(throws: CompressionError.self) {
+            try CompressionOptions(method: .whitenUpdate, ratio: 0.4, updateSamples: 0).validate()
+        }
+    }
 }
