@@ -58,10 +58,11 @@ enum GramRefinement {
         let n = x0.rows
         precondition(y.rows == n && y.cols == n)
         let tol = params.threshold(length: x0.cols, T.self)
+        let trapezoidal = TrapezoidalProducts.isUpperTrapezoidal(x0)   // X₀ = R₂ after QR preconditioning
         var steps = 0
         var e = [T](repeating: 0, count: n * n)   // n × n: Ẽ
         while steps < params.gramSteps {   // each pass: check, then update
-            let x = matmul(y, x0, parallelism: parallelism)                              // n × len
+            let x = TrapezoidalProducts.product(y, x0, trapezoidal: trapezoidal, parallelism: parallelism)                              // n × len
             let m = symmetricGram(x, parallelism: parallelism)                           // n × n: X Xᵀ
             let g = steps == 0 && orthogonal ? nil : symmetricGram(y, parallelism: parallelism)   // n × n: I − R
             let status = m.elements.withUnsafeBufferPointer { mb in
@@ -110,7 +111,7 @@ enum GramRefinement {
         for i in 0..<n {
             for j in 0..<n { worst = Swift.max(worst, abs((i == j ? 1 : 0) - g[i, j].asDouble)) }
         }
-        return Result(x: matmul(y, x0, parallelism: parallelism), steps: steps, converged: false,
+        return Result(x: TrapezoidalProducts.product(y, x0, trapezoidal: trapezoidal, parallelism: parallelism), steps: steps, converged: false,
                       orthogonal: worst <= 4 * tol)
     }
 

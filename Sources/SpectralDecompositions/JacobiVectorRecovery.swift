@@ -78,7 +78,9 @@ func recoverAndRefine<T: GEMMScalar>(
     }
     let order = (0..<n).sorted { norms[$0] > norms[$1] || (norms[$0] == norms[$1] && $0 < $1) }
     permuteRows(&xf, order)
-    let yf = matmul(xf, x0, transB: .transposed, parallelism: parallelism)   // n × n
+    let trapezoidal = TrapezoidalProducts.isUpperTrapezoidal(x0)   // X₀ = R₂ after QR preconditioning
+    let yf = TrapezoidalProducts.productTransposed(xf, x0, trapezoidal: trapezoidal,
+                                                   parallelism: parallelism)   // n × n
     var yfT = [T](repeating: 0, count: n * n)   // n × n: column i = row i of Y_f, normalized (0 if null)
     yf.elements.withUnsafeBufferPointer { src in
         for i in 0..<n {
@@ -105,10 +107,10 @@ func recoverAndRefine<T: GEMMScalar>(
         }
         if !g.orthogonal {   // the updates lost orthogonality (too large a coupling): rotate from the start instead
             y1 = start
-            x1 = matmul(y1, x0, parallelism: parallelism)
+            x1 = TrapezoidalProducts.product(y1, x0, trapezoidal: trapezoidal, parallelism: parallelism)
         }
     } else {
-        x1 = matmul(y1, x0, parallelism: parallelism)   // n × len
+        x1 = TrapezoidalProducts.product(y1, x0, trapezoidal: trapezoidal, parallelism: parallelism)   // n × len
     }
     x = x1.elements
     y = y1.elements
