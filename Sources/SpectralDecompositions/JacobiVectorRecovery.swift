@@ -30,9 +30,11 @@ public enum JacobiRightVectors: String, Sendable, CaseIterable {
 ///    GEMM) square the cosines per step; one-sided Jacobi accumulating into Y then rotates only what they
 ///    leave (pairs with nearly equal σ) and checks. With ``JacobiRefinement/rotations`` the one-sided Jacobi
 ///    does it all (quadratic convergence from the good start, but every pair rotated in two sweeps). Measured
-///    at 576² in Double (Zen 3, 1 thread): phase 2 ≈ 200 ms of rotations vs ≈ 110 ms with two Gram steps.
-///    `params.firstPhaseTolerance` loosens phase 1: measured, every looser start costs phase 2 more than it
-///    saves (phase 1's last sweeps skip most pairs), so its default is phase 1's own ε·√len.
+///    on the R₂ of the bench's 576² Double matrix (Zen 3, 1 thread, loaded machine, best of 6 alternating
+///    runs): this function 368 ms with rotations, 310 ms with Gram steps (phase 2 ≈ 160 → ≈ 100 ms).
+///    `params.firstPhaseTolerance` loosens phase 1. Measured on the whole 576² SVD: 10⁻⁵ is within noise of
+///    the default, 10⁻⁴ costs 15-25 % more (phase 2 then needs rotating sweeps; phase 1's last sweeps are cheap
+///    anyway, as they skip the pairs whose rows did not change), so the default is phase 1's own ε·√len.
 ///
 /// The GEMM X₁ = Y₁X₀ makes the result normwise accurate (errors ≈ ε·σ₁ in every σ), where the purely
 /// rotation-based ``JacobiRightVectors/accumulated`` path keeps the relative accuracy of tiny σ of graded
