@@ -76,7 +76,7 @@ public struct JacobiParams: Sendable, Equatable {
                 preconditioner: QRPreconditioner = .pivotedQRLQ, blockSize: Int = 0, innerMaxSweeps: Int = 12,
                 parallelWorkThreshold: Int = 1 << 15, rightVectors: JacobiRightVectors = .recovered,
                 mixedPrecision: Bool = true, sigmaRefinement: Bool = true,
-                refinement: JacobiRefinement = .gram, gramSteps: Int = 2, gramCoupling: Double = 1e-3,
+                refinement: JacobiRefinement = .automatic, gramSteps: Int = 2, gramCoupling: Double = 1e-3,
                 firstPhaseTolerance: Double? = nil) {
         self.maxSweeps = maxSweeps
         self.tolerance = tolerance

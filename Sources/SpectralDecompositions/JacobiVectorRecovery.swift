@@ -26,9 +26,10 @@ public enum JacobiRightVectors: String, Sendable, CaseIterable {
 ///    exactly orthonormal by a Householder QR of Y_fᵀ = Q·R: Y₁ = Qᵀ keeps the well-determined leading
 ///    directions and completes the rest.
 /// 3. Phase 2: X₁ = Y₁ X₀ (GEMM) has nearly orthogonal rows (cosines ~10⁻⁶ after a Float phase 1). With
-///    ``JacobiRefinement/gram`` (the default), ``GramRefinement`` steps (Gram matrices and updates of Y₁, all by
-///    GEMM) square the cosines per step; one-sided Jacobi accumulating into Y then rotates only what they
-///    leave (pairs with nearly equal σ) and checks. With ``JacobiRefinement/rotations`` the one-sided Jacobi
+///    ``JacobiRefinement/gram`` (what the default ``JacobiRefinement/automatic`` picks after a Float phase 1),
+///    ``GramRefinement`` steps (Gram matrices and updates of Y₁, all by GEMM) square the cosines per step;
+///    one-sided Jacobi accumulating into Y then rotates only what they leave (pairs with nearly equal σ) and
+///    checks. With ``JacobiRefinement/rotations`` the one-sided Jacobi
 ///    does it all (quadratic convergence from the good start, but every pair rotated in two sweeps). Measured
 ///    on the R₂ of the bench's 576² Double matrix (Zen 3, 1 thread, loaded machine, best of 6 alternating
 ///    runs): this function 368 ms with rotations, 310 ms with Gram steps (phase 2 ≈ 160 → ≈ 100 ms).
@@ -97,7 +98,8 @@ func recoverAndRefine<T: GEMMScalar>(
     var y1 = transposedCopy(q)   // n × n, orthogonal
     var steps = 0
     var x1: Matrix<T>
-    if params.refinement == .gram {
+    let lowerPrecisionStart = params.mixedPrecision && T.self == Double.self
+    if params.refinement == .gram || (params.refinement == .automatic && lowerPrecisionStart) {
         let start = y1
         let g = GramRefinement.run(x0: x0, y: &y1, orthogonal: true, params: params, parallelism: parallelism)
         steps = g.steps + (g.converged ? 1 : 0)   // the updates, and the check when it passed

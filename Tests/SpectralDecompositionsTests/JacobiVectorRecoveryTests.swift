@@ -9,7 +9,8 @@ import Testing
 /// deficient one, with and without the Float first phase, with either refinement, and with a loose first
 /// phase (``JacobiParams/firstPhaseTolerance``).
 @Test(arguments: [false, true], [(false, JacobiRefinement.gram, nil), (true, .gram, nil), (false, .rotations, nil),
-                                 (true, .rotations, nil), (true, .gram, 1e-3)] as [(Bool, JacobiRefinement, Double?)])
+                                 (true, .rotations, nil), (true, .automatic, nil), (true, .gram, 1e-3)]
+                                as [(Bool, JacobiRefinement, Double?)])
 func recoveredVectorsSatisfyTheJacobiContract(double: Bool, mode: (mixed: Bool, refinement: JacobiRefinement, first: Double?)) throws {
     let mixed = mode.mixed
     func run<T: GEMMScalar>(_: T.Type) throws {
@@ -65,7 +66,8 @@ func recoveredMatchesAccumulated(double: Bool) throws {
     func run<T: GEMMScalar>(_: T.Type) throws {
         let a = matrixWithSpectrum(rows: m, cols: n, sigma: sigma, seed: 8, T.self)
         let ref = try SVD(a, options: .init(params: .init(rightVectors: .accumulated)))
-        for (mixed, refinement) in [(false, JacobiRefinement.gram), (true, .gram), (true, .rotations)] {
+        for (mixed, refinement) in [(false, JacobiRefinement.gram), (true, .gram), (true, .rotations),
+                                    (true, .automatic)] {
             let rec = try SVD(a, options: .init(params: .init(rightVectors: .recovered, mixedPrecision: mixed,
                                                               refinement: refinement)))
             #expect(expectValidSVD(a, rec).isEmpty)

@@ -97,9 +97,9 @@ func jacobiConfigurations() -> [(name: String, algorithm: SVDAlgorithm, params: 
                     // V accumulated, or recovered (with and without the Float first phase); the blocked
                     // kernel always accumulates.
                     let vectorModes: [(JacobiRightVectors, Bool, JacobiRefinement)] = alg == .jacobi
-                        ? [(.accumulated, false, .gram), (.recovered, true, .gram), (.recovered, false, .gram),
-                           (.recovered, true, .rotations)]
-                        : [(.accumulated, false, .gram)]
+                        ? [(.accumulated, false, .automatic), (.recovered, true, .automatic),
+                           (.recovered, false, .gram), (.recovered, true, .rotations)]
+                        : [(.accumulated, false, .automatic)]
                     for (rv, mixed, refinement) in vectorModes {
                         for par in [Parallelism.serial, .threads(2)] {
                             // Small thresholds/blocks so that the parallel and multi-block paths run at test sizes.
