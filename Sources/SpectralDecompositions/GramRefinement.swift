@@ -26,7 +26,8 @@ public enum JacobiRefinement: String, Sendable, CaseIterable {
 ///     X = Y·X₀,   M = X·Xᵀ (= Y H Yᵀ),   R = I − Y·Yᵀ,
 ///     λ̃ᵢ = Mᵢᵢ / (1 − Rᵢᵢ),
 ///     Ẽᵢᵢ = Rᵢᵢ/2,   Ẽᵢⱼ = (Mᵢⱼ + λ̃ⱼ Rᵢⱼ) / (λ̃ⱼ − λ̃ᵢ)  (i ≠ j),
-///     Y ← Y + ẼᵀY        (row j: yⱼ += Σᵢ Ẽᵢⱼ yᵢ).
+///     Y ← Y + ẼᵀY + (A²/2)·Y,   A = (Ẽ − Ẽᵀ)/2   (row j of ẼᵀY: Σᵢ Ẽᵢⱼ yᵢ; the A² term keeps Y orthogonal to
+///                                               third order, see the update in ``run``).
 ///
 /// The step removes both the departure of Y from orthogonality (R) and the off-diagonal of M to first order, so
 /// both shrink quadratically: from the Float first phase's cosines ~10⁻⁶, two steps reach rounding level. A
@@ -54,9 +55,8 @@ enum GramRefinement {
     /// rounding on entry, so the first R is taken as 0) and returns X = Y·X₀ of the last Y.
     ///
     /// Each step begins with the check of the current Y; it stops early when everything passes (converged) or
-    /// when only clustered pairs remain (those are the one-sided Jacobi's). After the last update X is formed
-    /// without a Gram check: the one-sided Jacobi's first sweep checks every pair anyway, for fewer operations
-    /// than M and R.
+    /// when only clustered pairs remain (those are the one-sided Jacobi's). After the last update only R is
+    /// checked (`orthogonal`), not M: the one-sided Jacobi's first sweep checks every pair anyway.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     static func run<T: GEMMScalar>(x0: Matrix<T>, y: inout Matrix<T>, orthogonal: Bool, params: JacobiParams,
