@@ -60,12 +60,24 @@ public struct JacobiParams: Sendable, Equatable {
     /// Float input with vectors and σ₁/σ_k > 10³: σᵢ recomputed as the Rayleigh quotient uᵢᵀ A vᵢ in Double (one
     /// Double GEMM; see ``rayleighQuotientsInDouble(_:uRows:vRows:s:parallelism:)``).
     public var sigmaRefinement: Bool
+    /// ``JacobiRightVectors/recovered``: how the second phase reaches full precision.
+    public var refinement: JacobiRefinement
+    /// ``JacobiRefinement/gram``: the most refinement steps before the one-sided Jacobi takes over.
+    public var gramSteps: Int
+    /// ``JacobiRefinement/gram``: a pair whose first-order correction |Ẽᵢⱼ| exceeds this (nearly equal σ) is left
+    /// to the one-sided Jacobi (its second-order error would be ≈ coupling² relative).
+    public var gramCoupling: Double
+    /// ``JacobiRightVectors/recovered``: the rotation threshold of the values-only first phase; nil = the
+    /// phase's own ε·√len (in Float with ``mixedPrecision``).
+    public var firstPhaseTolerance: Double?
 
     public init(maxSweeps: Int = 40, tolerance: Double? = nil, ordering: JacobiOrdering = .blockRoundRobin,
                 qrPreconditioning: QRPreconditioning = .always,
                 preconditioner: QRPreconditioner = .pivotedQRLQ, blockSize: Int = 0, innerMaxSweeps: Int = 12,
                 parallelWorkThreshold: Int = 1 << 15, rightVectors: JacobiRightVectors = .recovered,
-                mixedPrecision: Bool = true, sigmaRefinement: Bool = true) {
+                mixedPrecision: Bool = true, sigmaRefinement: Bool = true,
+                refinement: JacobiRefinement = .automatic, gramSteps: Int = 2, gramCoupling: Double = 1e-3,
+                firstPhaseTolerance: Double? = nil) {
         self.maxSweeps = maxSweeps
         self.tolerance = tolerance
         self.ordering = ordering
@@ -77,6 +89,10 @@ public struct JacobiParams: Sendable, Equatable {
         self.rightVectors = rightVectors
         self.mixedPrecision = mixedPrecision
         self.sigmaRefinement = sigmaRefinement
+        self.refinement = refinement
+        self.gramSteps = gramSteps
+        self.gramCoupling = gramCoupling
+        self.firstPhaseTolerance = firstPhaseTolerance
     }
 
     /// The rotation threshold for columns of length `len` in precision T.

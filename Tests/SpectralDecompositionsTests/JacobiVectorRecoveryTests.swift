@@ -6,9 +6,13 @@ import Testing
 
 /// recoverAndRefine's contract: on return X = Y·X₀ with Y orthogonal and the rows of X mutually orthogonal to
 /// the Jacobi tolerance; for square, wide (len > n) inputs, a graded spectrum (σ over 10 orders) and a rank
-/// deficient one, with and without the Float first phase.
-@Test(arguments: [false, true], [false, true])
-func recoveredVectorsSatisfyTheJacobiContract(double: Bool, mixed: Bool) throws {
+/// deficient one, with and without the Float first phase, with either refinement, and with a loose first
+/// phase (``JacobiParams/firstPhaseTolerance``).
+@Test(arguments: [false, true], [(false, JacobiRefinement.gram, nil), (true, .gram, nil), (false, .rotations, nil),
+                                 (true, .rotations, nil), (true, .automatic, nil), (true, .gram, 1e-3)]
+                                as [(Bool, JacobiRefinement, Double?)])
+func recoveredVectorsSatisfyTheJacobiContract(double: Bool, mode: (mixed: Bool, refinement: JacobiRefinement, first: Double?)) throws {
+    let mixed = mode.mixed
     func run<T: GEMMScalar>(_: T.Type) throws {
         let n = isRelease ? 48 : 16
         var inputs: [(String, Matrix<T>)] = [
@@ -24,7 +28,8 @@ func recoveredVectorsSatisfyTheJacobiContract(double: Bool, mixed: Bool) throws 
             let (rows, len) = (x0.rows, x0.cols)
             var x = x0.elements
             var y = [T](repeating: 0, count: rows * rows)
-            let params = JacobiParams(blockSize: 5, mixedPrecision: mixed)
+            let params = JacobiParams(blockSize: 5, mixedPrecision: mixed, refinement: mode.refinement,
+                                      firstPhaseTolerance: mode.first)
             let sweeps = try recoverAndRefine(x: &x, count: rows, length: len, y: &y, params: params,
                                               parallelism: .serial)
             #expect(sweeps >= 1)
@@ -61,8 +66,10 @@ func recoveredMatchesAccumulated(double: Bool) throws {
     func run<T: GEMMScalar>(_: T.Type) throws {
         let a = matrixWithSpectrum(rows: m, cols: n, sigma: sigma, seed: 8, T.self)
         let ref = try SVD(a, options: .init(params: .init(rightVectors: .accumulated)))
-        for mixed in [false, true] {
-            let rec = try SVD(a, options: .init(params: .init(rightVectors: .recovered, mixedPrecision: mixed)))
+        for (mixed, refinement) in [(false, JacobiRefinement.gram), (true, .gram), (true, .rotations),
+                                    (true, .automatic)] {
+            let rec = try SVD(a, options: .init(params: .init(rightVectors: .recovered, mixedPrecision: mixed,
+                                                              refinement: refinement)))
             #expect(expectValidSVD(a, rec).isEmpty)
             for i in 0..<n {
                 #expect(abs(ref.singularValues[i].asDouble - rec.singularValues[i].asDouble)

@@ -87,7 +87,7 @@ func expectValidSVD<T: GEMMScalar>(_ a: Matrix<T>, _ svd: SVD<T>, factor: Double
 }
 
 /// Every Jacobi configuration tests run: kernel × ordering × QR preconditioning (when × which) × how V is
-/// obtained, serial and 2 threads.
+/// obtained (and refined), serial and 2 threads.
 func jacobiConfigurations() -> [(name: String, algorithm: SVDAlgorithm, params: JacobiParams, par: Parallelism)] {
     var out = [(String, SVDAlgorithm, JacobiParams, Parallelism)]()
     for alg in [SVDAlgorithm.jacobi, .jacobiBlocked] {
@@ -96,15 +96,18 @@ func jacobiConfigurations() -> [(name: String, algorithm: SVDAlgorithm, params: 
                 for pre in qr == .never ? [QRPreconditioner.qr] : QRPreconditioner.allCases {
                     // V accumulated, or recovered (with and without the Float first phase); the blocked
                     // kernel always accumulates.
-                    let vectorModes: [(JacobiRightVectors, Bool)] = alg == .jacobi
-                        ? [(.accumulated, false), (.recovered, true), (.recovered, false)] : [(.accumulated, false)]
-                    for (rv, mixed) in vectorModes {
+                    let vectorModes: [(JacobiRightVectors, Bool, JacobiRefinement)] = alg == .jacobi
+                        ? [(.accumulated, false, .automatic), (.recovered, true, .automatic),
+                           (.recovered, false, .gram), (.recovered, true, .rotations)]
+                        : [(.accumulated, false, .automatic)]
+                    for (rv, mixed, refinement) in vectorModes {
                         for par in [Parallelism.serial, .threads(2)] {
                             // Small thresholds/blocks so that the parallel and multi-block paths run at test sizes.
                             let p = JacobiParams(ordering: ordering, qrPreconditioning: qr, preconditioner: pre,
                                                  blockSize: 4, parallelWorkThreshold: 0, rightVectors: rv,
-                                                 mixedPrecision: mixed)
-                            out.append(("\(alg) \(ordering) \(qr) \(pre) \(rv) mixed=\(mixed) \(par)", alg, p, par))
+                                                 mixedPrecision: mixed, refinement: refinement)
+                            out.append(("\(alg) \(ordering) \(qr) \(pre) \(rv) mixed=\(mixed) \(refinement) \(par)",
+                                        alg, p, par))
                         }
                     }
                 }
