@@ -10,6 +10,9 @@ public protocol GEMMScalar: LinalgScalar {
         _ variant: GEMMVariant, _ transA: Transpose, _ a: MatrixView<Self>, _ transB: Transpose,
         _ b: MatrixView<Self>, _ c: MutableMatrixView<Self>, alpha: Self, beta: Self,
         parallelism: Parallelism, params: GEMMParams)
+    static func _syrk(
+        _ variant: SYRKVariant, _ a: MatrixView<Self>, _ c: MutableMatrixView<Self>, alpha: Self, beta: Self,
+        parallelism: Parallelism, params: SYRKParams)
 }
 
 extension Float: GEMMScalar {
@@ -21,6 +24,13 @@ extension Float: GEMMScalar {
         gemmDispatch(variant, transA, a, transB, b, c, alpha: alpha, beta: beta, parallelism: parallelism,
                      params: params)
     }
+
+    public static func _syrk(
+        _ variant: SYRKVariant, _ a: MatrixView<Float>, _ c: MutableMatrixView<Float>, alpha: Float, beta: Float,
+        parallelism: Parallelism, params: SYRKParams
+    ) {
+        syrkDispatch(variant, a, c, alpha: alpha, beta: beta, parallelism: parallelism, params: params)
+    }
 }
 
 extension Double: GEMMScalar {
@@ -31,5 +41,12 @@ extension Double: GEMMScalar {
     ) {
         gemmDispatch(variant, transA, a, transB, b, c, alpha: alpha, beta: beta, parallelism: parallelism,
                      params: params)
+    }
+
+    public static func _syrk(
+        _ variant: SYRKVariant, _ a: MatrixView<Double>, _ c: MutableMatrixView<Double>, alpha: Double, beta: Double,
+        parallelism: Parallelism, params: SYRKParams
+    ) {
+        syrkDispatch(variant, a, c, alpha: alpha, beta: beta, parallelism: parallelism, params: params)
     }
 }
