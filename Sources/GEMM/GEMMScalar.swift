@@ -1,10 +1,10 @@
 import LinearAlgebraCore
 
-/// A scalar our GEMM serves (`Float`, `Double`).
+/// A scalar our GEMM and SYRK serve (`Float`, `Double`).
 ///
-/// The requirement routes a generic call from another module straight into code the optimizer has
+/// The requirements route a generic call from another module straight into code the optimizer has
 /// specialized for the concrete type, so generic callers (Cholesky, QR, …) pay one witness call per
-/// GEMM, not per element.
+/// GEMM or SYRK, not per element.
 public protocol GEMMScalar: LinalgScalar {
     static func _gemm(
         _ variant: GEMMVariant, _ transA: Transpose, _ a: MatrixView<Self>, _ transB: Transpose,

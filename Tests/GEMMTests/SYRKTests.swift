@@ -13,6 +13,13 @@ struct SYRKCase: CustomStringConvertible {
     var description: String { "n=\(n) k=\(k) α=\(alpha) β=\(beta) pad=\(pad)" }
 }
 
+/// One way to run SYRK: a variant, threads and blocking.
+struct SYRKRun {
+    var variant: SYRKVariant
+    var parallelism: Parallelism = .serial
+    var params: SYRKParams = .default
+}
+
 /// Runs `variant` on `cs` and compares the lower triangle with a Double-accumulated reference:
 /// |C − C_ref| ≤ 2(k + 2)·ε·(|α|·Σₚ|a_pi·a_pj| + |β|·|C₀|) elementwise. With β = 0 the lower triangle starts as
 /// NaN and must come out finite; the strict upper triangle and the padding must be untouched. Returns the number of
@@ -20,39 +27,56 @@ struct SYRKCase: CustomStringConvertible {
 @discardableResult
 func checkSYRK<T: GEMMScalar>(_: T.Type, _ cs: SYRKCase, variant: SYRKVariant, parallelism: Parallelism = .serial,
                               params: SYRKParams = .default) -> Int {
+    checkSYRK(T.self, cs, runs: [SYRKRun(variant: variant, parallelism: parallelism, params: params)])
+}
+
+/// ``checkSYRK(_:_:variant:parallelism:params:)`` for several runs of one case (the reference computed once).
+@discardableResult
+func checkSYRK<T: GEMMScalar>(_: T.Type, _ cs: SYRKCase, runs: [SYRKRun]) -> Int {
     let n = cs.n, k = cs.k
     let aStore = Matrix<T>.gaussian(rows: k, cols: n + cs.pad, seed: cs.seed)
-    var cStore = Matrix<T>.gaussian(rows: n, cols: n + cs.pad, seed: cs.seed &+ 1)
-    if cs.beta == 0 { for i in 0..<n { for j in 0...i { cStore[i, j] = .nan } } }
-    let c0 = cStore
-    aStore.withView { av in
-        cStore.withMutableView { cv in
-            syrk(av.block(rows: 0..<k, cols: 0..<n), into: cv.block(rows: 0..<n, cols: 0..<n), alpha: T(cs.alpha),
-                 beta: T(cs.beta), variant: variant, parallelism: parallelism, params: params)
-        }
-    }
-    let eps = T.machineEpsilon
-    var failures = 0
-    func fail(_ message: String) {
-        if failures < 3 { Issue.record("\(T.dtypeName) \(variant) \(cs): \(message)") }
-        failures += 1
-    }
+    var start = Matrix<T>.gaussian(rows: n, cols: n + cs.pad, seed: cs.seed &+ 1)
+    if cs.beta == 0 { for i in 0..<n { for j in 0...i { start[i, j] = .nan } } }
+    // Reference and bound of the lower triangle, row-major n × n (A widened to Double once).
+    let a = aStore.converted(to: Double.self)
+    var ref = [Double](repeating: 0, count: n * n), bound = ref
     for i in 0..<n {
         for j in 0...i {
             var sum = 0.0, mag = 0.0
             for p in 0..<k {
-                let x = aStore[p, i].asDouble * aStore[p, j].asDouble
+                let x = a[p, i] * a[p, j]
                 sum += x
                 mag += abs(x)
             }
-            let old = cs.beta == 0 ? 0 : c0[i, j].asDouble
-            let ref = cs.alpha * sum + cs.beta * old
-            let bound = 2 * Double(k + 2) * eps * (abs(cs.alpha) * mag + abs(cs.beta * old)) + Double.leastNormalMagnitude
-            let got = cStore[i, j].asDouble
-            if !(abs(got - ref) <= bound) { fail("C[\(i),\(j)] = \(got), expected \(ref) ± \(bound)") }
+            let old = cs.beta == 0 ? 0 : start[i, j].asDouble
+            ref[i * n + j] = cs.alpha * sum + cs.beta * old
+            bound[i * n + j] = 2 * Double(k + 2) * T.machineEpsilon * (abs(cs.alpha) * mag + abs(cs.beta * old))
+                + Double.leastNormalMagnitude
         }
-        for j in (i + 1)..<(n + cs.pad) where cStore[i, j] != c0[i, j] {
-            fail("wrote outside the lower triangle at [\(i),\(j)]")
+    }
+    var failures = 0
+    for run in runs {
+        var cStore = start
+        aStore.withView { av in
+            cStore.withMutableView { cv in
+                syrk(av.block(rows: 0..<k, cols: 0..<n), into: cv.block(rows: 0..<n, cols: 0..<n), alpha: T(cs.alpha),
+                     beta: T(cs.beta), variant: run.variant, parallelism: run.parallelism, params: run.params)
+            }
+        }
+        func fail(_ message: String) {
+            if failures < 3 { Issue.record("\(T.dtypeName) \(run.variant) \(run.params) \(cs): \(message)") }
+            failures += 1
+        }
+        for i in 0..<n {
+            for j in 0...i {
+                let got = cStore[i, j].asDouble
+                if !(abs(got - ref[i * n + j]) <= bound[i * n + j]) {
+                    fail("C[\(i),\(j)] = \(got), expected \(ref[i * n + j]) ± \(bound[i * n + j])")
+                }
+            }
+            for j in (i + 1)..<(n + cs.pad) where cStore[i, j] != start[i, j] {
+                fail("wrote outside the lower triangle at [\(i),\(j)]")
+            }
         }
     }
     return failures
@@ -75,9 +99,9 @@ func syrkSmallShapesMatchReference(variant: SYRKVariant) {
                 for (index, k) in [1, 7, 19].enumerated() {
                     let (alpha, beta) = syrkAlphaBetas[(n + index) % syrkAlphaBetas.count]
                     let cs = SYRKCase(n: n, k: k, alpha: alpha, beta: beta, pad: n % 3, seed: UInt64(n * 10 + index))
-                    for params in [tiny, SYRKParams(microKernel: kernel)] {
-                        failures += checkSYRK(T.self, cs, variant: variant, parallelism: .threads(2), params: params)
-                    }
+                    failures += checkSYRK(T.self, cs, runs: [tiny, SYRKParams(microKernel: kernel)].map {
+                        SYRKRun(variant: variant, parallelism: .threads(2), params: $0)
+                    })
                 }
             }
             if variant == .naive { break }   // the kernel choice does not apply
@@ -97,13 +121,13 @@ func syrkLargerShapesMatchReference(n: Int) {
         for (index, k) in [1, 7, 512].enumerated() {
             let (alpha, beta) = syrkAlphaBetas[(n + index) % syrkAlphaBetas.count]
             let cs = SYRKCase(n: n, k: k, alpha: alpha, beta: beta, pad: index, seed: UInt64(n + index))
-            failures += checkSYRK(T.self, cs, variant: .blocked)
-            failures += checkSYRK(T.self, cs, variant: .blocked,
-                                  params: SYRKParams(kc: 64, tile: 48, packBudgetBytes: 100_000))
-            failures += checkSYRK(T.self, cs, variant: .parallel, parallelism: .threads(2),
-                                  params: SYRKParams(parallelFlopThreshold: 0))
-            failures += checkSYRK(T.self, cs, variant: .parallel, parallelism: .threads(k == 512 ? 2 : 3),
-                                  params: SYRKParams(kc: 100, tile: 30, packBudgetBytes: 1, parallelFlopThreshold: 0))
+            failures += checkSYRK(T.self, cs, runs: [
+                SYRKRun(variant: .blocked),
+                SYRKRun(variant: .blocked, params: SYRKParams(kc: 64, tile: 48, packBudgetBytes: 100_000)),
+                SYRKRun(variant: .parallel, parallelism: .threads(2), params: SYRKParams(parallelFlopThreshold: 0)),
+                SYRKRun(variant: .parallel, parallelism: .threads(3),
+                        params: SYRKParams(kc: 100, tile: 30, packBudgetBytes: 1, parallelFlopThreshold: 0)),
+            ])
         }
         #expect(failures == 0)
     }
