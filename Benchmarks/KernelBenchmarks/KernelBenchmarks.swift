@@ -13,6 +13,7 @@ let benchmarks: @Sendable () -> Void = {
         maxDuration: .seconds(3),
         maxIterations: 50)
     registerGEMMBenchmarks()
+    registerSYRKBenchmarks()
     registerFactorizationBenchmarks()
     registerSVDBenchmarks()
 }

@@ -7,20 +7,23 @@ import LinearAlgebraCore
 ///     a_j = Σ_t |x_tj|           (n, the absolute column sums ASVD scales by)
 ///     tokens = Σ_batches rows(X)
 ///
-/// Each batch X (tokens × n, Float) is widened to Double and multiplied block by block: only the blocks on and
-/// below the diagonal are computed (GEMMs of `blockSize` columns, run in parallel over the block pairs), the
-/// upper triangle is mirrored once at the end by ``gram``.
+/// Each batch X (tokens × n, Float) goes straight to the Float → Double symmetric rank-k update (``syrk``, G ← G +
+/// XᵀX on the lower triangle): X is widened to Double while it is packed, so no widened copy is made, and only the
+/// lower triangle is computed. The upper triangle is mirrored once at the end by ``gram``. One window per call is as
+/// fast as several: on Zen 3, one SYRK of 2048 tokens took the same time as four of 512 (each macro-tile of G stays in
+/// cache across the depth slabs of a call), so ``LayerProfile`` does not buffer windows.
 public struct GramAccumulator: Sendable {
     public let dimension: Int
-    /// n × n; only the lower block triangle is current until ``gram`` mirrors it.
+    /// n × n; only the lower triangle is current until ``gram`` mirrors it.
     private var lower: Matrix<Double>
     public private(set) var absoluteSums: [Double]
     public private(set) var tokens: Int = 0
-    /// Column block of the lower-triangle GEMMs.
+    /// Rows and columns of G per SYRK macro-tile (one task; rounded up to the micro-kernel's granule);
+    /// 0 = from the cache sizes (``SYRKParams/tile``).
     public var blockSize: Int
 
-    public init(dimension n: Int, blockSize: Int = 192) {
-        precondition(n > 0 && blockSize > 0)
+    public init(dimension n: Int, blockSize: Int = 0) {
+        precondition(n > 0 && blockSize >= 0)
         dimension = n
         lower = Matrix(rows: n, cols: n)
         absoluteSums = [Double](repeating: 0, count: n)
@@ -32,34 +35,16 @@ public struct GramAccumulator: Sendable {
         precondition(x.cols == dimension, "GramAccumulator: batch has \(x.cols) columns, expected \(dimension)")
         let n = dimension, t = x.rows
         guard t > 0 else { return }
-        var xd = Matrix<Double>(rows: t, cols: n)  // tokens × n, widened
-        x.elements.withUnsafeBufferPointer { src in
-            xd.elements.withUnsafeMutableBufferPointer { dst in
-                for i in 0..<(t * n) { dst[i] = Double(src[i]) }
-            }
-        }
-        absoluteSums.withUnsafeMutableBufferPointer { a in
-            xd.elements.withUnsafeBufferPointer { e in
-                for r in 0..<t {
-                    let row = r * n
-                    for j in 0..<n { a[j] += abs(e[row + j]) }
-                }
+        x.elements.withUnsafeBufferPointer { e in
+            absoluteSums.withUnsafeMutableBufferPointer { a in
+                addAbsoluteColumnSums(e.baseAddress!, rows: t, cols: n, into: a.baseAddress!)
             }
         }
         tokens += t
-        let b = blockSize
-        let blocks = (n + b - 1) / b
-        var pairs: [(Int, Int)] = []  // (i, j), j ≤ i: block rows/cols of G's lower triangle
-        for i in 0..<blocks { for j in 0...i { pairs.append((i, j)) } }
-        // Large pairs first so the threads finish together.
-        xd.withView { xv in
+        let params = SYRKParams(tile: blockSize)
+        x.withView { xv in
             lower.withMutableView { g in
-                parallelism.forEach(pairs.count) { p in
-                    let (i, j) = pairs[p]
-                    let ri = (i * b)..<Swift.min(n, (i + 1) * b), rj = (j * b)..<Swift.min(n, (j + 1) * b)
-                    gemm(.transposed, xv.block(rows: 0..<t, cols: ri), .none, xv.block(rows: 0..<t, cols: rj),
-                         into: g.block(rows: ri, cols: rj), alpha: 1, beta: 1, variant: .blocked)
-                }
+                syrk(xv, into: g, alpha: 1, beta: 1, variant: .parallel, parallelism: parallelism, params: params)
             }
         }
     }
@@ -84,12 +69,33 @@ public struct GramAccumulator: Sendable {
     }
 
     /// Restores an accumulator from saved statistics (a profile cache).
-    public init(gram: Matrix<Double>, absoluteSums: [Double], tokens: Int, blockSize: Int = 192) {
+    public init(gram: Matrix<Double>, absoluteSums: [Double], tokens: Int, blockSize: Int = 0) {
         precondition(gram.rows == gram.cols && absoluteSums.count == gram.rows)
         dimension = gram.rows
         lower = gram
         self.absoluteSums = absoluteSums
         self.tokens = tokens
         self.blockSize = blockSize
+    }
+}
+
+/// a[j] += |x[r, j]| for r = 0, 1, … (in that order, in Double; each |x| widened exactly) for a rows × cols row-major
+/// Float x: row by row, four columns per SIMD vector.
+func addAbsoluteColumnSums(_ x: UnsafePointer<Float>, rows: Int, cols: Int, into a: UnsafeMutablePointer<Double>) {
+    let vectorEnd = cols / 4 * 4
+    for r in 0..<rows {
+        let row = x + r * cols
+        var j = 0
+        while j < vectorEnd {
+            let v = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD4<Float>.self)
+            let sum = UnsafeRawPointer(a + j).loadUnaligned(as: SIMD4<Double>.self)
+                + SIMD4<Double>(v.replacing(with: -v, where: v .< 0))
+            UnsafeMutableRawPointer(a + j).storeBytes(of: sum, as: SIMD4<Double>.self)
+            j += 4
+        }
+        while j < cols {
+            a[j] += Double(abs(row[j]))
+            j += 1
+        }
     }
 }

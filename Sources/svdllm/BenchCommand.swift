@@ -6,15 +6,17 @@ import SVDLLMKit
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time a kernel family: gemm, cholesky, trsm, qr, svd, dequant.",
+        abstract: "Time a kernel family: gemm, syrk, cholesky, trsm, qr, svd, dequant.",
         discussion: """
-            Shapes: gemm m×k×n; cholesky n; trsm m×n (m×m triangular, m×n right-hand sides); qr m×n; svd m×n;
+            Shapes: gemm m×k×n; syrk k×n (C n×n lower ← AᵀA, A k×n: tokens × features; flops counted as n²k);
+            cholesky n; trsm m×n (m×m triangular, m×n right-hand sides); qr m×n; svd m×n;
             dequant: output elements (whole blocks of each --types type; --dtype does not apply).
             With --json, one JSON object per line: {"kernel","variant","shape","dtype","threads","ms","gflops"}
-            (dequant: "dtype" is the GGML type, plus "ns_per_block", "out_gb_s" and, for simd, "vs_reference").
+            (dequant: "dtype" is the GGML type, plus "ns_per_block", "out_gb_s" and, for simd, "vs_reference";
+            syrk --widen: "dtype" is "f32>f64", a Float A widened while packing into a Double C).
             """)
 
-    enum Kernel: String, ExpressibleByArgument, CaseIterable { case gemm, cholesky, trsm, qr, svd, dequant }
+    enum Kernel: String, ExpressibleByArgument, CaseIterable { case gemm, syrk, cholesky, trsm, qr, svd, dequant }
     enum DType: String, ExpressibleByArgument, CaseIterable { case f32, f64 }
 
     @Argument(help: "The kernel family: \(Kernel.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -100,6 +102,9 @@ struct BenchCommand: ParsableCommand {
           help: "GEMM: B stored n×k and used transposed (C = A·Bᵀ), as a linear layer's out × in weight is.")
     var transposeB = false
 
+    @Flag(help: "syrk: A in Float, C in Double (A widened while packing: the Gram of Float activations); needs --dtype f64.")
+    var widen = false
+
     @Flag(help: "Print one JSON object per line.")
     var json = false
 
@@ -120,6 +125,9 @@ struct BenchCommand: ParsableCommand {
         guard mc >= 0, kc >= 0, nc >= 0, ncInL2 >= 0 else {
             throw ValidationError("--mc, --kc, --nc, --nc-in-l2 must be ≥ 0")
         }
+        if widen && (kernel != .syrk || dtype != .f64) {
+            throw ValidationError("--widen applies to syrk with --dtype f64 only")
+        }
         guard powerIters >= 0 else { throw ValidationError("--power-iters must be ≥ 0 (got \(powerIters))") }
     }
 
@@ -137,7 +145,7 @@ struct BenchCommand: ParsableCommand {
     /// The measurements the options ask for.
     var plan: KernelBenchPlan {
         KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: threads,
-                        transposeB: transposeB, gemmParams: gemmParams,
+                        transposeB: transposeB, gemmParams: gemmParams, widen: widen,
                         repeats: repeats, rank: rank, powerIters: powerIters, oversampling: oversampling, jacobiParams: jacobiParams,
                         valuesOnly: valuesOnly, checkSigma: checkSigma)
     }

@@ -10,6 +10,7 @@ struct KernelBench<T: GEMMScalar> {
     func run() throws -> [BenchRecord] {
         switch options.kernel {
         case .gemm: return try benchGEMM()
+        case .syrk: return try benchSYRK()
         case .cholesky: return try benchCholesky()
         case .trsm: return try benchTriangularSolve()
         case .qr: return try benchQR()
@@ -34,9 +35,9 @@ struct KernelBench<T: GEMMScalar> {
 
     @discardableResult
     func record(_ variant: String, _ shape: [Int], seconds: Double, flops: Double?, rank: Int? = nil,
-                err: Double? = nil, sweeps: Int? = nil, cpuSeconds: Double? = nil) -> BenchRecord {
+                err: Double? = nil, sweeps: Int? = nil, cpuSeconds: Double? = nil, dtype: String? = nil) -> BenchRecord {
         let threads = variant == "naive" || variant == "unblocked" ? 1 : options.threads
-        var r = BenchRecord(kernel: options.kernel.rawValue, variant: variant, shape: shape, dtype: T.dtypeName,
+        var r = BenchRecord(kernel: options.kernel.rawValue, variant: variant, shape: shape, dtype: dtype ?? T.dtypeName,
                             threads: threads, seconds: seconds, flops: flops, rank: rank, maxRelSigmaErr: err)
         r.sweeps = sweeps
         r.cpuMs = cpuSeconds.map { ($0 * 1e4).rounded() / 10 }
@@ -74,6 +75,38 @@ struct KernelBench<T: GEMMScalar> {
                 }
                 out.append(record(v.rawValue, shape, seconds: t, flops: 2 * Double(m) * Double(k) * Double(n),
                                   cpuSeconds: cpu))
+            }
+        }
+        return out
+    }
+
+    // MARK: SYRK — C (n×n, lower) += Aᵀ·A, A (k×n): tokens × features; n²k flops (the lower triangle's
+    // n(n+1)/2 entries at 2k flops each, rounded to n²k).
+
+    func benchSYRK() throws -> [BenchRecord] {
+        var out: [BenchRecord] = []
+        if options.widen && T.self != Double.self { throw CLIError("syrk --widen needs --dtype f64") }
+        for shape in try shapes(default: "512x576,512x1536,2048x1536", dimensions: 2) {
+            let (k, n) = (shape[0], shape[1])
+            let a = Matrix<T>.uniform(rows: k, cols: n, seed: 1)
+            let aFloat = Matrix<Float>.uniform(rows: k, cols: n, seed: 1)
+            var c = Matrix<T>(rows: n, cols: n), cDouble = Matrix<Double>(rows: n, cols: n)
+            for v in try variants(SYRKVariant.self) {
+                if v == .naive && Double(n) * Double(n) * Double(k) > 2.2e8 { continue }
+                var cpu = Double.infinity
+                let t = Stopwatch.best(repeats: options.repeats) {
+                    let cpu0 = Stopwatch.processCPUSeconds()
+                    if options.widen {
+                        aFloat.withView { av in
+                            cDouble.withMutableView { syrk(av, into: $0, beta: 1, variant: v, parallelism: parallelism) }
+                        }
+                    } else {
+                        a.withView { av in c.withMutableView { syrk(av, into: $0, beta: 1, variant: v, parallelism: parallelism) } }
+                    }
+                    cpu = Swift.min(cpu, Stopwatch.processCPUSeconds() - cpu0)
+                }
+                out.append(record(v.rawValue, shape, seconds: t, flops: Double(n) * Double(n) * Double(k),
+                                  cpuSeconds: cpu, dtype: options.widen ? "f32>f64" : nil))
             }
         }
         return out

@@ -14,6 +14,8 @@ struct KernelBenchPlan {
     var transposeB = false
     /// GEMM: blocking and loop-order overrides.
     var gemmParams = GEMMParams()
+    /// SYRK: A in Float, widened to the Double C while packing (the Gram accumulation); T must be Double.
+    var widen = false
     var repeats = 5
     /// SVD: the rank k of randomized variants (nil: min(m, n)/4).
     var rank: Int?

@@ -50,6 +50,7 @@ struct KernelNotebookSection {
     static func allVariants(of kernel: BenchCommand.Kernel) -> [String] {
         switch kernel {
         case .gemm: return GEMMVariant.allCases.map(\.rawValue)
+        case .syrk: return SYRKVariant.allCases.map(\.rawValue)
         case .cholesky: return CholeskyVariant.allCases.map(\.rawValue)
         case .trsm: return TriangularSolveVariant.allCases.map(\.rawValue)
         case .qr: return QRVariant.allCases.map(\.rawValue)

@@ -119,4 +119,36 @@ import LinearAlgebraCore
         #expect(merged.tokens == 48)
         for k in g.elements.indices { #expect(abs(merged.gram.elements[k] - g.elements[k]) <= 1e-12 * max(1, abs(g.elements[k]))) }
     }
+
+    /// Batches of 70 and 257 tokens of width 130 (past several micro-tile, granule and macro-tile edges), on 1 and
+    /// 2 threads: G within 2(tokens + 2)·ε·Σ|x_ti·x_tj| of the naive Double XᵀX, symmetric, and the absolute column
+    /// sums equal to the sequential Double sums.
+    @Test(arguments: [(0, 1), (0, 2), (48, 2)])
+    func gramMatchesNaiveDoubleXtX(blockSize: Int, threads: Int) {
+        let n = 130
+        let batches = [Matrix<Float>.gaussian(rows: 70, cols: n, seed: 11), Matrix<Float>.gaussian(rows: 257, cols: n, seed: 12)]
+        var acc = GramAccumulator(dimension: n, blockSize: blockSize)
+        for x in batches { acc.add(x, parallelism: .threads(threads)) }
+        #expect(acc.tokens == 327)
+        let g = acc.gram
+        var worst = 0.0
+        for i in 0..<n {
+            for j in 0..<n {
+                var s = 0.0, mag = 0.0
+                for x in batches {
+                    for t in 0..<x.rows {
+                        let v = Double(x[t, i]) * Double(x[t, j])
+                        s += v
+                        mag += abs(v)
+                    }
+                }
+                worst = max(worst, abs(g[i, j] - s) / (2 * Double(acc.tokens + 2) * Double.ulpOfOne * mag))
+                #expect(g[i, j] == g[j, i])
+            }
+            var a = 0.0
+            for x in batches { for t in 0..<x.rows { a += Double(abs(x[t, i])) } }
+            #expect(acc.absoluteSums[i] == a)
+        }
+        #expect(worst <= 1, "Gram error \(worst) × the bound")
+    }
 }
