@@ -141,14 +141,19 @@ public struct CompressedModelInfo: Sendable, Codable, Equatable {
         public var nsamples: Int
         public var seqlen: Int
         public var seed: UInt64
-        /// Update methods: the windows the update was fitted on (the first of the `nsamples`).
+        /// Update methods: how many windows the update was fitted on.
         public var updateNsamples: Int?
-        public init(text: String, nsamples: Int, seqlen: Int, seed: UInt64, updateNsamples: Int? = nil) {
+        /// Update methods: "calibration" (the first `updateNsamples` of the `nsamples` windows) or "token-windows"
+        /// (``TokenWindowSampler`` on the same text and seed).
+        public var updateSampler: String?
+        public init(text: String, nsamples: Int, seqlen: Int, seed: UInt64, updateNsamples: Int? = nil,
+                    updateSampler: String? = nil) {
             self.text = text
             self.nsamples = nsamples
             self.seqlen = seqlen
             self.seed = seed
             self.updateNsamples = updateNsamples
+            self.updateSampler = updateSampler
         }
     }
 
@@ -157,7 +162,7 @@ public struct CompressedModelInfo: Sendable, Codable, Equatable {
         ratio = report.ratio
         svd = report.svd
         calibration = Calibration(text: calibrationText, nsamples: report.nsamples, seqlen: report.seqlen, seed: report.seed,
-                                  updateNsamples: report.updateSamples)
+                                  updateNsamples: report.updateSamples, updateSampler: report.updateSampler)
         parameters = report.parameters
         var r: [String: Int] = [:]
         let opt = model.config.architecture == .opt

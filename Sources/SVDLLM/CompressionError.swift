@@ -4,6 +4,8 @@ public enum CompressionError: Error, Equatable, CustomStringConvertible {
     case invalidArgument(name: String, reason: String)
     /// The calibration text is too short to cut a window from.
     case calibrationTooShort(characters: Int, needed: Int)
+    /// The update text has too few tokens to cut a window of `seqlen` + 1 from (``TokenWindowSampler``).
+    case updateTextTooShort(tokens: Int, needed: Int)
     /// The ratio leaves no singular triplet for a matrix (r = ⌊mn(1−R)/(m+n)⌋ = 0).
     case rankZero(layer: Int, name: String, rows: Int, cols: Int, ratio: Double)
     /// A weight (or a Gram matrix) holds NaN or ±Inf.
@@ -22,6 +24,8 @@ public enum CompressionError: Error, Equatable, CustomStringConvertible {
         case let .invalidArgument(name, reason): return "invalid \(name): \(reason)"
         case let .calibrationTooShort(characters, needed):
             return "calibration text too short: \(characters) characters, a window needs \(needed)"
+        case let .updateTextTooShort(tokens, needed):
+            return "update text too short: \(tokens) tokens, a window needs \(needed)"
         case let .rankZero(layer, name, rows, cols, ratio):
             return "ratio \(ratio) leaves rank 0 for layer \(layer) \(name) (\(rows)×\(cols)); use a smaller --ratio"
         case let .nonFinite(layer, name, what): return "layer \(layer) \(name): \(what) holds NaN or Inf"

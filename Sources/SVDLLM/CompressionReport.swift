@@ -74,6 +74,9 @@ public struct CompressionReport: Sendable, Codable, Equatable {
     public var profileFromCache: Bool
     /// Update methods: how many of the windows the update was fitted on (nil for the other methods).
     public var updateSamples: Int?
+    /// Update methods: where the update windows came from: "calibration" (the first `updateSamples` calibration
+    /// windows) or "token-windows" (``TokenWindowSampler``, the official code's `get_loaders`).
+    public var updateSampler: String?
 
     public init(method: String, ratio: Double, svd: String, nsamples: Int, seqlen: Int, seed: UInt64,
                 calibrationTokens: Int, parameters: ParameterCounts, seconds: PhaseTimes, matrices: [MatrixReport],

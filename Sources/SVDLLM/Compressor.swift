@@ -50,10 +50,19 @@ public struct Compressor {
     }
 
     /// Compresses `model` in place on the calibration `windows` (token ids, each the same length).
-    public func run(_ model: inout CausalLM, windows: [[Int]], seed: UInt64 = 3) throws -> CompressionReport {
+    ///
+    /// `updateWindows`: update methods fit W_u on these windows (the official code's `get_loaders` windows,
+    /// ``TokenWindowSampler``) instead of the calibration windows (all, or the first
+    /// ``CompressionOptions/updateSamples``); nil = the calibration windows.
+    public func run(_ model: inout CausalLM, windows: [[Int]], updateWindows separateUpdateWindows: [[Int]]? = nil,
+                    seed: UInt64 = 3) throws -> CompressionReport {
         try options.validate()
         guard let seqlen = windows.first?.count, !windows.isEmpty, windows.allSatisfy({ $0.count == seqlen }) else {
             throw CompressionError.invalidArgument(name: "windows", reason: "need ≥ 1 window, all of one length")
+        }
+        if let u = separateUpdateWindows, u.isEmpty || !u.allSatisfy({ $0.count == seqlen }) {
+            throw CompressionError.invalidArgument(name: "updateWindows",
+                                                   reason: "need ≥ 1 window, all of the calibration windows' length \(seqlen)")
         }
         let par = options.parallelism
         model.parallelism = par
@@ -82,9 +91,15 @@ public struct Compressor {
         let cacheComplete = profileCache?.isComplete ?? false
         let needDenseStream = method.needsDenseProfile && !cacheComplete
         var hDense: [Matrix<Float>] = needDenseStream ? embedded : []
-        // The update's stream: every window, or the first `updateSamples` (the official code's updating_nsamples).
-        let updateWindows = Swift.min(options.updateSamples ?? windows.count, windows.count)
-        var hComp: [Matrix<Float>] = method.updatesU ? Array(embedded.prefix(updateWindows)) : []
+        // The update's stream: the separate update windows, or every calibration window, or the first
+        // `updateSamples` of them (the official code's updating_nsamples).
+        let updateWindows = separateUpdateWindows?.count ?? Swift.min(options.updateSamples ?? windows.count, windows.count)
+        var hComp: [Matrix<Float>] = []
+        if method.updatesU {
+            t0 = now()
+            hComp = try separateUpdateWindows.map { try $0.map { try model.embed($0) } } ?? Array(embedded.prefix(updateWindows))
+            times.calibration += now() - t0
+        }
         let dense = model  // the uncompressed blocks, for the dense stream
         var reports: [MatrixReport] = []
         var resumed = 0
@@ -126,7 +141,7 @@ public struct Compressor {
             if method.updatesU {
                 t0 = now()
                 progress?(CompressionProgress(phase: .update, layer: i, layers: layers, elapsed: t0))
-                if i == 0, updateWindows == windows.count, let d = denseProfile {
+                if i == 0, separateUpdateWindows == nil, updateWindows == windows.count, let d = denseProfile {
                     propagated = d  // nothing compressed yet: the same inputs
                 } else {
                     propagated = profileLayer(dense, layer: i, inputs: hComp, keepOutputs: false, parallelism: par).profile
@@ -165,6 +180,7 @@ public struct Compressor {
             seconds: times, matrices: reports, resumedLayers: resumed,
             profileFromCache: method.needsDenseProfile && cacheComplete)
         report.updateSamples = method.updatesU ? updateWindows : nil
+        report.updateSampler = method.updatesU ? (separateUpdateWindows == nil ? "calibration" : "token-windows") : nil
         return report
     }
 

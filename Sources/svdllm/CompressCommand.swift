@@ -27,8 +27,13 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Tokens per calibration window.") var seqlen: Int = 512
     @Option(help: "Seed of the calibration sampler.") var seed: UInt64 = 3
     @Option(name: .customLong("update-nsamples"),
-            help: "Update methods: fit W_u on the first N calibration windows only (the official code uses 16; default: all).")
+            help: "Update methods: fit W_u on N windows (the official code uses 16; default: all calibration windows, or 16 token windows).")
     var updateNsamples: Int?
+    @Option(name: .customLong("update-sampler"),
+            help: "Update methods: 'calibration' (the first --update-nsamples calibration windows) or 'token-windows' (the official code's get_loaders: random token offsets into the tokenized --calib, same --seed).")
+    var updateSampler: UpdateSampler = .calibration
+
+    enum UpdateSampler: String, ExpressibleByArgument, CaseIterable { case calibration, tokenWindows = "token-windows" }
     @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: String = "jacobi"
     @Option(help: "Output folder (default: MODELNAME-METHOD-RATIO beside the current folder).") var out: String?
     @Option(help: "Stored weight type: f32, f16 or bf16.") var dtype: DType = .f32
@@ -47,9 +52,10 @@ struct CompressCommand: ParsableCommand {
         guard TruncationSVD(rawValue: svd) != nil else { throw ValidationError("--svd must be jacobi or rsvd (got '\(svd)')") }
         guard nsamples >= 1 else { throw ValidationError("--nsamples must be at least 1 (got \(nsamples))") }
         guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
-        if let n = updateNsamples, !(1...nsamples).contains(n) {
+        if let n = updateNsamples, updateSampler == .calibration, !(1...nsamples).contains(n) {
             throw ValidationError("--update-nsamples must be in 1...--nsamples (got \(n))")
         }
+        if let n = updateNsamples, n < 1 { throw ValidationError("--update-nsamples must be at least 1 (got \(n))") }
     }
 
     struct Output: Encodable {
@@ -60,6 +66,8 @@ struct CompressCommand: ParsableCommand {
         var nsamples: Int
         var seqlen: Int
         var seed: UInt64
+        var update_sampler: String?
+        var update_nsamples: Int?
         var decoder_linear_params_before: Int
         var decoder_linear_params_after: Int
         var model_params_before: Int
@@ -74,8 +82,10 @@ struct CompressCommand: ParsableCommand {
 
     func run() throws {
         let method = CompressionMethod(rawValue: method)!
+        let tokenWindows = updateSampler == .tokenWindows && method.updatesU
         let options = CompressionOptions(method: method, ratio: ratio, svd: TruncationSVD(rawValue: svd)!,
-                                         parallelism: .threads(workers.threads), updateSamples: updateNsamples)
+                                         parallelism: .threads(workers.threads),
+                                         updateSamples: tokenWindows ? nil : updateNsamples)
         let modelURL = URL(fileURLWithPath: model).standardizedFileURL
         let stem = modelURL.deletingPathExtension().lastPathComponent
         let outURL = URL(fileURLWithPath: out ?? "\(stem)-\(method.rawValue)-\(ratio)").standardizedFileURL
@@ -91,13 +101,22 @@ struct CompressCommand: ParsableCommand {
         var loaded = try LoadedModel(path: model, threads: workers.threads)
         let sampler = CalibrationSampler(sampleCount: nsamples, sequenceLength: seqlen, seed: seed)
         let windows = try sampler.windows(text: text, tokenizer: loaded.tokenizer)
+        let updateWindows = tokenWindows
+            ? try TokenWindowSampler(sampleCount: updateNsamples ?? 16, sequenceLength: seqlen, seed: seed)
+                .windows(text: text, tokenizer: loaded.tokenizer)
+            : nil
         let calibrationSeconds = Date().timeIntervalSince(start)
 
         var profile = RunFingerprint.model(at: modelURL)
         profile.add(windows: windows)
         var run = profile
         run.add("\(method.rawValue) \(ratio) \(svd)")
-        if let updateNsamples, method.updatesU { run.add("update \(updateNsamples)") }
+        if let updateWindows {
+            run.add("update token-windows")
+            run.add(windows: updateWindows)
+        } else if let updateNsamples, method.updatesU {
+            run.add("update \(updateNsamples)")
+        }
         let description = "\(method.rawValue) ratio \(ratio) svd \(svd), \(nsamples)×\(seqlen) seed \(seed)"
         let partial = URL(fileURLWithPath: outURL.path + ".partial")
         if force && !resume { try? FileManager.default.removeItem(at: partial) }  // --force starts over
@@ -119,7 +138,7 @@ struct CompressCommand: ParsableCommand {
                                   p.layer + 1, layers, p.phase == .resumed ? "resumed" : "factoring", p.elapsed, eta))
             }
         }
-        var result = try compressor.run(&loaded.model, windows: windows, seed: seed)
+        var result = try compressor.run(&loaded.model, windows: windows, updateWindows: updateWindows, seed: seed)
         result.seconds.calibration += calibrationSeconds
 
         let writeStart = Date()
@@ -139,7 +158,8 @@ struct CompressCommand: ParsableCommand {
         let s = result.seconds
         let output = Output(
             out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd, nsamples: nsamples, seqlen: seqlen,
-            seed: seed, decoder_linear_params_before: result.parameters.decoderLinearsBefore,
+            seed: seed, update_sampler: result.updateSampler, update_nsamples: result.updateSamples,
+            decoder_linear_params_before: result.parameters.decoderLinearsBefore,
             decoder_linear_params_after: result.parameters.decoderLinearsAfter,
             model_params_before: result.parameters.modelBefore, model_params_after: result.parameters.modelAfter,
             seconds: ["calibration": s.calibration, "profiling": s.profiling, "factorization": s.factorization,

@@ -230,4 +230,37 @@ import TransformerRuntime
             try CompressionOptions(method: .whitenUpdate, ratio: 0.4, updateSamples: 0).validate()
         }
     }
+
+    /// Separate update windows (the official `get_loaders` windows): `update` (no dense profile) on calibration
+    /// windows W with update windows U is exactly `update` on U; `whiten+update` whitens on W and updates on U.
+    @Test func separateUpdateWindows() throws {
+        let source = Self.tiny("llama")
+        let dense = try CausalLM(huggingFaceFolder: source)
+        let calibration = Self.windows(vocab: dense.vocabularySize)
+        let update = Self.windows(vocab: dense.vocabularySize, count: 4, seed: 9)
+        func factors(_ method: CompressionMethod, _ w: [[Int]], _ u: [[Int]]?)
+            throws -> (u: [Float], v: [Float], report: CompressionReport) {
+            var model = dense
+            let report = try Compressor(options: CompressionOptions(method: method, ratio: 0.4))
+                .run(&model, windows: w, updateWindows: u)
+            guard case let .lowRank(uf, vf, _) = model.blocks[1].linear(.down) else { return ([], [], report) }
+            return (uf.elements, vf.elements, report)
+        }
+        let onU = try factors(.update, update, nil)
+        let separate = try factors(.update, calibration, update)
+        #expect(separate.u == onU.u && separate.v == onU.v)
+        #expect(separate.report.updateSamples == 4 && separate.report.updateSampler == "token-windows")
+        let both = try factors(.whitenUpdate, calibration, update)
+        let sameData = try factors(.whitenUpdate, calibration, nil)
+        // W_v (the whitened truncation) comes from the calibration windows alone; W_u from the update windows.
+        #expect(both.v == sameData.v)
+        #expect(both.u != sameData.u)
+        #expect(both.report.updateSampler == "token-windows" && sameData.report.updateSampler == "calibration")
+        #expect(sameData.report.updateSamples == calibration.count)
+        #expect(throws: CompressionError.self) {
+            var model = dense
+            _ = try Compressor(options: CompressionOptions(method: .update, ratio: 0.4))
+                .run(&model, windows: calibration, updateWindows: [Array(update[0].prefix(10))])
+        }
+    }
 }
