@@ -4,7 +4,8 @@
 Used by Scripts/compare-kernels; run it with the peer venv's python (../shared/peer/setup.sh) and with
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset so OpenBLAS picks its best kernel for this CPU.
   peer_timings.py KERNEL THREADS REPEATS DTYPE SHAPE[,SHAPE...]
-KERNEL: gemm (m x k x n), cholesky (n), qr (m x n, R only, like our QR without forming Q), svd (m x n, thin).
+KERNEL: gemm (m x k x n), cholesky (n), qr (m x n, R only, like our QR without forming Q), svd (m x n, thin),
+svd-jacobi (m x n: LAPACK's xGEJSV through SciPy, U and V).
 """
 import json
 import sys
@@ -54,6 +55,25 @@ def main():
                 m, n = dims
                 a = rng.standard_normal((m, n)).astype(dt)
                 s = best(lambda: np.linalg.svd(a, full_matrices=False), repeats)
+            elif kernel == "svd-jacobi":
+                # LAPACK's own Jacobi SVD: xGEJSV (Drmač–Veselić preconditioned one-sided Jacobi, U and V), through
+                # SciPy (not part of the peer venv by default: `pip install scipy`). It needs m ≥ n, so a wide
+                # input is decomposed transposed, as our Jacobi does.
+                try:
+                    import scipy.linalg.lapack as lapack
+                except ImportError:
+                    sys.exit("peer_timings.py: svd-jacobi needs SciPy in the peer venv (pip install scipy)")
+                m, n = dims
+                a = rng.standard_normal((m, n)).astype(dt)
+                tall = np.asfortranarray(a if m >= n else a.T)
+                gejsv = lapack.dgejsv if dt == np.float64 else lapack.sgejsv
+                def jacobi():
+                    out = gejsv(tall)   # SciPy's defaults: U and V computed
+                    if out[-1] != 0:
+                        sys.exit(f"peer_timings.py: xGEJSV info = {out[-1]} at {m}x{n}")
+                s = best(jacobi, repeats)
+                backend = [(i["internal_api"], i.get("architecture"), i.get("version"), i.get("filepath"))
+                           for i in threadpool_info()]
             else:
                 sys.exit(f"peer_timings.py: unknown kernel '{kernel}'")
             row = {"kernel": kernel, "variant": "numpy", "shape": dims, "dtype": dtype, "threads": threads,
