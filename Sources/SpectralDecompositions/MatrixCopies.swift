@@ -97,3 +97,31 @@ func finiteMaxAbs<T: LinalgScalar>(_ a: Matrix<T>) throws(SVDError) -> Double {
     }
     return big.asDouble
 }
+
+/// A Float copy of `a` times 2^e; entries whose scaled magnitude is below Float's least normal number become 0
+/// (no subnormals reach the Float kernels). Choose e so the scaled entries stay below Float's overflow limit.
+func floatCopy(_ a: Matrix<Double>, scaledByPowerOfTwo e: Int) -> Matrix<Float> {
+    let scale = Double(sign: .plus, exponent: e, significand: 1)
+    let tiny = Double(Float.leastNormalMagnitude)
+    var out = [Float](repeating: 0, count: a.elements.count)   // a.rows × a.cols, row-major
+    a.elements.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<src.count {
+                let x = src[i] * scale
+                dst[i] = abs(x) < tiny ? 0 : Float(x)
+            }
+        }
+    }
+    return Matrix(rows: a.rows, cols: a.cols, elements: out)
+}
+
+/// `a` widened to Double (exact).
+func doubleCopy(_ a: Matrix<Float>) -> Matrix<Double> {
+    var out = [Double](repeating: 0, count: a.elements.count)   // a.rows × a.cols, row-major
+    a.elements.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<src.count { dst[i] = Double(src[i]) }
+        }
+    }
+    return Matrix(rows: a.rows, cols: a.cols, elements: out)
+}

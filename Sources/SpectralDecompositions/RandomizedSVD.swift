@@ -3,16 +3,33 @@ import LinearAlgebraCore
 
 /// The top-k SVD by the randomized range finder (Halko, Martinsson & Tropp 2011, Alg. 4.4 + 5.1).
 ///
-/// l = min(k + oversampling, min(m, n)). Y = AΩ (Ω n × l, Gaussian or SRFT, seeded); Q = orth(Y) (m × l).
-/// Each power iteration: Q ← orth(A·orth(AᵀQ)), re-orthonormalizing between the products so rounding does not
-/// collapse Y onto the top singular vector. Then B = QᵀA (l × n), B = U_B Σ V_Bᵀ by ``jacobiSVD``, U = Q·U_B;
-/// the leading k triplets are kept. orth(·) is Cholesky QR (twice for the final basis, once in between) for
-/// Double and the thin Q of a Householder QR for Float (``RangeOrthonormalization``).
+/// l = min(k + oversampling, min(m, n)). Y = AΩ (Ω n × l, Gaussian or SRFT, seeded); each power iteration
+/// Y ← A·orth(Aᵀ·orth(Y)), re-orthonormalizing between the products so rounding does not collapse Y onto the
+/// top singular vector (``rangeSketch(_:columns:powerIterations:sketch:seed:orthonormalization:parallelism:)``).
+/// Then Q = orth(Y) (m × l), B = QᵀA (l × n), B = U_B Σ V_Bᵀ by ``jacobiSVD``, U = Q·U_B; the leading k triplets
+/// are kept. orth(·) is Cholesky QR, twice for the final basis and once in between, with a Householder fallback
+/// (``RangeOrthonormalization``).
+///
+/// Mixed-precision range (`mixedPrecisionRange`, Double input only): the sketch and the power iterations — all
+/// but one of the 2(q+1)+1 products with A when Ω is Gaussian — run in Float on a Float copy of A (scaled by a
+/// power of two so that max |aᵢⱼ| ∈ [1, 2); entries that would become subnormal are flushed to 0, they lie
+/// below 2⁻¹²⁶·max |aᵢⱼ|). The final orthonormalization's first CholQR pass runs in Float too, its second in
+/// Double; B = QᵀA, the SVD of B and U = Q·U_B are computed in Double. Why this is enough: the range finder only has to capture span(top-l left
+/// singular vectors). Its Float rounding, ‖δA‖ ≈ ε_f32·‖A‖ per product, turns the Double span(Y) by an angle
+/// θ ≈ ε_f32·σ₁/σ_l (times a modest constant); what follows is exact to Double rounding for the subspace
+/// span(Q) actually found: U Σ Vᵀ is the SVD of the Double projection QQᵀA. So the singular vectors carry
+/// an extra error O(θ·σ₁/gap) and, B = QᵀA being a Rayleigh–Ritz projection of AAᵀ, the σᵢ an extra
+/// O(θ²·σ₁²/σᵢ) — both far below the randomized approximation error that k + p and q are chosen for (the
+/// 10⁻³ of a typical target). It is a floor, though: on a matrix the Double range finder would capture to
+/// 10⁻¹², the Float range caps the singular vectors' accuracy at ≈ 10⁻⁷·σ₁/gap (and the σ at its square);
+/// set `mixedPrecisionRange` false there. U and V are orthonormal to Double precision either way (the final
+/// orthonormalization and the small SVD are in Double). Cost: the Float products run at about twice the
+/// Double GEMM speed and move half the bytes.
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 func randomizedSVD<T: GEMMScalar>(
     _ a: Matrix<T>, rank k: Int, oversampling p: Int, powerIterations q: Int, sketch: SVDSketch, seed: UInt64,
-    vectors: Bool, params: JacobiParams, parallelism: Parallelism,
+    mixedPrecisionRange: Bool = true, vectors: Bool, params: JacobiParams, parallelism: Parallelism,
     orthonormalization: RangeOrthonormalization = .automatic
 ) throws(SVDError) -> SVDParts<T> {
     let (m, n) = (a.rows, a.cols)
@@ -26,22 +43,21 @@ func randomizedSVD<T: GEMMScalar>(
     let a = e == 0 ? a : a.scaledByPowerOfTwo(e)
     let l = Swift.min(k + p, Swift.min(m, n))
 
-    func orth(_ y: Matrix<T>, intermediate: Bool = true) -> Matrix<T> {
-        orthonormalization.orthonormalize(y, intermediate: intermediate, parallelism: parallelism)
-    }
-
-    let y0: Matrix<T>   // m × l
-    switch sketch {
-    case .gaussian:
-        let omega = Matrix<T>.gaussian(rows: n, cols: l, seed: seed)   // n × l
-        y0 = matmul(a, omega, parallelism: parallelism)
-    case .srft:
-        y0 = SRFTSketch.apply(a, columns: l, seed: seed, parallelism: parallelism)
-    }
-    var basis = orth(y0, intermediate: q > 0)   // m × l
-    for i in 0..<q {
-        let z = orth(matmul(a, basis, transA: .transposed, parallelism: parallelism))     // n × l
-        basis = orth(matmul(a, z, parallelism: parallelism), intermediate: i < q - 1)   // m × l
+    let basis: Matrix<T>   // m × l, orthonormal columns
+    if mixedPrecisionRange, let ad = a as? Matrix<Double> {
+        let scaledMax = maxAbs.scaledByPowerOfTwo(e)
+        let low = floatCopy(ad, scaledByPowerOfTwo: scaledMax > 0 ? -Int(scaledMax.exponent) : 0)   // m × n
+        let y32 = rangeSketch(low, columns: l, powerIterations: q, sketch: sketch, seed: seed,
+                              orthonormalization: orthonormalization, parallelism: parallelism)   // m × l
+        // CholQR2 split across the precisions: the first pass in Float leaves ‖QᵀQ − I‖ = O(ε_f32·κ(Y)), the
+        // second, in Double, O(ε).
+        let q32 = orthonormalization.orthonormalize(y32, intermediate: true, parallelism: parallelism)   // m × l
+        basis = orthonormalization.orthonormalize(doubleCopy(q32) as! Matrix<T>, intermediate: true,
+                                                  parallelism: parallelism)
+    } else {
+        let y = rangeSketch(a, columns: l, powerIterations: q, sketch: sketch, seed: seed,
+                            orthonormalization: orthonormalization, parallelism: parallelism)   // m × l
+        basis = orthonormalization.orthonormalize(y, parallelism: parallelism)
     }
     let b = matmul(basis, a, transA: .transposed, parallelism: parallelism)   // l × n
     var small = try jacobiSVD(b, vectors: vectors, kernel: .scalar, params: params, parallelism: parallelism)
@@ -52,4 +68,30 @@ func randomizedSVD<T: GEMMScalar>(
     let u = matmul(basis, ub.submatrix(rows: 0..<l, cols: 0..<k), parallelism: parallelism)   // m × k
     small.vt = vtb.submatrix(rows: 0..<k, cols: 0..<n)
     return SVDParts(s: s, u: u, vt: small.vt, sweeps: small.sweeps)
+}
+
+/// The range finder's last sketch Y = (AAᵀ)^q·AΩ (m × l), not yet orthonormalized: Y₀ = AΩ, then q times
+/// Y ← A·orth(Aᵀ·orth(Y)) with single-pass (intermediate) orthonormalizations.
+@_specialize(where S == Float)
+@_specialize(where S == Double)
+func rangeSketch<S: GEMMScalar>(
+    _ a: Matrix<S>, columns l: Int, powerIterations q: Int, sketch: SVDSketch, seed: UInt64,
+    orthonormalization: RangeOrthonormalization, parallelism: Parallelism
+) -> Matrix<S> {
+    func orth(_ y: Matrix<S>) -> Matrix<S> {
+        orthonormalization.orthonormalize(y, intermediate: true, parallelism: parallelism)
+    }
+    var y: Matrix<S>   // m × l
+    switch sketch {
+    case .gaussian:
+        let omega = Matrix<S>.gaussian(rows: a.cols, cols: l, seed: seed)   // n × l
+        y = matmul(a, omega, parallelism: parallelism)
+    case .srft:
+        y = SRFTSketch.apply(a, columns: l, seed: seed, parallelism: parallelism)
+    }
+    for _ in 0..<q {
+        let z = orth(matmul(a, orth(y), transA: .transposed, parallelism: parallelism))   // n × l
+        y = matmul(a, z, parallelism: parallelism)   // m × l
+    }
+    return y
 }

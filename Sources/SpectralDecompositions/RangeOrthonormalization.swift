@@ -7,30 +7,35 @@ enum RangeOrthonormalization: Sendable, CaseIterable {
     /// The thin Q of a Householder QR (``factorQR(_:wantQ:parallelism:)``): unconditionally stable; the
     /// reference.
     case householder
-    /// Cholesky QR twice (CholQR2): G = YᵀY = LLᵀ, Y ← Y·L⁻ᵀ, repeated once. All GEMM and triangular solves
-    /// (≈ 6ml² flops at GEMM speed, against ≈ 8ml² of the partly level-2 Householder QR and Q). Accurate
-    /// while κ(Y) ≪ ε^(−1/2); falls back to Householder when a Cholesky pivot fails or the first pass's
-    /// diagonal spread max Lᵢᵢ / min Lᵢᵢ (≈ κ(Y)) exceeds ``choleskyQRConditionLimit(_:)``.
+    /// Cholesky QR twice (CholQR2): G = YᵀY = LLᵀ, Y ← Y·L⁻ᵀ, repeated once. The Gram is accumulated in Double
+    /// whatever T is (a symmetric rank-k update, ``syrk(_:into:alpha:beta:variant:parallelism:params:)``: m·l²
+    /// flops; a Float Y is widened while packed) and factored in Double; the solve runs in T. About 4ml² flops at
+    /// GEMM speed per CholQR2, against ≈ 8ml² of the partly level-2 Householder QR and Q.
+    ///
+    /// Accuracy of one pass: with the Gram in T's own precision QᵀQ − I = O(ε·κ(Y)²); for Float, whose Gram
+    /// is in Double, the Float rounding of L and of the solve dominate: O(ε_f32·κ(Y)). Falls back to
+    /// Householder when a Cholesky pivot fails or the first pass's diagonal spread max Lᵢᵢ / min Lᵢᵢ (≈ κ(Y))
+    /// exceeds ``choleskyQRConditionLimit(_:)``.
     case choleskyQR2
-    /// CholQR2 for Double, Householder for Float (where ε^(−1/2) ≈ 4·10³ leaves too little room for a power
-    /// iteration's sketch).
+    /// CholQR2 (with its Householder fallback) for both precisions.
     case automatic
 
-    /// The κ(Y) estimate above which CholQR2 hands over to Householder: 0.02·ε^(−1/2) (Double ≈ 1.3·10⁶,
-    /// Float ≈ 80), so that the first pass leaves Q₁ with κ ≲ 1 + 4·10⁻⁴ for the second to clean up.
-    static func choleskyQRConditionLimit<T: LinalgScalar>(_: T.Type) -> Double { 0.02 / T.machineEpsilon.squareRoot() }
+    /// The κ(Y) estimate above which CholQR2 hands over to Householder, so that the first pass leaves Q₁ with
+    /// κ ≲ 1.02 for the second to clean up: Double 0.02·ε^(−1/2) ≈ 1.3·10⁶ (ε·κ² ≤ 4·10⁻⁴), Float (Double Gram)
+    /// 0.02·ε_f32⁻¹ ≈ 1.7·10⁵ (ε_f32·κ ≤ 0.02).
+    static func choleskyQRConditionLimit<T: LinalgScalar>(_: T.Type) -> Double {
+        T.self == Float.self ? 0.02 / T.machineEpsilon : 0.02 / T.machineEpsilon.squareRoot()
+    }
 
     /// Q (m × l) with orthonormal columns spanning the columns of `y` (m × l, m ≥ l). With `intermediate` (a
     /// power iteration's sketch that is multiplied by A again, not the final basis) CholQR2 stops after its
-    /// first pass: the columns are then orthonormal to O(κ(Y)²·ε), plenty to keep the next product well
-    /// conditioned, at half the cost.
+    /// first pass: the columns are then orthonormal to O(ε·κ(Y)²) (Double) or O(ε_f32·κ(Y)) (Float), plenty
+    /// to keep the next product well conditioned, at half the cost.
     @_specialize(where T == Float)
     @_specialize(where T == Double)
     func orthonormalize<T: GEMMScalar>(_ y: Matrix<T>, intermediate: Bool = false,
                                        parallelism: Parallelism) -> Matrix<T> {
-        let method: RangeOrthonormalization = self == .automatic ? (T.self == Double.self ? .choleskyQR2 : .householder)
-                                                                 : self
-        if method == .choleskyQR2, y.rows >= y.cols, y.cols > 0,
+        if self != .householder, y.rows >= y.cols, y.cols > 0,
            var q = Self.choleskyQRPass(y, checkCondition: true, parallelism: parallelism),
            intermediate || Self.choleskyQRPassInPlace(&q, parallelism: parallelism) {
             return q
@@ -47,20 +52,37 @@ enum RangeOrthonormalization: Sendable, CaseIterable {
         return q
     }
 
-    /// Y ← Y·L⁻ᵀ with YᵀY = LLᵀ; false (Y untouched) on failure.
+    /// G = YᵀY (l × l, lower triangle only) accumulated in Double: the Double SYRK, or for Float Y the widening
+    /// one (each element widened to Double as it is packed).
+    static func doubleGram<T: GEMMScalar>(_ y: Matrix<T>, parallelism: Parallelism) -> Matrix<Double> {
+        var g = Matrix<Double>(rows: y.cols, cols: y.cols)   // l × l, lower triangle
+        g.withMutableView { gv in
+            if let yf = y as? Matrix<Float> {
+                yf.withView { syrk($0, into: gv, parallelism: parallelism) }
+            } else if let yd = y as? Matrix<Double> {
+                yd.withView { syrk($0, into: gv, parallelism: parallelism) }
+            } else {
+                preconditionFailure("RangeOrthonormalization: unsupported scalar \(T.self)")
+            }
+        }
+        return g
+    }
+
+    /// Y ← Y·L⁻ᵀ with YᵀY = LLᵀ (Gram and Cholesky in Double, the solve in T); false (Y untouched) on failure.
     static func choleskyQRPassInPlace<T: GEMMScalar>(_ y: inout Matrix<T>, checkCondition: Bool = false,
                                                      parallelism: Parallelism) -> Bool {
-        let g = matmul(y, y, transA: .transposed, parallelism: parallelism)   // l × l
+        let g = doubleGram(y, parallelism: parallelism)   // l × l
         guard let chol = try? Cholesky(g, parallelism: parallelism) else { return false }
-        let l = chol.l
         var lo = Double.infinity, hi = 0.0
-        for i in 0..<l.rows {
-            let d = l[i, i].asDouble
+        for i in 0..<chol.l.rows {
+            let d = chol.l[i, i]
             lo = Swift.min(lo, d)
             hi = Swift.max(hi, d)
         }
-        guard lo > 0, lo.isFinite, hi.isFinite else { return false }
+        guard lo > 0, hi.isFinite, T(lo) >= T.leastNormalMagnitude, T(hi).isFinite else { return false }
         if checkCondition && hi > choleskyQRConditionLimit(T.self) * lo { return false }
+        let l: Matrix<T> = T.self == Double.self ? chol.l as! Matrix<T>
+                                                 : floatCopy(chol.l, scaledByPowerOfTwo: 0) as! Matrix<T>   // l × l
         l.withView { lv in
             y.withMutableView { yv in
                 triangularSolve(side: .right, part: .lower, transpose: .transposed, lv, yv, parallelism: parallelism)
