@@ -125,3 +125,25 @@ func doubleCopy(_ a: Matrix<Float>) -> Matrix<Double> {
     }
     return Matrix(rows: a.rows, cols: a.cols, elements: out)
 }
+
+/// The first `c` columns of `a` (m × n), transposed: c × m, in 32 × 32 tiles.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func transposedLeadingColumns<T: LinalgScalar>(_ a: Matrix<T>, count c: Int) -> Matrix<T> {
+    let (m, n) = (a.rows, a.cols)
+    precondition(c >= 0 && c <= n, "transposedLeadingColumns: \(c) of \(n) columns")
+    var out = [T](repeating: 0, count: c * m)   // c × m, row-major
+    a.elements.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            let tile = 32
+            for i0 in stride(from: 0, to: m, by: tile) {
+                for j0 in stride(from: 0, to: c, by: tile) {
+                    for i in i0..<Swift.min(m, i0 + tile) {
+                        for j in j0..<Swift.min(c, j0 + tile) { dst[j * m + i] = src[i * n + j] }
+                    }
+                }
+            }
+        }
+    }
+    return Matrix(rows: c, cols: m, elements: out)
+}

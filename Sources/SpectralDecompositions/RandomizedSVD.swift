@@ -6,8 +6,8 @@ import LinearAlgebraCore
 /// l = min(k + oversampling, min(m, n)). Y = AΩ (Ω n × l, Gaussian or SRFT, seeded); each power iteration
 /// Y ← A·orth(Aᵀ·orth(Y)), re-orthonormalizing between the products so rounding does not collapse Y onto the
 /// top singular vector (``rangeSketch(_:columns:powerIterations:sketch:seed:orthonormalization:parallelism:)``).
-/// Then Q = orth(Y) (m × l), B = QᵀA (l × n), B = U_B Σ V_Bᵀ by ``jacobiSVD``, U = Q·U_B; the leading k triplets
-/// are kept. orth(·) is Cholesky QR, twice for the final basis and once in between, with a Householder fallback
+/// Then Q = orth(Y) (m × l), Bᵀ = AᵀQ (n × l), Bᵀ = V_B Σ U_Bᵀ by ``jacobiSVD``, U = Q·U_B, V = V_B; the
+/// leading k triplets are kept, signed by the ``SVD`` convention on V. orth(·) is Cholesky QR, twice for the final basis and once in between, with a Householder fallback
 /// (``RangeOrthonormalization``).
 ///
 /// Mixed-precision range (`mixedPrecisionRange`, Double input only): the sketch and the power iterations — all
@@ -59,15 +59,23 @@ func randomizedSVD<T: GEMMScalar>(
                             orthonormalization: orthonormalization, parallelism: parallelism)   // m × l
         basis = orthonormalization.orthonormalize(y, parallelism: parallelism)
     }
-    let b = matmul(basis, a, transA: .transposed, parallelism: parallelism)   // l × n
-    var small = try jacobiSVD(b, vectors: vectors, kernel: .scalar, params: params, parallelism: parallelism)
+    // Bᵀ = AᵀQ (n × l), tall as the Jacobi SVD works on it: Bᵀ = V_B Σ U_Bᵀ.
+    let bt = matmul(a, basis, transA: .transposed, parallelism: parallelism)   // n × l
+    let small = try jacobiSVD(bt, vectors: vectors, kernel: .scalar, params: params, parallelism: parallelism)
     let s = small.s.prefix(k).map { $0.scaledByPowerOfTwo(-e) }
-    guard vectors, let ub = small.u, let vtb = small.vt else {
+    guard vectors, let vb = small.u, let ubt = small.vt else {
         return SVDParts(s: s, u: nil, vt: nil, sweeps: small.sweeps)
     }
-    let u = matmul(basis, ub.submatrix(rows: 0..<l, cols: 0..<k), parallelism: parallelism)   // m × k
-    small.vt = vtb.submatrix(rows: 0..<k, cols: 0..<n)
-    return SVDParts(s: s, u: u, vt: small.vt, sweeps: small.sweeps)
+    var ubRows = Matrix(rows: k, cols: l, elements: Array(ubt.elements.prefix(k * l)))   // k × l: U_B's columns
+    var vRows = transposedLeadingColumns(vb, count: k)   // k × n: Vᵀ
+    applySignConvention(uRows: &ubRows, vRows: &vRows)   // on V (the Jacobi SVD of Bᵀ signed U_B)
+    var u = Matrix<T>(rows: m, cols: k)   // m × k: U = Q·U_B
+    basis.withView { qv in
+        ubRows.withView { uv in
+            u.withMutableView { gemm(.none, qv, .transposed, uv, into: $0, alpha: 1, beta: 0, parallelism: parallelism) }
+        }
+    }
+    return SVDParts(s: s, u: u, vt: vRows, sweeps: small.sweeps)
 }
 
 /// The range finder's last sketch Y = (AAᵀ)^q·AΩ (m × l), not yet orthonormalized: Y₀ = AΩ, then q times

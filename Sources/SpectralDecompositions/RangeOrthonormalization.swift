@@ -27,6 +27,12 @@ enum RangeOrthonormalization: Sendable, CaseIterable {
         T.self == Float.self ? 0.02 / T.machineEpsilon : 0.02 / T.machineEpsilon.squareRoot()
     }
 
+    /// A Float intermediate pass first tries the Gram in Float (SYRK at Float speed, about half the time of the
+    /// widening one): accepted while κ(Y) ≤ 0.3·ε_f32^(−1/2) ≈ 870, where QᵀQ − I = O(ε_f32·κ²) ≲ 0.1 still
+    /// leaves a well-conditioned basis for the next product. The span is as accurate either way: Q = Y·L⁻ᵀ
+    /// spans span(Y) for any nonsingular L, up to the solve's O(ε_f32·κ(Y)).
+    static let floatGramConditionLimit = 0.3 / Float.machineEpsilon.squareRoot()
+
     /// Q (m × l) with orthonormal columns spanning the columns of `y` (m × l, m ≥ l). With `intermediate` (a
     /// power iteration's sketch that is multiplied by A again, not the final basis) CholQR2 stops after its
     /// first pass: the columns are then orthonormal to O(ε·κ(Y)²) (Double) or O(ε_f32·κ(Y)) (Float), plenty
@@ -35,20 +41,28 @@ enum RangeOrthonormalization: Sendable, CaseIterable {
     @_specialize(where T == Double)
     func orthonormalize<T: GEMMScalar>(_ y: Matrix<T>, intermediate: Bool = false,
                                        parallelism: Parallelism) -> Matrix<T> {
-        if self != .householder, y.rows >= y.cols, y.cols > 0,
-           var q = Self.choleskyQRPass(y, checkCondition: true, parallelism: parallelism),
-           intermediate || Self.choleskyQRPassInPlace(&q, parallelism: parallelism) {
-            return q
+        if self != .householder, y.rows >= y.cols, y.cols > 0 {
+            if intermediate && T.self == Float.self,
+               let q = Self.choleskyQRPass(y, conditionLimit: Self.floatGramConditionLimit, gramInDouble: false,
+                                           parallelism: parallelism) {
+                return q
+            }
+            if var q = Self.choleskyQRPass(y, conditionLimit: Self.choleskyQRConditionLimit(T.self),
+                                           parallelism: parallelism),
+               intermediate || Self.choleskyQRPassInPlace(&q, parallelism: parallelism) {
+                return q
+            }
         }
         return factorQR(y, wantQ: true, parallelism: parallelism).q!
     }
 
-    /// One CholQR pass on a copy of `y`: nil when the Cholesky factorization fails or (with `checkCondition`)
-    /// its diagonal spread exceeds the limit.
-    static func choleskyQRPass<T: GEMMScalar>(_ y: Matrix<T>, checkCondition: Bool,
+    /// One CholQR pass on a copy of `y`: nil when the Cholesky factorization fails or its diagonal spread
+    /// exceeds `conditionLimit`.
+    static func choleskyQRPass<T: GEMMScalar>(_ y: Matrix<T>, conditionLimit: Double? = nil, gramInDouble: Bool = true,
                                               parallelism: Parallelism) -> Matrix<T>? {
         var q = y
-        guard choleskyQRPassInPlace(&q, checkCondition: checkCondition, parallelism: parallelism) else { return nil }
+        guard choleskyQRPassInPlace(&q, conditionLimit: conditionLimit, gramInDouble: gramInDouble,
+                                    parallelism: parallelism) else { return nil }
         return q
     }
 
@@ -68,21 +82,33 @@ enum RangeOrthonormalization: Sendable, CaseIterable {
         return g
     }
 
-    /// Y ← Y·L⁻ᵀ with YᵀY = LLᵀ (Gram and Cholesky in Double, the solve in T); false (Y untouched) on failure.
-    static func choleskyQRPassInPlace<T: GEMMScalar>(_ y: inout Matrix<T>, checkCondition: Bool = false,
-                                                     parallelism: Parallelism) -> Bool {
-        let g = doubleGram(y, parallelism: parallelism)   // l × l
-        guard let chol = try? Cholesky(g, parallelism: parallelism) else { return false }
+    /// Y ← Y·L⁻ᵀ with YᵀY = LLᵀ, the solve in T; false (Y untouched) when the Cholesky factorization fails or
+    /// its diagonal spread max Lᵢᵢ / min Lᵢᵢ exceeds `conditionLimit`. With `gramInDouble` (or T = Double) the
+    /// Gram and its Cholesky factorization are in Double, else in T.
+    static func choleskyQRPassInPlace<T: GEMMScalar>(_ y: inout Matrix<T>, conditionLimit: Double? = nil,
+                                                     gramInDouble: Bool = true, parallelism: Parallelism) -> Bool {
+        let l: Matrix<T>   // l × l, lower triangular
+        if gramInDouble || T.self == Double.self {
+            guard let chol = try? Cholesky(doubleGram(y, parallelism: parallelism), parallelism: parallelism) else {
+                return false
+            }
+            l = T.self == Double.self ? chol.l as! Matrix<T> : floatCopy(chol.l, scaledByPowerOfTwo: 0) as! Matrix<T>
+        } else {
+            var g = Matrix<T>(rows: y.cols, cols: y.cols)   // l × l, lower triangle
+            y.withView { yv in g.withMutableView { syrk(yv, into: $0, parallelism: parallelism) } }
+            guard let chol = try? Cholesky(g, parallelism: parallelism) else { return false }
+            l = chol.l
+        }
         var lo = Double.infinity, hi = 0.0
-        for i in 0..<chol.l.rows {
-            let d = chol.l[i, i]
+        for i in 0..<l.rows {
+            let d = l[i, i].asDouble
             lo = Swift.min(lo, d)
             hi = Swift.max(hi, d)
         }
-        guard lo > 0, hi.isFinite, T(lo) >= T.leastNormalMagnitude, T(hi).isFinite else { return false }
-        if checkCondition && hi > choleskyQRConditionLimit(T.self) * lo { return false }
-        let l: Matrix<T> = T.self == Double.self ? chol.l as! Matrix<T>
-                                                 : floatCopy(chol.l, scaledByPowerOfTwo: 0) as! Matrix<T>   // l × l
+        guard lo >= T.leastNormalMagnitude.asDouble, hi.isFinite, hi <= T.greatestFiniteMagnitude.asDouble else {
+            return false
+        }
+        if let conditionLimit, hi > conditionLimit * lo { return false }
         l.withView { lv in
             y.withMutableView { yv in
                 triangularSolve(side: .right, part: .lower, transpose: .transposed, lv, yv, parallelism: parallelism)
