@@ -15,9 +15,11 @@ enum RangeOrthonormalization: Sendable, CaseIterable {
     /// Accuracy of one pass: with the Gram in T's own precision QᵀQ − I = O(ε·κ(Y)²); for Float, whose Gram
     /// is in Double, the Float rounding of L and of the solve dominate: O(ε_f32·κ(Y)). Falls back to
     /// Householder when a Cholesky pivot fails or the first pass's diagonal spread max Lᵢᵢ / min Lᵢᵢ (≈ κ(Y))
-    /// exceeds ``choleskyQRConditionLimit(_:)``.
+    /// exceeds ``choleskyQRConditionLimit(_:)``. A Float intermediate (single) pass tries a Float Gram first
+    /// (``floatGramConditionLimit``).
     case choleskyQR2
-    /// CholQR2 (with its Householder fallback) for both precisions.
+    /// CholQR2 (with its fallbacks) for both precisions. (Before the Double Gram, Float used Householder: its own
+    /// Gram's ε_f32^(−1/2) ≈ 4·10³ left too little room for a power iteration's sketch.)
     case automatic
 
     /// The κ(Y) estimate above which CholQR2 hands over to Householder, so that the first pass leaves Q₁ with
