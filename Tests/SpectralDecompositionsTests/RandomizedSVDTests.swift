@@ -157,3 +157,38 @@ func rangeOrthonormalizationsSpanTheSketch(double: Bool) throws {
     }
     if double { try run(Double.self) } else { try run(Float.self) }
 }
+
+/// The three CholQR tiers for a Float Y (m × l) of growing κ: the Float Gram (κ ≤ 870), the Gram accumulated in
+/// Double (κ ≤ 1.7·10⁵), Householder beyond. Each intermediate pass leaves a well-conditioned basis spanning Y;
+/// the full CholQR2 is orthonormal to O(ε_f32) whichever tier its first pass took.
+@Test func floatCholeskyQRTiers() {
+    let (m, l) = isRelease ? (200, 40) : (60, 12)
+    let gauss = Matrix<Float>.gaussian(rows: m, cols: l, seed: 31)
+    for (kappa, floatGram, doubleGram) in [(1e2, true, true), (1e4, false, true), (1e7, false, false)] {
+        var y = gauss   // columns graded from 1 to 1/κ: κ(Y) ≈ κ·κ(gauss)
+        for i in 0..<m { for j in 0..<l { y[i, j] *= Float(pow(kappa, -Double(j) / Double(l - 1))) } }
+        let viaFloat = RangeOrthonormalization.choleskyQRPass(
+            y, conditionLimit: RangeOrthonormalization.floatGramConditionLimit, gramInDouble: false, parallelism: .serial)
+        let viaDouble = RangeOrthonormalization.choleskyQRPass(
+            y, conditionLimit: RangeOrthonormalization.choleskyQRConditionLimit(Float.self), parallelism: .serial)
+        #expect((viaFloat != nil) == floatGram && (viaDouble != nil) == doubleGram, "κ \(kappa)")
+        let inter = RangeOrthonormalization.choleskyQR2.orthonormalize(y, intermediate: true, parallelism: .serial)
+        #expect(orthonormalityError(columnsOf: inter) <= 0.1, "κ \(kappa)")
+        let q = RangeOrthonormalization.choleskyQR2.orthonormalize(y, parallelism: .serial)
+        #expect(orthonormalityError(columnsOf: q) <= 50 * Float.machineEpsilon * Double(m), "κ \(kappa)")
+        // span(Y) ⊆ span(Q), column by column relative to the column's norm (the graded ones are tiny).
+        let yd = y.converted(to: Double.self), qd = q.converted(to: Double.self)
+        var worst = 0.0
+        for j in 0..<l {
+            var r = (0..<m).map { yd[$0, j] }
+            let norm = r.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for p in 0..<l {
+                var d = 0.0
+                for i in 0..<m { d += qd[i, p] * yd[i, j] }
+                for i in 0..<m { r[i] -= d * qd[i, p] }
+            }
+            worst = max(worst, r.reduce(0) { $0 + $1 * $1 }.squareRoot() / norm)
+        }
+        #expect(worst <= 100 * Float.machineEpsilon * min(kappa, 1e4), "κ \(kappa): span residual \(worst)")
+    }
+}
