@@ -147,3 +147,15 @@ func transposedLeadingColumns<T: LinalgScalar>(_ a: Matrix<T>, count c: Int) -> 
     }
     return Matrix(rows: c, cols: m, elements: out)
 }
+
+/// ``Matrix/gaussian(rows:cols:seed:)`` (the same entries, drawn in row-major order), as a specialized loop.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func gaussianMatrix<T: LinalgScalar>(rows m: Int, cols n: Int, seed: UInt64, _: T.Type) -> Matrix<T> {
+    var g = SeededGenerator(seed: seed)
+    var out = [T](repeating: 0, count: m * n)   // m × n, row-major
+    out.withUnsafeMutableBufferPointer { dst in
+        for i in 0..<dst.count { dst[i] = T(g.nextGaussian()) }
+    }
+    return Matrix(rows: m, cols: n, elements: out)
+}

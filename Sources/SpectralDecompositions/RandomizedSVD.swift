@@ -92,7 +92,7 @@ func rangeSketch<S: GEMMScalar>(
     var y: Matrix<S>   // m × l
     switch sketch {
     case .gaussian:
-        let omega = Matrix<S>.gaussian(rows: a.cols, cols: l, seed: seed)   // n × l
+        let omega = gaussianMatrix(rows: a.cols, cols: l, seed: seed, S.self)   // n × l
         y = matmul(a, omega, parallelism: parallelism)
     case .srft:
         y = SRFTSketch.apply(a, columns: l, seed: seed, parallelism: parallelism)

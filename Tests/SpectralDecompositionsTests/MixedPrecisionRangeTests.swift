@@ -118,3 +118,9 @@ func floatRangeIsScaled(sketch: SVDSketch) throws {
     #expect(f.elements == [0.375, -0.75, 0, 0x1p-122, 0, 1.5])
     #expect(doubleCopy(f).elements == f.elements.map(Double.init))
 }
+
+/// The specialized Gaussian fill draws exactly Matrix.gaussian's entries.
+@Test func gaussianMatrixMatchesMatrixGaussian() {
+    #expect(gaussianMatrix(rows: 7, cols: 5, seed: 9, Float.self) == Matrix<Float>.gaussian(rows: 7, cols: 5, seed: 9))
+    #expect(gaussianMatrix(rows: 6, cols: 3, seed: 2, Double.self) == Matrix<Double>.gaussian(rows: 6, cols: 3, seed: 2))
+}
