@@ -84,23 +84,52 @@ enum RangeOrthonormalization: Sendable, CaseIterable {
         return g
     }
 
-    /// Y ← Y·L⁻ᵀ with YᵀY = LLᵀ, the solve in T; false (Y untouched) when the Cholesky factorization fails or
+    /// Y ← Y·L⁻ᵀ with YᵀY = LLᵀ, applied in T; false (Y untouched) when the Cholesky factorization fails or
     /// its diagonal spread max Lᵢᵢ / min Lᵢᵢ exceeds `conditionLimit`. With `gramInDouble` (or T = Double) the
-    /// Gram and its Cholesky factorization are in Double, else in T.
+    /// Gram, its Cholesky factor and L⁻¹ are in Double, else in T. L⁻ᵀ is applied as the product with the
+    /// explicit inverse (``timesInverseTransposed(_:_:parallelism:)``) or, with `bySolve`, by the triangular
+    /// solve (the reference; same O(ε·κ(Y)) error, slower: part of it runs at substitution speed).
     static func choleskyQRPassInPlace<T: GEMMScalar>(_ y: inout Matrix<T>, conditionLimit: Double? = nil,
-                                                     gramInDouble: Bool = true, parallelism: Parallelism) -> Bool {
-        let l: Matrix<T>   // l × l, lower triangular
+                                                     gramInDouble: Bool = true, bySolve: Bool = false,
+                                                     parallelism: Parallelism) -> Bool {
+        var l: Matrix<T>   // l × l, lower triangular: L, then L⁻¹
         if gramInDouble || T.self == Double.self {
-            guard let chol = try? Cholesky(doubleGram(y, parallelism: parallelism), parallelism: parallelism) else {
-                return false
+            guard let chol = try? Cholesky(doubleGram(y, parallelism: parallelism), parallelism: parallelism),
+                  diagonalAcceptable(chol.l, T.self, conditionLimit: conditionLimit) else { return false }
+            var factor = chol.l
+            if !bySolve {
+                guard let inv = try? triangularInverse(part: .lower, factor, parallelism: parallelism) else { return false }
+                factor = inv
             }
-            l = T.self == Double.self ? chol.l as! Matrix<T> : floatCopy(chol.l, scaledByPowerOfTwo: 0) as! Matrix<T>
+            l = T.self == Double.self ? factor as! Matrix<T> : floatCopy(factor, scaledByPowerOfTwo: 0) as! Matrix<T>
         } else {
             var g = Matrix<T>(rows: y.cols, cols: y.cols)   // l × l, lower triangle
             y.withView { yv in g.withMutableView { syrk(yv, into: $0, parallelism: parallelism) } }
-            guard let chol = try? Cholesky(g, parallelism: parallelism) else { return false }
+            guard let chol = try? Cholesky(g, parallelism: parallelism),
+                  diagonalAcceptable(chol.l, T.self, conditionLimit: conditionLimit) else { return false }
             l = chol.l
+            if !bySolve {
+                guard let inv = try? triangularInverse(part: .lower, l, parallelism: parallelism) else { return false }
+                l = inv
+            }
         }
+        guard l.elements.allSatisfy(\.isFinite) else { return false }
+        if bySolve {
+            l.withView { lv in
+                y.withMutableView { yv in
+                    triangularSolve(side: .right, part: .lower, transpose: .transposed, lv, yv, parallelism: parallelism)
+                }
+            }
+        } else {
+            y = timesInverseTransposed(y, l, parallelism: parallelism)
+        }
+        return true
+    }
+
+    /// Whether the Cholesky factor's diagonal is usable in T: min Lᵢᵢ normal, max Lᵢᵢ finite in T, and (with a
+    /// limit) max Lᵢᵢ ≤ limit·min Lᵢᵢ.
+    static func diagonalAcceptable<S: LinalgScalar, T: LinalgScalar>(_ l: Matrix<S>, _: T.Type,
+                                                                    conditionLimit: Double?) -> Bool {
         var lo = Double.infinity, hi = 0.0
         for i in 0..<l.rows {
             let d = l[i, i].asDouble
@@ -111,11 +140,31 @@ enum RangeOrthonormalization: Sendable, CaseIterable {
             return false
         }
         if let conditionLimit, hi > conditionLimit * lo { return false }
-        l.withView { lv in
-            y.withMutableView { yv in
-                triangularSolve(side: .right, part: .lower, transpose: .transposed, lv, yv, parallelism: parallelism)
+        return true
+    }
+
+    /// Columns per block of ``timesInverseTransposed(_:_:parallelism:)``.
+    static let productBlock = 128
+
+    /// Y·Xᵀ (m × l) for lower-triangular X (l × l; here L⁻¹): column block J of the result is
+    /// Y[:, 0..<end(J)]·X[J, 0..<end(J)]ᵀ (the rest of row block J of X is zero), one GEMM per block — ≈ m·l²·(1 + b/l)
+    /// flops at GEMM speed instead of the 2ml² of the full product.
+    static func timesInverseTransposed<T: GEMMScalar>(_ y: Matrix<T>, _ x: Matrix<T>,
+                                                      parallelism: Parallelism) -> Matrix<T> {
+        let (m, l) = (y.rows, y.cols)
+        var out = Matrix<T>(rows: m, cols: l)   // m × l
+        y.withView { yv in
+            x.withView { xv in
+                out.withMutableView { ov in
+                    for c0 in stride(from: 0, to: l, by: productBlock) {
+                        let c1 = Swift.min(l, c0 + productBlock)
+                        gemm(.none, yv.block(rows: 0..<m, cols: 0..<c1), .transposed,
+                             xv.block(rows: c0..<c1, cols: 0..<c1), into: ov.block(rows: 0..<m, cols: c0..<c1),
+                             alpha: 1, beta: 0, parallelism: parallelism)
+                    }
+                }
             }
         }
-        return true
+        return out
     }
 }

@@ -192,3 +192,25 @@ func rangeOrthonormalizationsSpanTheSketch(double: Bool) throws {
         #expect(worst <= 100 * Float.machineEpsilon * min(kappa, 1e4), "κ \(kappa): span residual \(worst)")
     }
 }
+
+/// A CholQR pass applies L⁻ᵀ either as the blocked product with the explicit inverse (the default) or by the
+/// triangular solve (the reference): the two agree to O(ε·κ(Y)) and both give orthonormal columns after two
+/// passes — with blocks smaller and larger than l.
+@Test(arguments: [false, true])
+func choleskyQRInverseProductMatchesSolve(double: Bool) {
+    func run<T: GEMMScalar>(_: T.Type) {
+        let (m, l) = isRelease ? (300, 150) : (70, 20)   // l > productBlock (128) in release: several blocks
+        var y = Matrix<T>.gaussian(rows: m, cols: l, seed: 8)
+        for i in 0..<m { for j in 0..<l { y[i, j] *= T(pow(1e3, -Double(j) / Double(l - 1))) } }
+        var bySolve = y, byProduct = y
+        #expect(RangeOrthonormalization.choleskyQRPassInPlace(&bySolve, bySolve: true, parallelism: .serial))
+        #expect(RangeOrthonormalization.choleskyQRPassInPlace(&byProduct, parallelism: .threads(2)))
+        let diff = zip(bySolve.elements, byProduct.elements).map { abs($0.asDouble - $1.asDouble) }.max()!
+        #expect(diff <= 100 * T.machineEpsilon * 1e3, "\(T.self): solve vs product \(diff)")
+        #expect(RangeOrthonormalization.choleskyQRPassInPlace(&bySolve, bySolve: true, parallelism: .serial))
+        #expect(RangeOrthonormalization.choleskyQRPassInPlace(&byProduct, parallelism: .serial))
+        #expect(orthonormalityError(columnsOf: bySolve) <= 20 * T.machineEpsilon * Double(m))
+        #expect(orthonormalityError(columnsOf: byProduct) <= 20 * T.machineEpsilon * Double(m))
+    }
+    if double { run(Double.self) } else { run(Float.self) }
+}
