@@ -97,3 +97,65 @@ func finiteMaxAbs<T: LinalgScalar>(_ a: Matrix<T>) throws(SVDError) -> Double {
     }
     return big.asDouble
 }
+
+/// A Float copy of `a` times 2^e; entries whose scaled magnitude is below Float's least normal number become 0
+/// (no subnormals reach the Float kernels). Choose e so the scaled entries stay below Float's overflow limit.
+func floatCopy(_ a: Matrix<Double>, scaledByPowerOfTwo e: Int) -> Matrix<Float> {
+    let scale = Double(sign: .plus, exponent: e, significand: 1)
+    let tiny = Double(Float.leastNormalMagnitude)
+    var out = [Float](repeating: 0, count: a.elements.count)   // a.rows × a.cols, row-major
+    a.elements.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<src.count {
+                let x = src[i] * scale
+                dst[i] = abs(x) < tiny ? 0 : Float(x)
+            }
+        }
+    }
+    return Matrix(rows: a.rows, cols: a.cols, elements: out)
+}
+
+/// `a` widened to Double (exact).
+func doubleCopy(_ a: Matrix<Float>) -> Matrix<Double> {
+    var out = [Double](repeating: 0, count: a.elements.count)   // a.rows × a.cols, row-major
+    a.elements.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<src.count { dst[i] = Double(src[i]) }
+        }
+    }
+    return Matrix(rows: a.rows, cols: a.cols, elements: out)
+}
+
+/// The first `c` columns of `a` (m × n), transposed: c × m, in 32 × 32 tiles.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func transposedLeadingColumns<T: LinalgScalar>(_ a: Matrix<T>, count c: Int) -> Matrix<T> {
+    let (m, n) = (a.rows, a.cols)
+    precondition(c >= 0 && c <= n, "transposedLeadingColumns: \(c) of \(n) columns")
+    var out = [T](repeating: 0, count: c * m)   // c × m, row-major
+    a.elements.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            let tile = 32
+            for i0 in stride(from: 0, to: m, by: tile) {
+                for j0 in stride(from: 0, to: c, by: tile) {
+                    for i in i0..<Swift.min(m, i0 + tile) {
+                        for j in j0..<Swift.min(c, j0 + tile) { dst[j * m + i] = src[i * n + j] }
+                    }
+                }
+            }
+        }
+    }
+    return Matrix(rows: c, cols: m, elements: out)
+}
+
+/// ``Matrix/gaussian(rows:cols:seed:)`` (the same entries, drawn in row-major order), as a specialized loop.
+@_specialize(where T == Float)
+@_specialize(where T == Double)
+func gaussianMatrix<T: LinalgScalar>(rows m: Int, cols n: Int, seed: UInt64, _: T.Type) -> Matrix<T> {
+    var g = SeededGenerator(seed: seed)
+    var out = [T](repeating: 0, count: m * n)   // m × n, row-major
+    out.withUnsafeMutableBufferPointer { dst in
+        for i in 0..<dst.count { dst[i] = T(g.nextGaussian()) }
+    }
+    return Matrix(rows: m, cols: n, elements: out)
+}

@@ -38,10 +38,10 @@ public struct SVD<T: GEMMScalar>: Sendable {
         case .jacobiBlocked:
             parts = try jacobiSVD(a, vectors: vectors, kernel: .blocked, params: options.params,
                                   parallelism: options.parallelism)
-        case let .randomized(rank, oversampling, powerIterations, sketch, seed):
+        case let .randomized(rank, oversampling, powerIterations, sketch, seed, mixedPrecisionRange):
             parts = try randomizedSVD(a, rank: rank, oversampling: oversampling, powerIterations: powerIterations,
-                                      sketch: sketch, seed: seed, vectors: vectors, params: options.params,
-                                      parallelism: options.parallelism)
+                                      sketch: sketch, seed: seed, mixedPrecisionRange: mixedPrecisionRange,
+                                      vectors: vectors, params: options.params, parallelism: options.parallelism)
         }
         rows = a.rows
         cols = a.cols

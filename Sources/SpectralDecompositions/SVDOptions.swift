@@ -29,8 +29,13 @@ public enum SVDAlgorithm: Sendable, Equatable {
     case jacobiBlocked
     /// Randomized SVD (Halko–Martinsson–Tropp) of the top `rank` triplets: l = rank + oversampling sketch
     /// columns, `powerIterations` steps of (AAᵀ) with re-orthonormalization, then Jacobi on the l × n B = QᵀA.
+    /// `mixedPrecisionRange` (Double input only; no effect on Float): the sketch and power iterations run in
+    /// Float on a scaled Float copy of A; the final orthonormalization, B, its SVD and U in Double. Faster (the
+    /// Float products run at twice the speed); the singular vectors carry an extra error ≈ ε_f32·σ₁/σ_l, the σ
+    /// only its square — far below the randomized error at usual oversampling, but a floor for matrices the
+    /// all-Double range finder would capture to ~10⁻¹²: set it false for those.
     case randomized(rank: Int, oversampling: Int = 10, powerIterations: Int = 2, sketch: SVDSketch = .gaussian,
-                    seed: UInt64 = 0)
+                    seed: UInt64 = 0, mixedPrecisionRange: Bool = true)
 }
 
 /// Everything an ``SVD`` can be told.

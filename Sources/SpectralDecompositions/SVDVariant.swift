@@ -9,16 +9,16 @@ public enum SVDVariant: String, Sendable, CaseIterable {
 
     /// The algorithm this name stands for; `rank` etc. are used by the randomized variants only.
     public func algorithm(rank: Int, oversampling: Int = 10, powerIterations: Int = 2,
-                          seed: UInt64 = 0) -> SVDAlgorithm {
+                          seed: UInt64 = 0, mixedPrecisionRange: Bool = true) -> SVDAlgorithm {
         switch self {
         case .jacobi: return .jacobi
         case .jacobiBlocked: return .jacobiBlocked
         case .rsvdGaussian:
             return .randomized(rank: rank, oversampling: oversampling, powerIterations: powerIterations,
-                               sketch: .gaussian, seed: seed)
+                               sketch: .gaussian, seed: seed, mixedPrecisionRange: mixedPrecisionRange)
         case .rsvdSRFT:
             return .randomized(rank: rank, oversampling: oversampling, powerIterations: powerIterations,
-                               sketch: .srft, seed: seed)
+                               sketch: .srft, seed: seed, mixedPrecisionRange: mixedPrecisionRange)
         }
     }
 

@@ -69,6 +69,10 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("mixed-precision"), help: "SVD: f64 jacobi's values-only first phase in f32 (true/false).")
     var mixedPrecision: Bool?
 
+    @Option(name: .customLong("mixed-range"),
+            help: "SVD: f64 randomized variants' range finder (sketch, power iterations) in f32 (true/false; default true).")
+    var mixedRange: Bool?
+
     @Option(name: .customLong("sigma-refinement"), help: "SVD: f32 jacobi's σ as Rayleigh quotients in f64 (true/false).")
     var sigmaRefinement: Bool?
 
@@ -146,7 +150,8 @@ struct BenchCommand: ParsableCommand {
     var plan: KernelBenchPlan {
         KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: threads,
                         transposeB: transposeB, gemmParams: gemmParams, widen: widen,
-                        repeats: repeats, rank: rank, powerIters: powerIters, oversampling: oversampling, jacobiParams: jacobiParams,
+                        repeats: repeats, rank: rank, powerIters: powerIters, oversampling: oversampling, mixedRange: mixedRange,
+                        jacobiParams: jacobiParams,
                         valuesOnly: valuesOnly, checkSigma: checkSigma)
     }
 

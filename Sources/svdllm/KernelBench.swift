@@ -211,7 +211,8 @@ struct KernelBench<T: GEMMScalar> {
                 }
                 let svdOptions = SVDOptions(
                     computeVectors: options.valuesOnly ? .valuesOnly : .thin,
-                    algorithm: v.algorithm(rank: k, oversampling: p, powerIterations: options.powerIters, seed: 7),
+                    algorithm: v.algorithm(rank: k, oversampling: p, powerIterations: options.powerIters, seed: 7,
+                                           mixedPrecisionRange: options.mixedRange ?? true),
                     params: options.jacobiParams, parallelism: parallelism)
                 var result: SVD<T>?
                 let cpu0 = Stopwatch.processCPUSeconds()

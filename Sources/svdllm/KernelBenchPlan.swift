@@ -22,6 +22,8 @@ struct KernelBenchPlan {
     var powerIters = 2
     /// SVD: oversampling p of randomized variants (nil: max(10, k/4)).
     var oversampling: Int?
+    /// SVD: randomized variants' mixed-precision range finder for f64 (nil: the algorithm's default, on).
+    var mixedRange: Bool?
     var jacobiParams = JacobiParams()
     var valuesOnly = false
     /// SVD: also measure the Jacobi variants' σ error against a Double reference.

@@ -50,15 +50,28 @@ func randomizedMatchesJacobiOnDecayingSpectrum(double: Bool, sketch: SVDSketch) 
     if double { try run(Double.self) } else { try run(Float.self) }
 }
 
-/// With l = min(m, n) columns the range finder captures A exactly: the randomized SVD is exact.
+/// With l = min(m, n) columns the Double range finder captures A exactly: the randomized SVD is exact. The
+/// Float range (`mixedPrecisionRange`) of this tall A spans range(A) only to θ ≈ ε_f32·κ(A): A ≈ UΣVᵀ to O(θ),
+/// σ (a Rayleigh–Ritz projection) to O(θ²·σ₁); U, V stay orthonormal to Double precision.
 @Test func fullSketchIsExact() throws {
     let a = Matrix<Double>.gaussian(rows: 20, cols: 12, seed: 4)
     let ref = try SVD(a)
+    let theta = Float.machineEpsilon * ref.singularValues[0] / ref.singularValues[11]
     for sketch in SVDSketch.allCases {
-        let svd = try SVD(a, options: .init(algorithm: .randomized(rank: 12, oversampling: 0, powerIterations: 0,
-                                                                    sketch: sketch, seed: 1)))
-        #expect(expectValidSVD(a, svd).isEmpty)
-        for i in 0..<12 { #expect(abs(svd.singularValues[i] - ref.singularValues[i]) <= 50 * Double.ulpOfOne * ref.singularValues[0]) }
+        for mixed in [false, true] {
+            let svd = try SVD(a, options: .init(algorithm: .randomized(rank: 12, oversampling: 0, powerIterations: 0,
+                                                                        sketch: sketch, seed: 1,
+                                                                        mixedPrecisionRange: mixed)))
+            if mixed {
+                #expect(reconstructionError(a, svd) <= 10 * theta)
+                #expect(orthonormalityError(columnsOf: svd.u!) <= 100 * Double.ulpOfOne)
+                #expect(orthonormalityError(columnsOf: svd.vt!.transposed()) <= 100 * Double.ulpOfOne)
+            } else {
+                #expect(expectValidSVD(a, svd).isEmpty)
+            }
+            let tol = mixed ? 10 * theta * theta + 50 * Double.ulpOfOne : 50 * Double.ulpOfOne
+            for i in 0..<12 { #expect(abs(svd.singularValues[i] - ref.singularValues[i]) <= tol * ref.singularValues[0]) }
+        }
     }
 }
 
@@ -143,4 +156,61 @@ func rangeOrthonormalizationsSpanTheSketch(double: Bool) throws {
         }
     }
     if double { try run(Double.self) } else { try run(Float.self) }
+}
+
+/// The three CholQR tiers for a Float Y (m × l) of growing κ: the Float Gram (κ ≤ 870), the Gram accumulated in
+/// Double (κ ≤ 1.7·10⁵), Householder beyond. Each intermediate pass leaves a well-conditioned basis spanning Y;
+/// the full CholQR2 is orthonormal to O(ε_f32) whichever tier its first pass took.
+@Test func floatCholeskyQRTiers() {
+    let (m, l) = isRelease ? (200, 40) : (60, 12)
+    let gauss = Matrix<Float>.gaussian(rows: m, cols: l, seed: 31)
+    for (kappa, floatGram, doubleGram) in [(1e2, true, true), (1e4, false, true), (1e7, false, false)] {
+        var y = gauss   // columns graded from 1 to 1/κ: κ(Y) ≈ κ·κ(gauss)
+        for i in 0..<m { for j in 0..<l { y[i, j] *= Float(pow(kappa, -Double(j) / Double(l - 1))) } }
+        let viaFloat = RangeOrthonormalization.choleskyQRPass(
+            y, conditionLimit: RangeOrthonormalization.floatGramConditionLimit, gramInDouble: false, parallelism: .serial)
+        let viaDouble = RangeOrthonormalization.choleskyQRPass(
+            y, conditionLimit: RangeOrthonormalization.choleskyQRConditionLimit(Float.self), parallelism: .serial)
+        #expect((viaFloat != nil) == floatGram && (viaDouble != nil) == doubleGram, "κ \(kappa)")
+        let inter = RangeOrthonormalization.choleskyQR2.orthonormalize(y, intermediate: true, parallelism: .serial)
+        #expect(orthonormalityError(columnsOf: inter) <= 0.1, "κ \(kappa)")
+        let q = RangeOrthonormalization.choleskyQR2.orthonormalize(y, parallelism: .serial)
+        #expect(orthonormalityError(columnsOf: q) <= 50 * Float.machineEpsilon * Double(m), "κ \(kappa)")
+        // span(Y) ⊆ span(Q), column by column relative to the column's norm (the graded ones are tiny).
+        let yd = y.converted(to: Double.self), qd = q.converted(to: Double.self)
+        var worst = 0.0
+        for j in 0..<l {
+            var r = (0..<m).map { yd[$0, j] }
+            let norm = r.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            for p in 0..<l {
+                var d = 0.0
+                for i in 0..<m { d += qd[i, p] * yd[i, j] }
+                for i in 0..<m { r[i] -= d * qd[i, p] }
+            }
+            worst = max(worst, r.reduce(0) { $0 + $1 * $1 }.squareRoot() / norm)
+        }
+        #expect(worst <= 100 * Float.machineEpsilon * min(kappa, 1e4), "κ \(kappa): span residual \(worst)")
+    }
+}
+
+/// A CholQR pass applies L⁻ᵀ either as the blocked product with the explicit inverse (the default) or by the
+/// triangular solve (the reference): the two agree to O(ε·κ(Y)) and both give orthonormal columns after two
+/// passes — with blocks smaller and larger than l.
+@Test(arguments: [false, true])
+func choleskyQRInverseProductMatchesSolve(double: Bool) {
+    func run<T: GEMMScalar>(_: T.Type) {
+        let (m, l) = isRelease ? (300, 150) : (70, 20)   // l > productBlock (128) in release: several blocks
+        var y = Matrix<T>.gaussian(rows: m, cols: l, seed: 8)
+        for i in 0..<m { for j in 0..<l { y[i, j] *= T(pow(1e3, -Double(j) / Double(l - 1))) } }
+        var bySolve = y, byProduct = y
+        #expect(RangeOrthonormalization.choleskyQRPassInPlace(&bySolve, bySolve: true, parallelism: .serial))
+        #expect(RangeOrthonormalization.choleskyQRPassInPlace(&byProduct, parallelism: .threads(2)))
+        let diff = zip(bySolve.elements, byProduct.elements).map { abs($0.asDouble - $1.asDouble) }.max()!
+        #expect(diff <= 100 * T.machineEpsilon * 1e3, "\(T.self): solve vs product \(diff)")
+        #expect(RangeOrthonormalization.choleskyQRPassInPlace(&bySolve, bySolve: true, parallelism: .serial))
+        #expect(RangeOrthonormalization.choleskyQRPassInPlace(&byProduct, parallelism: .serial))
+        #expect(orthonormalityError(columnsOf: bySolve) <= 20 * T.machineEpsilon * Double(m))
+        #expect(orthonormalityError(columnsOf: byProduct) <= 20 * T.machineEpsilon * Double(m))
+    }
+    if double { run(Double.self) } else { run(Float.self) }
 }
