@@ -15,7 +15,7 @@ import Foundation
 final class BackgroundJob<Success>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var outcome: Result<Success, CompressionError>?
-    /// Seconds (on the starter's clock, ``DispatchTime``) when the work began and ended.
+    /// When the work began and ended (``DispatchTime``: one monotonic clock for every thread).
     private(set) var started: DispatchTime = .now()
     private(set) var finished: DispatchTime = .now()
 
