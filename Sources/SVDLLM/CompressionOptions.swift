@@ -14,15 +14,23 @@ public struct CompressionOptions: Sendable {
     /// code's `--updating_nsamples` (16 in its scripts; the same seeded sampler, so its update windows are the
     /// first 16 of the profiling windows).
     public var updateSamples: Int?
+    /// Methods with a dense profile (asvd, whiten, whiten+update): factor block i on a background thread while
+    /// the calling thread profiles block i + 1 (the dense stream runs on the uncompressed model, so it does not
+    /// wait for block i's factors). The factors are applied, reported and checkpointed in block order on the
+    /// calling thread, and are bit-identical to the sequential schedule (false). At most one block lags, so peak
+    /// memory holds two blocks' Grams instead of one (plus, for whiten+update, block i's propagated Grams). The
+    /// background factorization uses ``parallelism`` too, sharing the cores with the profiling by time slicing.
+    public var overlapFactorization: Bool
 
     public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .jacobi, asvdAlpha: Double = 0.5,
-                parallelism: Parallelism = .serial, updateSamples: Int? = nil) {
+                parallelism: Parallelism = .serial, updateSamples: Int? = nil, overlapFactorization: Bool = true) {
         self.method = method
         self.ratio = ratio
         self.svd = svd
         self.asvdAlpha = asvdAlpha
         self.parallelism = parallelism
         self.updateSamples = updateSamples
+        self.overlapFactorization = overlapFactorization
     }
 
     /// Throws unless 0 < ratio < 1, α > 0 and the update windows (when given) number at least 1.

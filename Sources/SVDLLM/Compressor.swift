@@ -29,8 +29,19 @@ public struct CompressionProgress: Sendable {
 ///       swap the block's linears for W_u·W_v;  H_comp ← block_i(H_comp) (update methods)
 ///       checkpoint the finished block
 ///
-/// Peak memory: the weights, the two hidden-state streams (windows × seqlen × hidden Floats each) and one
-/// block's activations and Grams. All linear algebra runs in Double; factors are stored back as Float.
+/// Schedule (``CompressionOptions/overlapFactorization``, methods with a dense profile): the dense stream runs
+/// on the uncompressed model, so "factor every linear" of block i runs on a background thread
+/// (``BackgroundJob``) while the calling thread computes the dense profile of block i + 1; the calling thread
+/// then waits for it and does the rest (swap, H_comp, checkpoint) in block order, before the propagated profile
+/// of block i + 1, which reads the compressed block i. The results are bit-identical to the sequential schedule
+/// (each linear is factored serially by one task, whatever the thread), and so are the errors: a failed
+/// factorization of block i is thrown once block i + 1 is profiled, before anything of block i + 1 is applied or
+/// checkpointed; a failed profiling of block i + 1 first finishes (and checkpoints) block i.
+///
+/// Peak memory: the weights, the two hidden-state streams (windows × seqlen × hidden Floats each), one block's
+/// activations, and one block's Grams (sequential) or two (overlapped: block i's held by its factorization,
+/// block i + 1's being accumulated), plus the factorization's Double copies of block i's weights.
+/// All linear algebra runs in Double; factors are stored back as Float.
 public struct Compressor {
     public var options: CompressionOptions
     /// Dense profiles are read from / written to this cache when given.
@@ -104,23 +115,63 @@ public struct Compressor {
         var reports: [MatrixReport] = []
         var resumed = 0
 
+        // Block i's factors into the model and the report, the compressed stream through block i (update methods),
+        // then the checkpoint: always in block order, on this thread. `seconds`: the factorization's wall time.
+        func finish(_ i: Int, _ outcome: Result<FactoredLayer, CompressionError>, seconds: Double) throws {
+            let (linears, layerReports, updateSeconds) = try outcome.get()
+            times.factorization += seconds - updateSeconds
+            times.update += updateSeconds
+            for (name, linear) in linears { try model.setLinear(layer: i, name: name, to: linear) }
+            reports.append(contentsOf: layerReports)
+
+            // 5. Advance the compressed stream, then checkpoint.
+            if method.updatesU, i + 1 < layers {
+                let t0 = now()
+                hComp = hComp.map { model.forwardLayer(i, $0) }
+                times.update += now() - t0
+            }
+            let t0 = now()
+            try checkpoint?.save(layer: i, linears: linears, reports: layerReports)
+            times.writing += now() - t0
+        }
+        // The factorization running in the background (at most one: block i − 1's while block i is profiled).
+        let overlapping = options.overlapFactorization && method.needsDenseProfile
+        var pending: (layer: Int, job: BackgroundJob<FactoredLayer>, launched: Double)?
+        var overlapSeconds = 0.0
+        func finishPending() throws {
+            guard let p = pending else { return }
+            pending = nil
+            let waiting = now()
+            let outcome = p.job.wait()
+            func seconds(_ t: DispatchTime) -> Double { Double(t.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+            let ended = seconds(p.job.finished)
+            overlapSeconds += Swift.max(0, Swift.min(ended, waiting) - p.launched)
+            try finish(p.layer, outcome, seconds: ended - seconds(p.job.started))
+        }
+
         for i in 0..<layers {
-            // 1. The dense profile of block i.
+            // 1. The dense profile of block i (while block i − 1 is factored in the background, when overlapping).
             var denseProfile: LayerProfile?
             if method.needsDenseProfile {
                 t0 = now()
                 progress?(CompressionProgress(phase: .profiling, layer: i, layers: layers, elapsed: t0))
-                if cacheComplete, let cached = try profileCache?.load(layer: i) {
-                    denseProfile = cached
-                } else {
-                    let (p, out) = profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers,
-                                                parallelism: par)
-                    denseProfile = p
-                    hDense = out
-                    try profileCache?.store(p)
+                do {
+                    if cacheComplete, let cached = try profileCache?.load(layer: i) {
+                        denseProfile = cached
+                    } else {
+                        let (p, out) = profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers,
+                                                    parallelism: par)
+                        denseProfile = p
+                        hDense = out
+                        try profileCache?.store(p)
+                    }
+                } catch {
+                    try finishPending()  // block i − 1 is kept (or its own, earlier, error thrown) as when sequential
+                    throw error
                 }
                 times.profiling += now() - t0
             }
+            try finishPending()
 
             // 2. A finished layer from an interrupted run.
             if let saved = try checkpoint?.load(layer: i, block: model.blocks[i]) {
@@ -149,26 +200,21 @@ public struct Compressor {
                 times.update += now() - t0
             }
 
-            // 4. Factor every linear of block i.
-            t0 = now()
-            progress?(CompressionProgress(phase: .factorization, layer: i, layers: layers, elapsed: t0))
-            let (linears, layerReports, updateSeconds) = try factorLayer(
-                block: model.blocks[i], layer: i, denseProfile: denseProfile, propagated: propagated)
-            times.factorization += now() - t0 - updateSeconds
-            times.update += updateSeconds
-            for (name, linear) in linears { try model.setLinear(layer: i, name: name, to: linear) }
-            reports.append(contentsOf: layerReports)
-
-            // 5. Advance the compressed stream, then checkpoint.
-            if method.updatesU, i + 1 < layers {
-                t0 = now()
-                hComp = hComp.map { model.forwardLayer(i, $0) }
-                times.update += now() - t0
+            // 4. Factor every linear of block i: in the background while block i + 1 is profiled, or here.
+            progress?(CompressionProgress(phase: .factorization, layer: i, layers: layers, elapsed: now()))
+            let block = model.blocks[i], me = self
+            let work = { [denseProfile, propagated] () throws(CompressionError) -> FactoredLayer in
+                try me.factorLayer(block: block, layer: i, denseProfile: denseProfile, propagated: propagated)
             }
-            t0 = now()
-            try checkpoint?.save(layer: i, linears: linears, reports: layerReports)
-            times.writing += now() - t0
+            if overlapping {
+                pending = (i, BackgroundJob(work), now())
+            } else {
+                t0 = now()
+                let outcome = Result(catching: work)
+                try finish(i, outcome, seconds: now() - t0)
+            }
         }
+        try finishPending()
         if method.needsDenseProfile, !cacheComplete { try profileCache?.markComplete(layers: layers) }
 
         let linearsAfter = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
@@ -179,14 +225,18 @@ public struct Compressor {
                                         modelBefore: modelBefore, modelAfter: model.parameterCount),
             seconds: times, matrices: reports, resumedLayers: resumed,
             profileFromCache: method.needsDenseProfile && cacheComplete)
+        report.seconds.overlap = overlapping ? overlapSeconds : nil
         report.updateSamples = method.updatesU ? updateWindows : nil
         report.updateSampler = method.updatesU ? (separateUpdateWindows == nil ? "calibration" : "token-windows") : nil
         return report
     }
 
+    /// One factored block: its low-rank linears, their reports, and the seconds spent in updates.
+    typealias FactoredLayer = (linears: [(LinearName, Linear)], reports: [MatrixReport], updateSeconds: Double)
+
     /// The low-rank linears of one block and their reports; the third value is the time spent in updates.
     func factorLayer(block: any DecoderBlock, layer i: Int, denseProfile: LayerProfile?, propagated: LayerProfile?)
-        throws -> ([(LinearName, Linear)], [MatrixReport], Double) {
+        throws(CompressionError) -> FactoredLayer {
         let method = options.method
         let names = block.linearNames.sorted {  // largest first, for the dynamic schedule
             block.linear($0).parameterCount > block.linear($1).parameterCount

@@ -125,6 +125,8 @@ struct CompressCommand: ParsableCommand {
                                     profileCache: try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) },
                                     checkpoint: checkpoint)
         compressor.keepSpectra = report != nil
+        // SVDLLM_OVERLAP=0: the sequential schedule (for timing comparisons; the output is the same bit for bit).
+        compressor.options.overlapFactorization = ProcessInfo.processInfo.environment["SVDLLM_OVERLAP"] != "0"
         compressor.measureLoss = report != nil  // ‖(W − W_u W_v)X‖² costs two GEMMs per matrix: only for the report
         let layers = loaded.model.layerCount
         var lastLayer = -1
@@ -163,7 +165,8 @@ struct CompressCommand: ParsableCommand {
             decoder_linear_params_after: result.parameters.decoderLinearsAfter,
             model_params_before: result.parameters.modelBefore, model_params_after: result.parameters.modelAfter,
             seconds: ["calibration": s.calibration, "profiling": s.profiling, "factorization": s.factorization,
-                      "update": s.update, "writing": s.writing, "total": Date().timeIntervalSince(start)],
+                      "update": s.update, "writing": s.writing, "overlap": s.overlap ?? 0,
+                      "total": Date().timeIntervalSince(start)],
             peak_rss_bytes: peakResidentBytes(), resumed_layers: result.resumedLayers,
             profile_from_cache: result.profileFromCache,
             shifted_pivots: result.matrices.reduce(0) { $0 + $1.shiftedPivots },
