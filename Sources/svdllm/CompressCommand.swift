@@ -125,8 +125,8 @@ struct CompressCommand: ParsableCommand {
                                     profileCache: try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) },
                                     checkpoint: checkpoint)
         compressor.keepSpectra = report != nil
-        // SVDLLM_OVERLAP=0: the sequential schedule (for timing comparisons; the output is the same bit for bit).
-        compressor.options.overlapFactorization = ProcessInfo.processInfo.environment["SVDLLM_OVERLAP"] != "0"
+        // SVDLLM_OVERLAP=1: the overlapped schedule (an experiment, slower on 2 cores so far; same output bit for bit).
+        compressor.options.overlapFactorization = ProcessInfo.processInfo.environment["SVDLLM_OVERLAP"] == "1"
         compressor.measureLoss = report != nil  // ‖(W − W_u W_v)X‖² costs two GEMMs per matrix: only for the report
         let layers = loaded.model.layerCount
         var lastLayer = -1
