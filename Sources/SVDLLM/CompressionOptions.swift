@@ -20,9 +20,10 @@ public struct CompressionOptions: Sendable {
     /// calling thread, and are bit-identical to the sequential schedule (false). At most one block lags, so peak
     /// memory holds two blocks' Grams instead of one (plus, for whiten+update, block i's propagated Grams). The
     /// background factorization uses ``parallelism`` too, sharing the cores with the profiling by time slicing.
-    /// Off by default: on the 2-core Zen 3 host the overlapped `compress --method whiten --ratio 0.2` ran at 103 %
-    /// CPU and took 303 s against 184 s sequential (two threads' `concurrentPerform` calls contend for libdispatch's
-    /// two workers instead of filling each other's idle time), so it stays an opt-in experiment.
+    /// Off by default: on the 2-core Zen 3 host, measured back to back on a quiet machine, the overlapped
+    /// `compress --method whiten --ratio 0.2` took 181.2 s (189 % CPU, 337 user-seconds) against 176.6 s sequential
+    /// (184 %, 320 user-seconds): the idle time it fills is eaten by the time slicing (cache refills), so it stays
+    /// an opt-in experiment.
     public var overlapFactorization: Bool
 
     public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .jacobi, asvdAlpha: Double = 0.5,

@@ -158,15 +158,16 @@ struct CompressCommand: ParsableCommand {
             }
         }
         let s = result.seconds
+        var seconds = ["calibration": s.calibration, "profiling": s.profiling, "factorization": s.factorization,
+                       "update": s.update, "writing": s.writing, "total": Date().timeIntervalSince(start)]
+        if let overlap = s.overlap { seconds["overlap"] = overlap }  // only for the overlapped schedule
         let output = Output(
             out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd, nsamples: nsamples, seqlen: seqlen,
             seed: seed, update_sampler: result.updateSampler, update_nsamples: result.updateSamples,
             decoder_linear_params_before: result.parameters.decoderLinearsBefore,
             decoder_linear_params_after: result.parameters.decoderLinearsAfter,
             model_params_before: result.parameters.modelBefore, model_params_after: result.parameters.modelAfter,
-            seconds: ["calibration": s.calibration, "profiling": s.profiling, "factorization": s.factorization,
-                      "update": s.update, "writing": s.writing, "overlap": s.overlap ?? 0,
-                      "total": Date().timeIntervalSince(start)],
+            seconds: seconds,
             peak_rss_bytes: peakResidentBytes(), resumed_layers: result.resumedLayers,
             profile_from_cache: result.profileFromCache,
             shifted_pivots: result.matrices.reduce(0) { $0 + $1.shiftedPivots },
