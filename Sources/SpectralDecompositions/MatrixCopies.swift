@@ -4,25 +4,11 @@ import LinearAlgebraCore
 // (LinearAlgebraCore's closure-based `Matrix.init(rows:cols:_:)`, `transposed()` and `maxAbs` are generic
 // across the module boundary and showed up at ~20% of a 576 × 576 Jacobi SVD).
 
-/// Aᵀ (a copy), in 32 × 32 tiles.
+/// Aᵀ (a copy), in 32 × 32 tiles: ``transposedLeadingColumns(_:count:)`` of every column.
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 func transposedCopy<T: LinalgScalar>(_ a: Matrix<T>) -> Matrix<T> {
-    let (m, n) = (a.rows, a.cols)
-    var out = [T](repeating: 0, count: m * n)   // n × m, row-major
-    a.elements.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
-            let tile = 32
-            for i0 in stride(from: 0, to: m, by: tile) {
-                for j0 in stride(from: 0, to: n, by: tile) {
-                    for i in i0..<Swift.min(m, i0 + tile) {
-                        for j in j0..<Swift.min(n, j0 + tile) { dst[j * m + i] = src[i * n + j] }
-                    }
-                }
-            }
-        }
-    }
-    return Matrix(rows: n, cols: m, elements: out)
+    transposedLeadingColumns(a, count: a.cols)
 }
 
 /// The upper-triangular k × n factor R stored on and above the diagonal of `factors` (k = min(m, n)), or Rᵀ
