@@ -26,7 +26,7 @@ public struct Matrix<T: LinalgScalar>: Sendable, Equatable {
     }
 
     /// A matrix whose element (i, j) is `f(i, j)`.
-    public init(rows: Int, cols: Int, _ f: (Int, Int) -> T) {
+    @inlinable public init(rows: Int, cols: Int, _ f: (Int, Int) -> T) {
         var e = [T]()
         e.reserveCapacity(rows * cols)
         for i in 0..<rows { for j in 0..<cols { e.append(f(i, j)) } }
@@ -64,9 +64,19 @@ public struct Matrix<T: LinalgScalar>: Sendable, Equatable {
         Matrix(rows: cols, cols: rows) { i, j in self[j, i] }
     }
 
-    /// Converts every element to another precision.
-    public func converted<U: LinalgScalar>(to _: U.Type = U.self) -> Matrix<U> {
-        Matrix<U>(rows: rows, cols: cols, elements: elements.map { U($0.asDouble) })
+    /// Converts every element to another precision (rounding to nearest when narrowing).
+    ///
+    /// Inlinable so that each (T, U) pair gets a specialized loop: the generic `map` it replaces cost 5 % of the
+    /// compressor's factorization time in Swift's unspecialized witness calls.
+    @inlinable public func converted<U: LinalgScalar>(to _: U.Type = U.self) -> Matrix<U> {
+        let count = elements.count
+        let out = [U](unsafeUninitializedCapacity: count) { dst, initialized in
+            elements.withUnsafeBufferPointer { src in
+                for i in 0..<count { dst[i] = U(src[i].asDouble) }
+            }
+            initialized = count
+        }
+        return Matrix<U>(rows: rows, cols: cols, elements: out)
     }
 
     /// ‖A‖_F = √(Σ aᵢⱼ²), accumulated in Double with scaling against overflow.
