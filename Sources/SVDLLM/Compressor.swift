@@ -38,9 +38,13 @@ public struct CompressionProgress: Sendable {
 /// factorization of block i is thrown once block i + 1 is profiled, before anything of block i + 1 is applied or
 /// checkpointed; a failed profiling of block i + 1 first finishes (and checkpoints) block i.
 ///
-/// Peak memory: the weights, the two hidden-state streams (windows × seqlen × hidden Floats each), one block's
-/// activations, and one block's Grams (sequential) or two (overlapped: block i's held by its factorization,
-/// block i + 1's being accumulated), plus the factorization's Double copies of block i's weights.
+/// Profiling and the compressed stream run windows in parallel lanes, one per worker, each with serial kernels
+/// (``profileLayer(_:layer:inputs:keepOutputs:parallelism:)``).
+///
+/// Peak memory: the weights, the two hidden-state streams (windows × seqlen × hidden Floats each), one window's
+/// activations and one set of the block's Grams per lane (sequential schedule; overlapped: block i's Grams are
+/// also held by its factorization while block i + 1's accumulate), plus the factorization's Double copies of
+/// block i's weights.
 /// All linear algebra runs in Double; factors are stored back as Float.
 public struct Compressor {
     public var options: CompressionOptions
@@ -127,7 +131,7 @@ public struct Compressor {
             // 5. Advance the compressed stream, then checkpoint.
             if method.updatesU, i + 1 < layers {
                 let t0 = now()
-                hComp = hComp.map { model.forwardLayer(i, $0) }
+                hComp = forwardLayerWindows(model, layer: i, inputs: hComp, parallelism: par)
                 times.update += now() - t0
             }
             let t0 = now()
@@ -181,7 +185,7 @@ public struct Compressor {
                 resumed += 1
                 if method.updatesU, i + 1 < layers {
                     t0 = now()
-                    hComp = hComp.map { model.forwardLayer(i, $0) }
+                    hComp = forwardLayerWindows(model, layer: i, inputs: hComp, parallelism: par)
                     times.update += now() - t0
                 }
                 continue

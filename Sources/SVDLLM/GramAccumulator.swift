@@ -52,8 +52,12 @@ public struct GramAccumulator: Sendable {
     /// Adds another accumulator's statistics (same dimension).
     public mutating func merge(_ other: GramAccumulator) {
         precondition(other.dimension == dimension)
-        let full = other.gram
-        for i in 0..<dimension { for j in 0...i { lower.elements[i * dimension + j] += full.elements[i * dimension + j] } }
+        let n = dimension
+        lower.elements.withUnsafeMutableBufferPointer { g in
+            other.lower.elements.withUnsafeBufferPointer { h in
+                for i in 0..<n { for j in 0...i { g[i * n + j] += h[i * n + j] } }
+            }
+        }
         for j in 0..<dimension { absoluteSums[j] += other.absoluteSums[j] }
         tokens += other.tokens
     }
