@@ -135,6 +135,8 @@ public struct CompressedModelInfo: Sendable, Codable, Equatable {
     /// Hugging Face module path → rank.
     public var ranks: [String: Int]
     public var parameters: ParameterCounts
+    /// "uniform" or "sensitivity" (ASVD's search; modules absent from ``ranks`` stay dense).
+    public var rankAllocation: String?
 
     public struct Calibration: Sendable, Codable, Equatable {
         public var text: String
@@ -164,6 +166,7 @@ public struct CompressedModelInfo: Sendable, Codable, Equatable {
         calibration = Calibration(text: calibrationText, nsamples: report.nsamples, seqlen: report.seqlen, seed: report.seed,
                                   updateNsamples: report.updateSamples, updateSampler: report.updateSampler)
         parameters = report.parameters
+        rankAllocation = report.rankAllocation
         var r: [String: Int] = [:]
         let opt = model.config.architecture == .opt
         for (i, block) in model.blocks.enumerated() {

@@ -25,9 +25,17 @@ public struct CompressionOptions: Sendable {
     /// (184 %, 320 user-seconds): the idle time it fills is eaten by the time slicing (cache refills), so it stays
     /// an opt-in experiment.
     public var overlapFactorization: Bool
+    /// How each matrix's rank follows from ``ratio``: the paper's uniform rule (default) or ASVD's sensitivity
+    /// search.
+    public var rankAllocation: RankAllocation
+    /// ``RankAllocation/sensitivity``: the perplexities are measured on this many calibration windows (the first
+    /// ones). Each costs 9 × (matrices) partial forward passes: about 20 minutes per window for SmolLM2-135M on
+    /// 2 cores.
+    public var sensitivityWindows: Int
 
     public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .jacobi, asvdAlpha: Double = 0.5,
-                parallelism: Parallelism = .serial, updateSamples: Int? = nil, overlapFactorization: Bool = false) {
+                parallelism: Parallelism = .serial, updateSamples: Int? = nil, overlapFactorization: Bool = false,
+                rankAllocation: RankAllocation = .uniform, sensitivityWindows: Int = 1) {
         self.method = method
         self.ratio = ratio
         self.svd = svd
@@ -35,6 +43,8 @@ public struct CompressionOptions: Sendable {
         self.parallelism = parallelism
         self.updateSamples = updateSamples
         self.overlapFactorization = overlapFactorization
+        self.rankAllocation = rankAllocation
+        self.sensitivityWindows = sensitivityWindows
     }
 
     /// Throws unless 0 < ratio < 1, α > 0 and the update windows (when given) number at least 1.
@@ -44,6 +54,9 @@ public struct CompressionOptions: Sendable {
         }
         guard asvdAlpha.isFinite, asvdAlpha > 0 else {
             throw .invalidArgument(name: "asvdAlpha", reason: "must be > 0, got \(asvdAlpha)")
+        }
+        guard sensitivityWindows >= 1 else {
+            throw .invalidArgument(name: "--sensitivity-windows", reason: "must be at least 1, got \(sensitivityWindows)")
         }
         if let n = updateSamples, n < 1 {
             throw .invalidArgument(name: "--update-nsamples", reason: "must be at least 1, got \(n)")

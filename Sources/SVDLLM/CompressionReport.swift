@@ -45,8 +45,12 @@ public struct PhaseTimes: Sendable, Codable, Equatable {
     /// Seconds during which a background factorization ran alongside the calling thread's work (nil: the
     /// sequential schedule, nothing overlapped).
     public var overlap: Double?
+    /// ``RankAllocation/sensitivity``: the sensitivity pass (its dense profiling included; nil for uniform ranks).
+    public var sensitivity: Double?
     /// Wall time: the phases' sum less the seconds counted twice.
-    public var total: Double { calibration + profiling + factorization + update + writing - (overlap ?? 0) }
+    public var total: Double {
+        calibration + profiling + factorization + update + writing + (sensitivity ?? 0) - (overlap ?? 0)
+    }
     public init() {}
 }
 
@@ -86,6 +90,13 @@ public struct CompressionReport: Sendable, Codable, Equatable {
     /// Update methods: where the update windows came from: "calibration" (the first `updateSamples` calibration
     /// windows) or "token-windows" (``TokenWindowSampler``, the official code's `get_loaders`).
     public var updateSampler: String?
+    /// "uniform" or "sensitivity" (``RankAllocation``); nil in reports written before the choice existed.
+    public var rankAllocation: String?
+    /// ``RankAllocation/sensitivity``: the sensitivity list the ranks were searched on, and its window count.
+    public var sensitivities: [TruncationSensitivity]?
+    public var sensitivityWindows: Int?
+    /// Matrices left dense by the rank search (none with uniform ranks).
+    public var denseMatrices: [MatrixKey]?
 
     public init(method: String, ratio: Double, svd: String, nsamples: Int, seqlen: Int, seed: UInt64,
                 calibrationTokens: Int, parameters: ParameterCounts, seconds: PhaseTimes, matrices: [MatrixReport],

@@ -7,7 +7,7 @@ import TransformerRuntime
 
 /// Where a run is, for progress displays.
 public struct CompressionProgress: Sendable {
-    public enum Phase: String, Sendable { case profiling, factorization, update, resumed }
+    public enum Phase: String, Sendable { case sensitivity, profiling, factorization, update, resumed }
     public var phase: Phase
     /// The layer being worked on, 0-based, and the layer count.
     public var layer: Int
@@ -90,7 +90,7 @@ public struct Compressor {
         // Ranks first, so a ratio that zeroes a matrix fails before any work.
         let linearsBefore = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
         let modelBefore = model.parameterCount
-        for i in 0..<layers {
+        for i in 0..<layers where options.rankAllocation == .uniform {
             for name in model.blocks[i].linearNames {
                 let w = model.blocks[i].linear(name)
                 if truncationRank(rows: w.outFeatures, cols: w.inFeatures, ratio: options.ratio) < 1 {
@@ -103,8 +103,58 @@ public struct Compressor {
         var t0 = now()
         let embedded = try windows.map { try model.embed($0) }
         times.calibration += now() - t0
-        let cacheComplete = profileCache?.isComplete ?? false
-        let needDenseStream = method.needsDenseProfile && !cacheComplete
+        var cacheComplete = profileCache?.isComplete ?? false
+        let dense = model  // the uncompressed blocks, for the dense stream
+
+        // 0. ASVD's sensitivity search: every matrix's rank before any is compressed.
+        var ranks: [MatrixKey: Int]?
+        var sensitivityList: [TruncationSensitivity] = []
+        var profilesInMemory: [LayerProfile]?
+        if options.rankAllocation == .sensitivity {
+            t0 = now()
+            let k = Swift.min(options.sensitivityWindows, windows.count)
+            let evalTokens = Array(windows.prefix(k))
+            var hEval = Array(embedded.prefix(k))
+            var hAll = method.needsDenseProfile && !cacheComplete ? embedded : []
+            var profiles: [LayerProfile] = []
+            for i in 0..<layers {
+                progress?(CompressionProgress(phase: .sensitivity, layer: i, layers: layers, elapsed: now()))
+                var profile: LayerProfile?
+                if method.needsDenseProfile {
+                    if cacheComplete, let cached = try profileCache?.load(layer: i) {
+                        profile = cached
+                    } else {
+                        let (p, out) = profileLayer(dense, layer: i, inputs: hAll, keepOutputs: i + 1 < layers,
+                                                    parallelism: par)
+                        profile = p
+                        hAll = out
+                        try profileCache?.store(p)
+                    }
+                    profiles.append(profile!)
+                }
+                sensitivityList += try sensitivities(of: dense, layer: i, hidden: hEval, tokens: evalTokens,
+                                                     profile: profile)
+                if i + 1 < layers { hEval = forwardLayerWindows(dense, layer: i, inputs: hEval, parallelism: par) }
+            }
+            if method.needsDenseProfile {
+                profilesInMemory = profiles
+                if !cacheComplete, profileCache != nil {
+                    try profileCache?.markComplete(layers: layers)
+                    cacheComplete = true
+                }
+            }
+            var shapes: [MatrixKey: (rows: Int, cols: Int)] = [:]
+            for i in 0..<layers {
+                for name in model.blocks[i].linearNames {
+                    let w = model.blocks[i].linear(name)
+                    shapes[MatrixKey(layer: i, name: name.rawValue)] = (w.outFeatures, w.inFeatures)
+                }
+            }
+            ranks = sensitivityRanks(sensitivityList, shapes: shapes, ratio: options.ratio)
+            times.sensitivity = now() - t0
+        }
+
+        let needDenseStream = method.needsDenseProfile && !cacheComplete && profilesInMemory == nil
         var hDense: [Matrix<Float>] = needDenseStream ? embedded : []
         // The update's stream: the separate update windows, or every calibration window, or the first
         // `updateSamples` of them (the official code's updating_nsamples).
@@ -115,7 +165,6 @@ public struct Compressor {
             hComp = try separateUpdateWindows.map { try $0.map { try model.embed($0) } } ?? Array(embedded.prefix(updateWindows))
             times.calibration += now() - t0
         }
-        let dense = model  // the uncompressed blocks, for the dense stream
         var reports: [MatrixReport] = []
         var resumed = 0
 
@@ -160,7 +209,9 @@ public struct Compressor {
                 t0 = now()
                 progress?(CompressionProgress(phase: .profiling, layer: i, layers: layers, elapsed: t0))
                 do {
-                    if cacheComplete, let cached = try profileCache?.load(layer: i) {
+                    if let inMemory = profilesInMemory {
+                        denseProfile = inMemory[i]
+                    } else if cacheComplete, let cached = try profileCache?.load(layer: i) {
                         denseProfile = cached
                     } else {
                         let (p, out) = profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers,
@@ -208,7 +259,8 @@ public struct Compressor {
             progress?(CompressionProgress(phase: .factorization, layer: i, layers: layers, elapsed: now()))
             let block = model.blocks[i], me = self
             let work = { [denseProfile, propagated] () throws(CompressionError) -> FactoredLayer in
-                try me.factorLayer(block: block, layer: i, denseProfile: denseProfile, propagated: propagated)
+                try me.factorLayer(block: block, layer: i, denseProfile: denseProfile, propagated: propagated,
+                                   ranks: ranks)
             }
             if overlapping {
                 pending = (i, BackgroundJob(work), now())
@@ -220,6 +272,7 @@ public struct Compressor {
         }
         try finishPending()
         if method.needsDenseProfile, !cacheComplete { try profileCache?.markComplete(layers: layers) }
+        profilesInMemory = nil
 
         let linearsAfter = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
         var report = CompressionReport(
@@ -232,6 +285,14 @@ public struct Compressor {
         report.seconds.overlap = overlapping ? overlapSeconds : nil
         report.updateSamples = method.updatesU ? updateWindows : nil
         report.updateSampler = method.updatesU ? (separateUpdateWindows == nil ? "calibration" : "token-windows") : nil
+        report.rankAllocation = options.rankAllocation.rawValue
+        if let ranks {
+            report.sensitivities = sensitivityList
+            report.sensitivityWindows = Swift.min(options.sensitivityWindows, windows.count)
+            report.denseMatrices = (0..<layers).flatMap { i in
+                model.blocks[i].linearNames.map { MatrixKey(layer: i, name: $0.rawValue) }.filter { ranks[$0] == nil }
+            }
+        }
         return report
     }
 
@@ -239,10 +300,16 @@ public struct Compressor {
     typealias FactoredLayer = (linears: [(LinearName, Linear)], reports: [MatrixReport], updateSeconds: Double)
 
     /// The low-rank linears of one block and their reports; the third value is the time spent in updates.
-    func factorLayer(block: any DecoderBlock, layer i: Int, denseProfile: LayerProfile?, propagated: LayerProfile?)
-        throws(CompressionError) -> FactoredLayer {
+    /// `ranks`: the searched rank of every compressed matrix (absent: left dense); nil = the uniform rule.
+    func factorLayer(block: any DecoderBlock, layer i: Int, denseProfile: LayerProfile?, propagated: LayerProfile?,
+                     ranks: [MatrixKey: Int]? = nil) throws(CompressionError) -> FactoredLayer {
         let method = options.method
-        let names = block.linearNames.sorted {  // largest first, for the dynamic schedule
+        func rank(_ name: LinearName) -> Int? {
+            let w = block.linear(name)
+            guard let ranks else { return truncationRank(rows: w.outFeatures, cols: w.inFeatures, ratio: options.ratio) }
+            return ranks[MatrixKey(layer: i, name: name.rawValue)]
+        }
+        let names = block.linearNames.filter { rank($0) != nil }.sorted {  // largest first, for the dynamic schedule
             block.linear($0).parameterCount > block.linear($1).parameterCount
         }
         // Input scalings, one per input group.
@@ -271,7 +338,7 @@ public struct Compressor {
                 let name = names[t]
                 out[t] = Result { () throws(CompressionError) in
                     let g = denseProfile?.groupIndex(of: name)
-                    return try self.factor(block.linear(name), name: name, layer: i,
+                    return try self.factor(block.linear(name), name: name, layer: i, rank: rank(name)!,
                                            scaling: g.flatMap { scalings[$0] } ?? .identity,
                                            regularization: g.flatMap { regs[$0] },
                                            dense: g.map { denseProfile!.statistics[$0] },
@@ -323,7 +390,7 @@ public struct Compressor {
     }
 
     /// One linear: truncation under `scaling`, then the update when the method asks for it.
-    func factor(_ linear: Linear, name: LinearName, layer: Int, scaling: InputScaling,
+    func factor(_ linear: Linear, name: LinearName, layer: Int, rank r: Int, scaling: InputScaling,
                 regularization: RegularizationReport?, dense: GramAccumulator?, propagated: GramAccumulator?)
         throws(CompressionError) -> (Linear, MatrixReport, Double) {
         let w32 = linear.denseWeight
@@ -331,7 +398,6 @@ public struct Compressor {
             throw .nonFinite(layer: layer, name: name.rawValue, what: "the weight")
         }
         let w = w32.converted(to: Double.self)  // out × in
-        let r = truncationRank(rows: w.rows, cols: w.cols, ratio: options.ratio)
         var f = try scaledTruncation(w, scaling: scaling, rank: r, svd: options.svd, layer: layer,
                                      name: name.rawValue, seed: UInt64(layer * 16 + (LinearName.allCases.firstIndex(of: name) ?? 0)))
         var shifted = regularization?.shiftedPivots.count ?? 0

@@ -72,7 +72,8 @@ public struct LayerCheckpoint: Sendable {
             let reports = try JSONDecoder().decode([MatrixReport].self, from: data)
             let f = try SafeTensorsFile(url: tensors)
             var linears: [(LinearName, Linear)] = []
-            for name in block.linearNames {
+            let compressed = Set(reports.map(\.name))  // a searched allocation may leave matrices dense
+            for name in block.linearNames where compressed.contains(name.rawValue) {
                 let dense = block.linear(name)
                 let u = try f.tensor("\(name.rawValue).u"), v = try f.tensor("\(name.rawValue).v")
                 guard u.rows == dense.outFeatures, v.cols == dense.inFeatures, u.cols == v.rows else {

@@ -1,3 +1,4 @@
+import GEMM
 import LinearAlgebraCore
 import SpectralDecompositions
 
@@ -14,29 +15,54 @@ public func scaledTruncation(_ w: Matrix<Double>, scaling: InputScaling, rank r:
                              layer: Int, name: String, seed: UInt64 = 0,
                              parallelism: Parallelism = .serial) throws(CompressionError) -> LowRankFactors {
     precondition(r >= 1 && r <= Swift.min(w.rows, w.cols), "rank \(r) outside 1...min(m, n)")
-    let a = scaling.scale(w, parallelism: parallelism)  // out × in
-    let options = SVDOptions(computeVectors: .thin,
-                             algorithm: svd.algorithm(rank: r, rows: a.rows, cols: a.cols, seed: seed),
-                             parallelism: parallelism)
-    let decomposition: SVD<Double>
-    do { decomposition = try SVD(a, options: options) } catch {
-        throw .numerical(layer: layer, name: name, reason: "SVD of W·S failed: \(error)")
+    let scaled = try ScaledSVD(w, scaling: scaling, svd: svd, rank: r, layer: layer, name: name, seed: seed,
+                               parallelism: parallelism)
+    return scaled.truncated(rank: r, parallelism: parallelism)
+}
+
+/// The SVD of W·S under an input scaling, kept so that several ranks can be cut from one decomposition
+/// (``truncated(rank:parallelism:)``; ASVD's sensitivity search tries nine).
+public struct ScaledSVD: Sendable {
+    public let scaling: InputScaling
+    /// W·S = U Σ Vᵀ (all triplets for `jacobi`; the top rank + oversampling for `rsvd`).
+    public let decomposition: SVD<Double>
+    /// ‖W·S‖_F².
+    public let totalSquares: Double
+    let complete: Bool
+
+    /// - Parameter rank: the rank the randomized SVD aims at (ignored by `jacobi`, which computes every triplet).
+    /// - Throws: ``CompressionError/numerical(layer:name:reason:)`` when the SVD fails (named by `layer`, `name`).
+    public init(_ w: Matrix<Double>, scaling: InputScaling, svd: TruncationSVD, rank r: Int, layer: Int,
+                name: String, seed: UInt64 = 0, parallelism: Parallelism = .serial) throws(CompressionError) {
+        let a = scaling.scale(w, parallelism: parallelism)  // out × in
+        let options = SVDOptions(computeVectors: .thin,
+                                 algorithm: svd.algorithm(rank: r, rows: a.rows, cols: a.cols, seed: seed),
+                                 parallelism: parallelism)
+        do { decomposition = try SVD(a, options: options) } catch {
+            throw .numerical(layer: layer, name: name, reason: "SVD of W·S failed: \(error)")
+        }
+        self.scaling = scaling
+        totalSquares = a.elements.reduce(0) { $0 + $1 * $1 }
+        complete = decomposition.singularValues.count == Swift.min(a.rows, a.cols)
     }
-    let (u, s, vt) = decomposition.truncated(rank: r)  // out × r, r, r × in
-    let roots = s.map { $0.squareRoot() }
-    var wu = u
-    for i in 0..<wu.rows { for j in 0..<r { wu.elements[i * r + j] *= roots[j] } }
-    var b = vt
-    for i in 0..<r { for j in 0..<b.cols { b.elements[i * b.cols + j] *= roots[i] } }
-    let wv = scaling.unscale(b, parallelism: parallelism)
-    let total = a.elements.reduce(0) { $0 + $1 * $1 }
-    let kept = s.reduce(0) { $0 + $1 * $1 }
-    let loss: Double
-    if decomposition.singularValues.count == Swift.min(a.rows, a.cols) {
-        loss = decomposition.singularValues.dropFirst(r).reduce(0) { $0 + $1 * $1 }  // exact tail
-    } else {
-        loss = Swift.max(0, total - kept)  // randomized: the tail is not computed
+
+    /// W_u = U_r Σ_r^½ (out × r) and W_v = Σ_r^½ V_rᵀ S⁻¹ (r × in), with the truncation loss Σ_{i>r} σᵢ² (exact
+    /// tail), or ‖W·S‖_F² − Σ_{i≤r} σᵢ² when the SVD is randomized and the tail was not computed.
+    public func truncated(rank r: Int, parallelism: Parallelism = .serial) -> LowRankFactors {
+        let (u, s, vt) = decomposition.truncated(rank: r)  // out × r, r, r × in
+        let roots = s.map { $0.squareRoot() }
+        var wu = u
+        for i in 0..<wu.rows { for j in 0..<r { wu.elements[i * r + j] *= roots[j] } }
+        var b = vt
+        for i in 0..<r { for j in 0..<b.cols { b.elements[i * b.cols + j] *= roots[i] } }
+        let wv = scaling.unscale(b, parallelism: parallelism)
+        let loss: Double
+        if complete {
+            loss = decomposition.singularValues.dropFirst(r).reduce(0) { $0 + $1 * $1 }  // exact tail
+        } else {
+            loss = Swift.max(0, totalSquares - s.reduce(0) { $0 + $1 * $1 })  // randomized: no tail
+        }
+        return LowRankFactors(u: wu, v: wv, singularValues: decomposition.singularValues, truncationLoss: loss,
+                              regularization: nil)
     }
-    return LowRankFactors(u: wu, v: wv, singularValues: decomposition.singularValues, truncationLoss: loss,
-                          regularization: nil)
 }

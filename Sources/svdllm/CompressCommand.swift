@@ -35,6 +35,12 @@ struct CompressCommand: ParsableCommand {
 
     enum UpdateSampler: String, ExpressibleByArgument, CaseIterable { case calibration, tokenWindows = "token-windows" }
     @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: String = "jacobi"
+    @Option(name: .customLong("rank-allocation"),
+            help: "uniform (the paper: r = ⌊m·n·(1−R)/(m+n)⌋ for every matrix) or sensitivity (ASVD's truncation rank search: every matrix truncated alone to 10 %…90 % of its parameters, perplexity on --sensitivity-windows calibration windows, the least harmful candidates taken until the budget is met; unpicked matrices stay dense).")
+    var rankAllocation: RankAllocation = .uniform
+    @Option(name: .customLong("sensitivity-windows"),
+            help: "--rank-allocation sensitivity: calibration windows the perplexities are measured on (≈ 20 min each for SmolLM2-135M on 2 cores).")
+    var sensitivityWindows: Int = 1
     @Option(help: "Output folder (default: MODELNAME-METHOD-RATIO beside the current folder).") var out: String?
     @Option(help: "Stored weight type: f32, f16 or bf16.") var dtype: DType = .f32
     @Option(name: .customLong("profile-cache"), help: "Folder to save / reuse dense-model Gram profiles.") var profileCache: String?
@@ -68,6 +74,8 @@ struct CompressCommand: ParsableCommand {
         var seed: UInt64
         var update_sampler: String?
         var update_nsamples: Int?
+        var rank_allocation: String
+        var dense_matrices: Int
         var decoder_linear_params_before: Int
         var decoder_linear_params_after: Int
         var model_params_before: Int
@@ -85,7 +93,8 @@ struct CompressCommand: ParsableCommand {
         let tokenWindows = updateSampler == .tokenWindows && method.updatesU
         let options = CompressionOptions(method: method, ratio: ratio, svd: TruncationSVD(rawValue: svd)!,
                                          parallelism: .threads(workers.threads),
-                                         updateSamples: tokenWindows ? nil : updateNsamples)
+                                         updateSamples: tokenWindows ? nil : updateNsamples,
+                                         rankAllocation: rankAllocation, sensitivityWindows: sensitivityWindows)
         let modelURL = URL(fileURLWithPath: model).standardizedFileURL
         let stem = modelURL.deletingPathExtension().lastPathComponent
         let outURL = URL(fileURLWithPath: out ?? "\(stem)-\(method.rawValue)-\(ratio)").standardizedFileURL
@@ -111,6 +120,7 @@ struct CompressCommand: ParsableCommand {
         profile.add(windows: windows)
         var run = profile
         run.add("\(method.rawValue) \(ratio) \(svd)")
+        if rankAllocation == .sensitivity { run.add("sensitivity \(sensitivityWindows)") }
         if let updateWindows {
             run.add("update token-windows")
             run.add(windows: updateWindows)
@@ -132,6 +142,11 @@ struct CompressCommand: ParsableCommand {
         var lastLayer = -1
         compressor.progress = { p in
             guard p.layer != lastLayer || p.phase == .factorization else { return }
+            if p.phase == .sensitivity {
+                lastLayer = p.layer
+                printError(String(format: "compress: sensitivity of layer %d/%d  %.0f s elapsed", p.layer + 1, layers, p.elapsed))
+                return
+            }
             if p.phase == .factorization || p.phase == .resumed {
                 lastLayer = p.layer
                 let done = Double(p.layer) / Double(layers)
@@ -161,9 +176,11 @@ struct CompressCommand: ParsableCommand {
         var seconds = ["calibration": s.calibration, "profiling": s.profiling, "factorization": s.factorization,
                        "update": s.update, "writing": s.writing, "total": Date().timeIntervalSince(start)]
         if let overlap = s.overlap { seconds["overlap"] = overlap }  // only for the overlapped schedule
+        if let sensitivity = s.sensitivity { seconds["sensitivity"] = sensitivity }
         let output = Output(
             out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd, nsamples: nsamples, seqlen: seqlen,
             seed: seed, update_sampler: result.updateSampler, update_nsamples: result.updateSamples,
+            rank_allocation: rankAllocation.rawValue, dense_matrices: result.denseMatrices?.count ?? 0,
             decoder_linear_params_before: result.parameters.decoderLinearsBefore,
             decoder_linear_params_after: result.parameters.decoderLinearsAfter,
             model_params_before: result.parameters.modelBefore, model_params_after: result.parameters.modelAfter,
@@ -188,3 +205,5 @@ struct CompressCommand: ParsableCommand {
         }
     }
 }
+
+extension RankAllocation: ExpressibleByArgument {}
