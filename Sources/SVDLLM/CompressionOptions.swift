@@ -32,6 +32,10 @@ public struct CompressionOptions: Sendable {
     /// ones). Each costs 9 × (matrices) partial forward passes: about 20 minutes per window for SmolLM2-135M on
     /// 2 cores.
     public var sensitivityWindows: Int
+    /// ``RankAllocation/sensitivity``: a list measured before (an earlier run's ``CompressionReport/sensitivities``,
+    /// same model, method, calibration and windows) to search on instead of measuring it again; the list depends
+    /// on neither the ratio nor the update.
+    public var sensitivities: [TruncationSensitivity]?
 
     public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .jacobi, asvdAlpha: Double = 0.5,
                 parallelism: Parallelism = .serial, updateSamples: Int? = nil, overlapFactorization: Bool = false,

@@ -110,7 +110,21 @@ public struct Compressor {
         var ranks: [MatrixKey: Int]?
         var sensitivityList: [TruncationSensitivity] = []
         var profilesInMemory: [LayerProfile]?
-        if options.rankAllocation == .sensitivity {
+        if options.rankAllocation == .sensitivity, let given = options.sensitivities {
+            var expected = Set<String>()
+            for i in 0..<layers {
+                for name in model.blocks[i].linearNames {
+                    for p in sensitivityFractions { expected.insert("\(i) \(name.rawValue) \(p)") }
+                }
+            }
+            let found = Set(given.map { "\($0.layer) \($0.name) \($0.keptFraction)" })
+            guard found == expected, given.count == expected.count, given.allSatisfy({ $0.perplexity.isFinite }) else {
+                throw CompressionError.invalidArgument(
+                    name: "sensitivities",
+                    reason: "the list must hold one finite perplexity per matrix of this model and kept fraction 0.1…0.9 (\(expected.count) entries), got \(given.count)")
+            }
+            sensitivityList = given
+        } else if options.rankAllocation == .sensitivity {
             t0 = now()
             let k = Swift.min(options.sensitivityWindows, windows.count)
             let evalTokens = Array(windows.prefix(k))
@@ -143,6 +157,9 @@ public struct Compressor {
                     cacheComplete = true
                 }
             }
+            times.sensitivity = now() - t0
+        }
+        if options.rankAllocation == .sensitivity {
             var shapes: [MatrixKey: (rows: Int, cols: Int)] = [:]
             for i in 0..<layers {
                 for name in model.blocks[i].linearNames {
@@ -151,7 +168,6 @@ public struct Compressor {
                 }
             }
             ranks = sensitivityRanks(sensitivityList, shapes: shapes, ratio: options.ratio)
-            times.sensitivity = now() - t0
         }
 
         let needDenseStream = method.needsDenseProfile && !cacheComplete && profilesInMemory == nil

@@ -41,6 +41,9 @@ struct CompressCommand: ParsableCommand {
     @Option(name: .customLong("sensitivity-windows"),
             help: "--rank-allocation sensitivity: calibration windows the perplexities are measured on (≈ 20 min each for SmolLM2-135M on 2 cores).")
     var sensitivityWindows: Int = 1
+    @Option(name: .customLong("sensitivities"),
+            help: "--rank-allocation sensitivity: search on the list in this earlier --report JSON (same model, method, calibration) instead of measuring it.")
+    var sensitivitiesFrom: String?
     @Option(help: "Output folder (default: MODELNAME-METHOD-RATIO beside the current folder).") var out: String?
     @Option(help: "Stored weight type: f32, f16 or bf16.") var dtype: DType = .f32
     @Option(name: .customLong("profile-cache"), help: "Folder to save / reuse dense-model Gram profiles.") var profileCache: String?
@@ -91,10 +94,22 @@ struct CompressCommand: ParsableCommand {
     func run() throws {
         let method = CompressionMethod(rawValue: method)!
         let tokenWindows = updateSampler == .tokenWindows && method.updatesU
-        let options = CompressionOptions(method: method, ratio: ratio, svd: TruncationSVD(rawValue: svd)!,
+        var options = CompressionOptions(method: method, ratio: ratio, svd: TruncationSVD(rawValue: svd)!,
                                          parallelism: .threads(workers.threads),
                                          updateSamples: tokenWindows ? nil : updateNsamples,
                                          rankAllocation: rankAllocation, sensitivityWindows: sensitivityWindows)
+        if let path = sensitivitiesFrom {
+            guard rankAllocation == .sensitivity else { throw CLIError("--sensitivities needs --rank-allocation sensitivity") }
+            struct Saved: Decodable { var sensitivities: [TruncationSensitivity]? }
+            let saved: Saved
+            do { saved = try JSONDecoder().decode(Saved.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
+                throw CLIError("--sensitivities: cannot read '\(path)' as a compress --report JSON: \(error.localizedDescription)")
+            }
+            guard let list = saved.sensitivities else {
+                throw CLIError("--sensitivities: '\(path)' holds no \"sensitivities\" list (a --rank-allocation sensitivity --report)")
+            }
+            options.sensitivities = list
+        }
         let modelURL = URL(fileURLWithPath: model).standardizedFileURL
         let stem = modelURL.deletingPathExtension().lastPathComponent
         let outURL = URL(fileURLWithPath: out ?? "\(stem)-\(method.rawValue)-\(ratio)").standardizedFileURL

@@ -86,6 +86,40 @@ import TransformerRuntime
         #expect(try CompressorTests.logits(loaded, tokens) == CompressorTests.logits(model, tokens))
     }
 
+    /// A searched run that leaves matrices dense resumes from its checkpoint to the same model, and a list given
+    /// back (``CompressionOptions/sensitivities``) gives the same ranks without measuring; a wrong list is refused.
+    @Test func resumeAndGivenList() throws {
+        let source = CompressorTests.tiny("llama")
+        let dense = try CausalLM(huggingFaceFolder: source)
+        let windows = CompressorTests.windows(vocab: dense.vocabularySize, count: 3, length: 20)
+        var options = CompressionOptions(method: .asvd, ratio: 0.2, rankAllocation: .sensitivity)
+        var full = dense
+        let dir = CompressorTests.temporaryDirectory("strs-resume")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var fingerprint = RunFingerprint()
+        fingerprint.add(windows: windows)
+        let checkpoint = try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: false)
+        let report = try Compressor(options: options, checkpoint: checkpoint).run(&full, windows: windows)
+        #expect(!(report.denseMatrices ?? []).isEmpty)  // at R = 0.2 the most sensitive matrices stay dense
+        for ext in ["json", "safetensors"] { try FileManager.default.removeItem(at: dir.appendingPathComponent("layer-001.\(ext)")) }
+        let reopened = try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: true)
+        var resumed = dense
+        let second = try Compressor(options: options, checkpoint: reopened).run(&resumed, windows: windows)
+        #expect(second.resumedLayers == dense.layerCount - 1)
+        for i in dense.blocks.indices {
+            for name in dense.blocks[i].linearNames { #expect(resumed.blocks[i].linear(name) == full.blocks[i].linear(name)) }
+        }
+
+        options.sensitivities = report.sensitivities
+        var given = dense
+        let third = try Compressor(options: options).run(&given, windows: windows)
+        #expect(third.matrices.map(\.rank) == report.matrices.map(\.rank))
+        #expect(third.seconds.sensitivity == nil)
+        options.sensitivities = Array(report.sensitivities!.dropLast())
+        var refused = dense
+        #expect(throws: CompressionError.self) { try Compressor(options: options).run(&refused, windows: windows) }
+    }
+
     /// A measured sensitivity equals the perplexity of the model with that one matrix truncated, evaluated from
     /// scratch.
     @Test func aSensitivityIsThePerplexityWithOneMatrixTruncated() throws {
