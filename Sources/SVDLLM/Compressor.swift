@@ -105,6 +105,15 @@ public struct Compressor {
         times.calibration += now() - t0
         var cacheComplete = profileCache?.isComplete ?? false
         let dense = model  // the uncompressed blocks, for the dense stream
+        // Block i's dense profile: from a complete cache, or computed on `stream` (the dense inputs of block i, then
+        // its outputs) and stored in the cache.
+        func computeDenseProfile(_ i: Int, stream: inout [Matrix<Float>]) throws -> LayerProfile {
+            if cacheComplete, let cached = try profileCache?.load(layer: i) { return cached }
+            let (p, out) = profileLayer(dense, layer: i, inputs: stream, keepOutputs: i + 1 < layers, parallelism: par)
+            stream = out
+            try profileCache?.store(p)
+            return p
+        }
 
         // 0. ASVD's sensitivity search: every matrix's rank before any is compressed.
         var ranks: [MatrixKey: Int]?
@@ -135,16 +144,9 @@ public struct Compressor {
                 progress?(CompressionProgress(phase: .sensitivity, layer: i, layers: layers, elapsed: now()))
                 var profile: LayerProfile?
                 if method.needsDenseProfile {
-                    if cacheComplete, let cached = try profileCache?.load(layer: i) {
-                        profile = cached
-                    } else {
-                        let (p, out) = profileLayer(dense, layer: i, inputs: hAll, keepOutputs: i + 1 < layers,
-                                                    parallelism: par)
-                        profile = p
-                        hAll = out
-                        try profileCache?.store(p)
-                    }
-                    profiles.append(profile!)
+                    let p = try computeDenseProfile(i, stream: &hAll)
+                    profile = p
+                    profiles.append(p)
                 }
                 sensitivityList += try sensitivities(of: dense, layer: i, hidden: hEval, tokens: evalTokens,
                                                      profile: profile)
@@ -225,17 +227,7 @@ public struct Compressor {
                 t0 = now()
                 progress?(CompressionProgress(phase: .profiling, layer: i, layers: layers, elapsed: t0))
                 do {
-                    if let inMemory = profilesInMemory {
-                        denseProfile = inMemory[i]
-                    } else if cacheComplete, let cached = try profileCache?.load(layer: i) {
-                        denseProfile = cached
-                    } else {
-                        let (p, out) = profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers,
-                                                    parallelism: par)
-                        denseProfile = p
-                        hDense = out
-                        try profileCache?.store(p)
-                    }
+                    denseProfile = try profilesInMemory?[i] ?? computeDenseProfile(i, stream: &hDense)
                 } catch {
                     try finishPending()  // block i − 1 is kept (or its own, earlier, error thrown) as when sequential
                     throw error
@@ -288,7 +280,6 @@ public struct Compressor {
         }
         try finishPending()
         if method.needsDenseProfile, !cacheComplete { try profileCache?.markComplete(layers: layers) }
-        profilesInMemory = nil
 
         let linearsAfter = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
         var report = CompressionReport(
@@ -304,7 +295,7 @@ public struct Compressor {
         report.rankAllocation = options.rankAllocation.rawValue
         if let ranks {
             report.sensitivities = sensitivityList
-            report.sensitivityWindows = Swift.min(options.sensitivityWindows, windows.count)
+            report.sensitivityWindows = options.sensitivities == nil ? Swift.min(options.sensitivityWindows, windows.count) : nil
             report.denseMatrices = (0..<layers).flatMap { i in
                 model.blocks[i].linearNames.map { MatrixKey(layer: i, name: $0.rawValue) }.filter { ranks[$0] == nil }
             }
@@ -319,7 +310,6 @@ public struct Compressor {
     /// `ranks`: the searched rank of every compressed matrix (absent: left dense); nil = the uniform rule.
     func factorLayer(block: any DecoderBlock, layer i: Int, denseProfile: LayerProfile?, propagated: LayerProfile?,
                      ranks: [MatrixKey: Int]? = nil) throws(CompressionError) -> FactoredLayer {
-        let method = options.method
         func rank(_ name: LinearName) -> Int? {
             let w = block.linear(name)
             guard let ranks else { return truncationRank(rows: w.outFeatures, cols: w.inFeatures, ratio: options.ratio) }
@@ -328,25 +318,7 @@ public struct Compressor {
         let names = block.linearNames.filter { rank($0) != nil }.sorted {  // largest first, for the dynamic schedule
             block.linear($0).parameterCount > block.linear($1).parameterCount
         }
-        // Input scalings, one per input group.
-        var scalings: [Int: InputScaling] = [:]
-        var regs: [Int: RegularizationReport] = [:]
-        if let profile = denseProfile, method != .svd, method != .update {
-            let groups = Array(profile.groups.indices)
-            var results = [Result<(InputScaling, RegularizationReport?), CompressionError>?](repeating: nil, count: groups.count)
-            results.withUnsafeMutableBufferPointer { out in
-                options.parallelism.forEachTask(groups.count) { g, _ in
-                    out[g] = Result { () throws(CompressionError) in
-                        try self.scaling(for: profile.statistics[g], layer: i, names: profile.groups[g])
-                    }
-                }
-            }
-            for g in groups {
-                let (s, r) = try results[g]!.get()
-                scalings[g] = s
-                if let r { regs[g] = r }
-            }
-        }
+        let (scalings, regs) = try inputScalings(denseProfile, layer: i)
 
         var outcomes = [Result<(Linear, MatrixReport, Double), CompressionError>?](repeating: nil, count: names.count)
         outcomes.withUnsafeMutableBufferPointer { out in
@@ -375,6 +347,30 @@ public struct Compressor {
         let order = block.linearNames
         reports.sort { order.firstIndex(of: LinearName(rawValue: $0.name)!)! < order.firstIndex(of: LinearName(rawValue: $1.name)!)! }
         return (linears, reports, updateSeconds / Double(Swift.max(1, Swift.min(options.parallelism.threads, names.count))))
+    }
+
+    /// The input scaling of every input group of block `layer`'s profile (groups in parallel), and the
+    /// regularization reports of the Choleskys that needed one; none for svd and update (S = I).
+    func inputScalings(_ profile: LayerProfile?, layer i: Int) throws(CompressionError)
+        -> (scalings: [Int: InputScaling], regularizations: [Int: RegularizationReport]) {
+        var scalings: [Int: InputScaling] = [:]
+        var regs: [Int: RegularizationReport] = [:]
+        guard let profile, options.method != .svd, options.method != .update else { return (scalings, regs) }
+        let groups = Array(profile.groups.indices)
+        var results = [Result<(InputScaling, RegularizationReport?), CompressionError>?](repeating: nil, count: groups.count)
+        results.withUnsafeMutableBufferPointer { out in
+            options.parallelism.forEachTask(groups.count) { g, _ in
+                out[g] = Result { () throws(CompressionError) in
+                    try self.scaling(for: profile.statistics[g], layer: i, names: profile.groups[g])
+                }
+            }
+        }
+        for g in groups {
+            let (s, r) = try results[g]!.get()
+            scalings[g] = s
+            if let r { regs[g] = r }
+        }
+        return (scalings, regs)
     }
 
     /// S for one input group: chol(G / tokens) (whitening) or diag((Σ|x| / tokens)^α) (ASVD).
@@ -415,7 +411,7 @@ public struct Compressor {
         }
         let w = w32.converted(to: Double.self)  // out × in
         var f = try scaledTruncation(w, scaling: scaling, rank: r, svd: options.svd, layer: layer,
-                                     name: name.rawValue, seed: UInt64(layer * 16 + (LinearName.allCases.firstIndex(of: name) ?? 0)))
+                                     name: name.rawValue, seed: svdSeed(layer: layer, name: name))
         var shifted = regularization?.shiftedPivots.count ?? 0
         var shift = regularization?.totalShift ?? 0
         var updateSeconds = 0.0
@@ -441,6 +437,11 @@ public struct Compressor {
         let low = Linear.lowRank(u: f.u.converted(to: Float.self), v: f.v.converted(to: Float.self), bias: linear.bias)
         return (low, report, updateSeconds)
     }
+}
+
+/// The seed of the randomized SVD of matrix (`layer`, `name`): distinct per matrix, the same in every run.
+func svdSeed(layer: Int, name: LinearName) -> UInt64 {
+    UInt64(layer * 16 + (LinearName.allCases.firstIndex(of: name) ?? 0))
 }
 
 /// The pivot policy of the whitening and update Choleskys: pivots ≤ √ε·max(diag G) are replaced by that value.

@@ -31,12 +31,7 @@ extension Compressor {
                        profile: LayerProfile?) throws(CompressionError) -> [TruncationSensitivity] {
         let block = dense.blocks[i]
         let names = block.linearNames
-        var scalings: [Int: InputScaling] = [:]
-        if let profile, options.method != .svd, options.method != .update {
-            for g in profile.groups.indices {
-                scalings[g] = try scaling(for: profile.statistics[g], layer: i, names: profile.groups[g]).0
-            }
-        }
+        let scalings = try inputScalings(profile, layer: i).scalings
         // One decomposition per matrix.
         var decompositions = [Result<ScaledSVD, CompressionError>?](repeating: nil, count: names.count)
         decompositions.withUnsafeMutableBufferPointer { out in
@@ -51,7 +46,7 @@ extension Compressor {
                     let g = profile?.groupIndex(of: names[t])
                     return try ScaledSVD(w, scaling: g.flatMap { scalings[$0] } ?? .identity, svd: options.svd,
                                          rank: largest, layer: i, name: names[t].rawValue,
-                                         seed: UInt64(i * 16 + (LinearName.allCases.firstIndex(of: names[t]) ?? 0)))
+                                         seed: svdSeed(layer: i, name: names[t]))
                 }
             }
         }
