@@ -1,0 +1,176 @@
+import LinearAlgebraCore
+
+/// A weight matrix W (out × in, PyTorch's convention) in one of the ``WeightStorage`` kinds, and its product with
+/// a batch of inputs:
+///
+///     C ← X Wᵀ + β·C        X: tokens × in,   C: tokens × out
+///
+/// One token (decode) is a GEMV that reads each stored weight once and widens it in registers
+/// (``WeightMatrix/gemv(_:into:beta:variant:parallelism:params:)``); more tokens (prefill) dequantize W in panels of
+/// rows into a scratch buffer and multiply each panel with the blocked GEMM, so the f32 copy never exceeds one panel.
+public enum WeightMatrix: Sendable, Equatable {
+    case f32(Matrix<Float>)
+    case half(HalfMatrix)
+    case q8(BlockQ8Matrix)
+    case int4(GroupQuantizedMatrix)
+
+    /// `m` in `storage` (f32, f16, bf16 or q8; int4 needs a quantizer's grid).
+    public init(_ m: Matrix<Float>, storage: WeightStorage) {
+        switch storage {
+        case .f32: self = .f32(m)
+        case .f16: self = .half(HalfMatrix(m, format: .f16))
+        case .bf16: self = .half(HalfMatrix(m, format: .bf16))
+        case .q8: self = .q8(BlockQ8Matrix(m))
+        case .int4: preconditionFailure("WeightMatrix: int4 needs a quantizer's grid (GroupQuantizedMatrix)")
+        }
+    }
+
+    public var rows: Int {
+        switch self {
+        case let .f32(m): return m.rows
+        case let .half(m): return m.rows
+        case let .q8(m): return m.rows
+        case let .int4(m): return m.rows
+        }
+    }
+
+    public var cols: Int {
+        switch self {
+        case let .f32(m): return m.cols
+        case let .half(m): return m.cols
+        case let .q8(m): return m.cols
+        case let .int4(m): return m.cols
+        }
+    }
+
+    public var storage: WeightStorage {
+        switch self {
+        case .f32: return .f32
+        case let .half(m): return m.format == .f16 ? .f16 : .bf16
+        case .q8: return .q8
+        case .int4: return .int4
+        }
+    }
+
+    /// Bytes held in memory (and read by one GEMV).
+    public var byteCount: Int {
+        switch self {
+        case let .f32(m): return 4 * m.elements.count
+        case let .half(m): return m.byteCount
+        case let .q8(m): return m.byteCount
+        case let .int4(m): return m.byteCount
+        }
+    }
+
+    /// The f32 matrix itself when stored as f32.
+    public var float32: Matrix<Float>? {
+        if case let .f32(m) = self { return m }
+        return nil
+    }
+
+    /// W as f32 (a copy unless stored as f32).
+    public func dequantized() -> Matrix<Float> {
+        if case let .f32(m) = self { return m }
+        return dequantized(rows: 0..<rows)
+    }
+
+    /// Rows `r` of W as f32, (r.count × cols).
+    public func dequantized(rows r: Range<Int>) -> Matrix<Float> {
+        var out = Matrix<Float>(rows: r.count, cols: cols)
+        out.elements.withUnsafeMutableBufferPointer { dequantizeRows(r, into: $0.baseAddress!, ld: cols) }
+        return out
+    }
+
+    /// Rows `r` widened into `out` (r.count × cols, row stride `ld`).
+    public func dequantizeRows(_ r: Range<Int>, into out: UnsafeMutablePointer<Float>, ld: Int) {
+        switch self {
+        case let .f32(m):
+            m.elements.withUnsafeBufferPointer { e in
+                for (k, i) in r.enumerated() { (out + k * ld).update(from: e.baseAddress! + i * m.cols, count: m.cols) }
+            }
+        case let .half(m): m.dequantizeRows(r, into: out, ld: ld)
+        case let .q8(m): m.dequantizeRows(r, into: out, ld: ld)
+        case let .int4(m): m.dequantizeRows(r, into: out, ld: ld)
+        }
+    }
+
+    /// Which implementation of the one-token product runs.
+    public enum GEMVVariant: String, Sendable, CaseIterable {
+        /// One weight at a time, scalar: the reference every other variant is tested against.
+        case reference
+        /// SIMD: weights widened in registers, four rows sharing each load of x.
+        case simd
+    }
+
+    /// y ← W x + β·y for one input x (`cols` values) into y (`rows` values); the rows are split over `parallelism`
+    /// when the product has at least `params.parallelGEMVFlopThreshold` flops.
+    public func gemv(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, beta: Float = 0,
+                     variant: GEMVVariant = .simd, parallelism: Parallelism = .serial, params: GEMMParams = .default) {
+        let threads = 2 * Double(rows) * Double(cols) >= params.parallelGEMVFlopThreshold ? parallelism : .serial
+        let granule = 16
+        switch (self, variant) {
+        case let (.f32(m), _):
+            m.withView { w in
+                gemm(.none, MatrixView(base: x, rows: 1, cols: cols, rowStride: cols), .transposed, w,
+                     into: MutableMatrixView(base: y, rows: 1, cols: rows, rowStride: rows), alpha: 1, beta: beta,
+                     variant: variant == .reference ? .naive : .parallel, parallelism: threads, params: params)
+            }
+        case let (.half(m), .reference):
+            halfGEMV_ref(m, x: x, rows: 0..<rows, y: y, beta: beta)
+        case let (.half(m), .simd):
+            threads.forEachRange(rows, granule: granule) { halfGEMV(m, x: x, rows: $0, y: y, beta: beta) }
+        case let (.q8(m), .reference):
+            blockQ8GEMV_ref(m, x: x, rows: 0..<rows, y: y, beta: beta)
+        case let (.q8(m), .simd):
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: m.blocksPerRow * BlockQ8Matrix.blockSize) { px in
+                blockQ8PaddedInput(m, x: x, into: px.baseAddress!)
+                let xp = UnsafePointer(px.baseAddress!)
+                threads.forEachRange(rows, granule: granule) { blockQ8GEMV(m, paddedX: xp, rows: $0, y: y, beta: beta) }
+            }
+        case let (.int4(m), .reference):
+            groupQuantizedGEMV_ref(m, x: x, rows: 0..<rows, y: y, beta: beta)
+        case let (.int4(m), .simd):
+            guard groupQuantizedGEMVSupports(m) else {
+                threads.forEachRange(rows, granule: granule) { groupQuantizedGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
+                return
+            }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: m.wordsPerRow * 8 + m.groups) { buf in
+                let xk = buf.baseAddress!, sums = xk + m.wordsPerRow * 8
+                groupQuantizedInput(m, x: x, xk: xk, groupSums: sums)
+                threads.forEachRange(rows, granule: granule) {
+                    groupQuantizedGEMV(m, prepared: xk, groupSums: sums, rows: $0, y: y, beta: beta)
+                }
+            }
+        }
+    }
+
+    /// Rows of W dequantized at a time by the many-token product: enough to amortize packing X, small enough that
+    /// every worker's panel (panelRows × cols Floats) stays in L2.
+    static let panelRows = 128
+
+    /// C ← X Wᵀ + β·C for X tokens × cols, C tokens × rows.
+    public func multiply(_ x: MatrixView<Float>, into c: MutableMatrixView<Float>, beta: Float,
+                         parallelism: Parallelism = .serial, params: GEMMParams = .default) {
+        precondition(x.cols == cols && c.rows == x.rows && c.cols == rows,
+                     "WeightMatrix: \(x.rows)×\(x.cols) input, \(c.rows)×\(c.cols) output for a \(rows)×\(cols) weight")
+        if case let .f32(m) = self {
+            m.withView { gemm(.none, x, .transposed, $0, into: c, alpha: 1, beta: beta, parallelism: parallelism, params: params) }
+            return
+        }
+        if x.rows == 1 {  // one row: x is contiguous, and so is C's row
+            gemv(x.base, into: c.base, beta: beta, parallelism: parallelism, params: params)
+            return
+        }
+        let panels = (rows + Self.panelRows - 1) / Self.panelRows
+        parallelism.forEachTask(panels) { panel, _ in
+            let r0 = panel * Self.panelRows, r1 = Swift.min(rows, r0 + Self.panelRows)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: (r1 - r0) * cols) { buf in
+                let w = buf.baseAddress!  // (r1 − r0) × cols
+                dequantizeRows(r0..<r1, into: w, ld: cols)
+                gemm(.none, x, .transposed, MatrixView(base: w, rows: r1 - r0, cols: cols, rowStride: cols),
+                     into: MutableMatrixView(base: c.base + r0, rows: c.rows, cols: r1 - r0, rowStride: c.rowStride),
+                     alpha: 1, beta: beta, parallelism: .serial, params: params)
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+@testable import GEMM
+import LinearAlgebraCore
+import Testing
+
+/// A seeded out × in weight with rows of different scales (so the per-row and per-block grids matter).
+private func weight(rows: Int, cols: Int, seed: UInt64) -> Matrix<Float> {
+    var w = Matrix<Float>.gaussian(rows: rows, cols: cols, seed: seed)
+    for i in 0..<rows { for p in 0..<cols { w.elements[i * cols + p] *= Float(1 + i % 5) * 0.1 } }
+    return w
+}
+
+/// A seeded int4 matrix: random codes, scales and zeros; act-order-like group indices when `permuted`.
+private func int4Weight(rows: Int, cols: Int, groupSize: Int, permuted: Bool, seed: UInt64) -> GroupQuantizedMatrix {
+    var rng = SeededGenerator(seed: seed)
+    let gs = groupSize <= 0 ? cols : groupSize, groups = (cols + gs - 1) / gs
+    let codes = (0..<rows * cols).map { _ in UInt8(rng.next() % 16) }
+    let scales = (0..<rows * groups).map { _ in Float(rng.next() % 1000 + 1) / 20_000 }
+    let zeros = (0..<rows * groups).map { _ in UInt8(rng.next() % 16) }
+    var gIdx: [Int32]? = nil
+    if permuted {
+        var order = Array(0..<cols)
+        for i in stride(from: cols - 1, to: 0, by: -1) { order.swapAt(i, Int(rng.next() % UInt64(i + 1))) }
+        var g = [Int32](repeating: 0, count: cols)
+        for (position, p) in order.enumerated() { g[p] = Int32(position / gs) }
+        gIdx = g
+    }
+    return GroupQuantizedMatrix(rows: rows, cols: cols, codes: codes, scales: scales, zeros: zeros, groupSize: groupSize,
+                                groupIndex: gIdx)
+}
+
+/// |a − b| ≤ c·ε·Σ|w||x| per output: the bound of two summation orders of the same products.
+private func expectClose(_ a: [Float], _ b: [Float], bound: [Float], factor: Float, _ label: String) {
+    var worst: Float = 0
+    for j in a.indices { worst = max(worst, abs(a[j] - b[j]) / max(bound[j], .leastNormalMagnitude)) }
+    #expect(worst <= factor * Float.ulpOfOne, "\(label): worst error \(worst / Float.ulpOfOne) ε·Σ|w||x|")
+}
+
+/// y = W x by the SIMD kernel equals the scalar reference (and the product of the dequantized matrix) within
+/// c·k·ε·Σ|w_jp x_p|, for every storage, at lengths around the SIMD blocks, serial and on 2 threads.
+@Test(arguments: [WeightStorage.f16, .bf16, .q8, .int4])
+func packedGEMVMatchesReference(storage: WeightStorage) {
+    let shapes = [(1, 1), (5, 17), (37, 130), (64, 576), (19, 1000)]
+    let groupSizes = [128, 64, 32, -1, 16]
+    for (index, (rows, cols)) in shapes.enumerated() {
+        let w: WeightMatrix
+        if storage == .int4 {
+            w = .int4(int4Weight(rows: rows, cols: cols, groupSize: groupSizes[index % groupSizes.count],
+                                 permuted: index % 2 == 1, seed: UInt64(index)))
+        } else {
+            w = WeightMatrix(weight(rows: rows, cols: cols, seed: UInt64(index)), storage: storage)
+        }
+        let dense = w.dequantized()
+        let x = (0..<cols).map { Float(($0 * 37 + index) % 23) / 11 - 1 }
+        let y0 = (0..<rows).map { Float($0) / 7 }
+        var bound = [Float](repeating: 0, count: rows)
+        for j in 0..<rows { for p in 0..<cols { bound[j] += abs(dense[j, p] * x[p]) } }
+        for beta: Float in [0, 1] {
+            var ref = y0, fast = y0, fast2 = y0, viaDense = y0
+            x.withUnsafeBufferPointer { xp in
+                w.gemv(xp.baseAddress!, into: &ref, beta: beta, variant: .reference)
+                w.gemv(xp.baseAddress!, into: &fast, beta: beta, variant: .simd)
+                w.gemv(xp.baseAddress!, into: &fast2, beta: beta, variant: .simd, parallelism: .threads(2),
+                       params: GEMMParams(parallelGEMVFlopThreshold: 0))
+                WeightMatrix.f32(dense).gemv(xp.baseAddress!, into: &viaDense, beta: beta, variant: .reference)
+            }
+            let b = bound.enumerated().map { $1 + beta * abs(y0[$0]) }
+            let factor = Float(2 * cols + 8)
+            expectClose(fast, ref, bound: b, factor: factor, "\(storage) \(rows)×\(cols) β=\(beta) simd")
+            expectClose(fast2, ref, bound: b, factor: factor, "\(storage) \(rows)×\(cols) β=\(beta) 2 threads")
+            expectClose(viaDense, ref, bound: b, factor: factor, "\(storage) \(rows)×\(cols) β=\(beta) dequantized")
+        }
+    }
+}
+
+/// The many-token product (panels dequantized, then GEMM) equals X·dequantized(W)ᵀ.
+@Test(arguments: [WeightStorage.f16, .bf16, .q8, .int4])
+func packedMultiplyMatchesDequantizedGEMM(storage: WeightStorage) {
+    let (rows, cols, tokens) = (300, 96, 7)
+    let w: WeightMatrix = storage == .int4
+        ? .int4(int4Weight(rows: rows, cols: cols, groupSize: 32, permuted: true, seed: 9))
+        : WeightMatrix(weight(rows: rows, cols: cols, seed: 4), storage: storage)
+    let x = Matrix<Float>.gaussian(rows: tokens, cols: cols, seed: 5)
+    let expected = matmul(x, w.dequantized(), transB: .transposed)
+    for threads in [1, 2] {
+        var c = Matrix<Float>(rows: tokens, cols: rows)
+        x.withView { xv in c.withMutableView { w.multiply(xv, into: $0, beta: 0, parallelism: .threads(threads)) } }
+        var worst: Float = 0
+        for i in c.elements.indices { worst = max(worst, abs(c.elements[i] - expected.elements[i])) }
+        #expect(worst <= 1e-4, "\(storage), \(threads) threads: \(worst)")
+    }
+}
+
+/// Rounding to f16 / bf16 is to nearest (relative error ≤ 2⁻¹¹ / 2⁻⁸); q8 errs by at most d/2 = max|w_block|/254.
+@Test func conversionErrorBounds() {
+    let m = weight(rows: 9, cols: 70, seed: 2)
+    let f16 = WeightMatrix(m, storage: .f16).dequantized(), bf16 = WeightMatrix(m, storage: .bf16).dequantized()
+    let q8 = WeightMatrix(m, storage: .q8).dequantized()
+    for i in 0..<m.rows {
+        for b in 0..<3 {
+            let lo = 32 * b, hi = min(70, lo + 32)
+            let amax = (lo..<hi).map { abs(m[i, $0]) }.max()!
+            for p in lo..<hi {
+                let v = m[i, p]
+                #expect(abs(f16[i, p] - v) <= abs(v) * 0x1p-11 + 0x1p-24)
+                #expect(abs(bf16[i, p] - v) <= abs(v) * 0x1p-8)
+                #expect(abs(q8[i, p] - v) <= amax / 254 * (1 + 0x1p-10) + amax * 0x1p-11)
+            }
+        }
+    }
+    #expect(WeightMatrix(m, storage: .q8).byteCount == 9 * 96 + 2 * 9 * 3)
+    #expect(WeightMatrix(m, storage: .f16).byteCount == 2 * 9 * 70)
+}
+
+/// The int4 packing: codes read back at every stored column, groups made contiguous by the act-order permutation.
+@Test func groupQuantizedPackingRoundTrips() {
+    let g = int4Weight(rows: 3, cols: 200, groupSize: 64, permuted: true, seed: 1)
+    let p = g.permutation!
+    #expect(Set(p).count == 200)
+    let dense = WeightMatrix.int4(g).dequantized()
+    for i in 0..<3 {
+        for c in 0..<200 {
+            let grp = c / 64
+            let expected = g.scales[i * g.groups + grp] * Float(g.code(i, storedColumn: c) - Int(g.zeros[i * g.groups + grp]))
+            #expect(dense[i, Int(p[c])] == expected)
+        }
+    }
+}
