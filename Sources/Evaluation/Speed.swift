@@ -1,4 +1,5 @@
 import Foundation
+import GEMM
 import LinearAlgebraCore
 import TransformerRuntime
 
@@ -10,16 +11,21 @@ public struct SpeedResult: Sendable, Equatable, Codable {
     public var decodeTokensPerSecond: Double
     public var promptTokens: Int
     public var genTokens: Int
-    /// Bytes of the float32 weights.
+    /// Bytes of the weights as stored (``CausalLM/weightBytes``).
     public var weightBytes: Int
+    /// Bytes one decode step reads from the weights (``CausalLM/decodeReadBytes``): every linear and the output
+    /// once, one embedding row.
+    public var decodeReadBytes: Int
     public var params: Int
     /// Bytes of the KV cache used.
     public var kvCacheBytes: Int
     public var threads: Int
     /// Bytes/s of a streaming read of every weight with the same threads (``weightReadBandwidth(model:parallelism:passes:)``).
     public var weightReadBytesPerSecond: Double
-    /// The decode speed if a step cost only reading the weights once: bandwidth / weight bytes.
-    public var decodeBoundTokensPerSecond: Double { weightReadBytesPerSecond / Double(weightBytes) }
+    /// The decode speed if a step cost only reading its weights once: bandwidth / decode read bytes.
+    public var decodeBoundTokensPerSecond: Double { weightReadBytesPerSecond / Double(decodeReadBytes) }
+    /// The fraction of that bound reached.
+    public var decodeBoundFraction: Double { decodeTokensPerSecond / decodeBoundTokensPerSecond }
 }
 
 /// Times a prefill of `promptTokens` token ids (a fixed pseudo-random sequence, seed 0) and `genTokens` greedy
@@ -46,18 +52,27 @@ public func speed(model: CausalLM, promptTokens: Int = 512, genTokens: Int = 64,
     return SpeedResult(prefillTokensPerSecond: Double(promptTokens) / prefill,
                        decodeTokensPerSecond: genTokens > 0 ? Double(genTokens) / decode : 0,
                        promptTokens: promptTokens, genTokens: genTokens, weightBytes: m.weightBytes,
+                       decodeReadBytes: m.decodeReadBytes,
                        params: m.parameterCount, kvCacheBytes: cache?.byteCount ?? 0, threads: parallelism.threads,
                        weightReadBytesPerSecond: weightReadBandwidth(model: m, parallelism: parallelism))
 }
 
-/// Bytes/s of reading every weight matrix of `model` once (the tied output counted once), best of `passes`:
-/// each worker sums its share of every matrix with SIMD loads, so the pass is a pure stream from memory
-/// (134 M float weights are 0.5 GB, far beyond any cache).
+/// Bytes/s of reading every stored weight buffer of `model` once (the tied output counted once), best of `passes`:
+/// each worker sums its share of every buffer with SIMD loads, so the pass is a pure stream from memory.
 public func weightReadBandwidth(model: CausalLM, parallelism: Parallelism, passes: Int = 3) -> Double {
-    var matrices = [model.embedding] + model.blocks.flatMap { b in b.linearNames.flatMap { b.linear($0).matrices } }
-    if !model.outputTied { matrices += model.output.matrices }
-    if let p = model.positionEmbedding { matrices.append(p) }
-    let bytes = matrices.reduce(0) { $0 + $1.elements.count * MemoryLayout<Float>.size }
+    var matrices = [model.embedding] + model.blocks.flatMap { b in
+        b.linearNames.flatMap { n -> [WeightMatrix] in
+            let (u, v) = b.linear(n).factors
+            return [u] + (v.map { [$0] } ?? [])
+        }
+    }
+    if !model.outputTied {
+        let (u, v) = model.output.factors
+        matrices += [u] + (v.map { [$0] } ?? [])
+    }
+    if let p = model.positionEmbedding { matrices.append(.f32(p)) }
+    var bytes = 0
+    for m in matrices { m.withStoredBuffers { bytes += $0.count / 4 * 4 } }
     let workers = parallelism.threads
     var best = Double.infinity
     var sink = [Float](repeating: 0, count: workers)  // each worker's sum: the reads have a visible result
@@ -68,9 +83,10 @@ public func weightReadBandwidth(model: CausalLM, parallelism: Parallelism, passe
             parallelism.forEach(workers) { w in
                 var total: Float = 0
                 for m in matrices {
-                    m.elements.withUnsafeBufferPointer { e in
-                        let n = e.count, lo = w * n / workers, hi = (w + 1) * n / workers
-                        total += streamSum(e.baseAddress! + lo, count: hi - lo)
+                    m.withStoredBuffers { e in
+                        let n = e.count / 4, lo = w * n / workers, hi = (w + 1) * n / workers
+                        guard hi > lo else { return }
+                        total += streamSum(e.baseAddress!.assumingMemoryBound(to: Float.self) + lo, count: hi - lo)
                     }
                 }
                 o[w] = total
@@ -98,14 +114,4 @@ func streamSum(_ p: UnsafePointer<Float>, count n: Int) -> Float {
     var s = ((a0 + a1) + (a2 + a3)).sum()
     while i < n { s += p[i]; i += 1 }
     return s
-}
-
-extension Linear {
-    /// The stored weight matrices: W, or U and V.
-    var matrices: [Matrix<Float>] {
-        switch self {
-        case let .dense(w, _): return [w]
-        case let .lowRank(u, v, _): return [u, v]
-        }
-    }
 }

@@ -148,29 +148,51 @@ public enum WeightMatrix: Sendable, Equatable {
     /// every worker's panel (panelRows × cols Floats) stays in L2.
     static let panelRows = 128
 
-    /// C ← X Wᵀ + β·C for X tokens × cols, C tokens × rows.
-    public func multiply(_ x: MatrixView<Float>, into c: MutableMatrixView<Float>, beta: Float,
+    /// C ← X W[r]ᵀ + β·C for X tokens × cols and the rows `r` of W (all when nil), C tokens × r.count.
+    public func multiply(_ x: MatrixView<Float>, rows r: Range<Int>? = nil, into c: MutableMatrixView<Float>, beta: Float,
                          parallelism: Parallelism = .serial, params: GEMMParams = .default) {
-        precondition(x.cols == cols && c.rows == x.rows && c.cols == rows,
-                     "WeightMatrix: \(x.rows)×\(x.cols) input, \(c.rows)×\(c.cols) output for a \(rows)×\(cols) weight")
+        let r = r ?? 0..<rows
+        precondition(x.cols == cols && c.rows == x.rows && c.cols == r.count && r.upperBound <= rows,
+                     "WeightMatrix: \(x.rows)×\(x.cols) input, \(c.rows)×\(c.cols) output for rows \(r) of a \(rows)×\(cols) weight")
         if case let .f32(m) = self {
-            m.withView { gemm(.none, x, .transposed, $0, into: c, alpha: 1, beta: beta, parallelism: parallelism, params: params) }
+            m.withView {
+                gemm(.none, x, .transposed, $0.block(rows: r, cols: 0..<cols), into: c, alpha: 1, beta: beta,
+                     parallelism: parallelism, params: params)
+            }
             return
         }
-        if x.rows == 1 {  // one row: x is contiguous, and so is C's row
+        if x.rows == 1 && r == 0..<rows {  // one row: x is contiguous, and so is C's row
             gemv(x.base, into: c.base, beta: beta, parallelism: parallelism, params: params)
             return
         }
-        let panels = (rows + Self.panelRows - 1) / Self.panelRows
+        let panels = (r.count + Self.panelRows - 1) / Self.panelRows
         parallelism.forEachTask(panels) { panel, _ in
-            let r0 = panel * Self.panelRows, r1 = Swift.min(rows, r0 + Self.panelRows)
+            let r0 = r.lowerBound + panel * Self.panelRows, r1 = Swift.min(r.upperBound, r0 + Self.panelRows)
             withUnsafeTemporaryAllocation(of: Float.self, capacity: (r1 - r0) * cols) { buf in
                 let w = buf.baseAddress!  // (r1 − r0) × cols
                 dequantizeRows(r0..<r1, into: w, ld: cols)
                 gemm(.none, x, .transposed, MatrixView(base: w, rows: r1 - r0, cols: cols, rowStride: cols),
-                     into: MutableMatrixView(base: c.base + r0, rows: c.rows, cols: r1 - r0, rowStride: c.rowStride),
+                     into: MutableMatrixView(base: c.base + (r0 - r.lowerBound), rows: c.rows, cols: r1 - r0,
+                                             rowStride: c.rowStride),
                      alpha: 1, beta: beta, parallelism: .serial, params: params)
             }
+        }
+    }
+}
+
+extension WeightMatrix {
+    /// Calls `body` with each buffer this matrix stores (values, codes, scales, …): what a product streams from memory.
+    public func withStoredBuffers(_ body: (UnsafeRawBufferPointer) -> Void) {
+        switch self {
+        case let .f32(m): m.elements.withUnsafeBytes(body)
+        case let .half(m): m.bits.withUnsafeBytes(body)
+        case let .q8(m):
+            m.codes.withUnsafeBytes(body)
+            m.scales.withUnsafeBytes(body)
+        case let .int4(m):
+            m.words.withUnsafeBytes(body)
+            m.scales.withUnsafeBytes(body)
+            m.zeros.withUnsafeBytes(body)
         }
     }
 }

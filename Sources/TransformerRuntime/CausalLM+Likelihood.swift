@@ -17,13 +17,13 @@ extension CausalLM {
         let n = rows.count, vocab = output.outFeatures
         guard n > 0 else { return 0 }
         let x = hidden.submatrix(rows: rows, cols: 0..<hidden.cols)  // n × hidden
-        let (input, weight): (Matrix<Float>, Matrix<Float>)  // n × k and vocab × k
-        switch output {
-        case let .dense(w, _):
+        let (input, weight): (Matrix<Float>, WeightMatrix)  // n × k and vocab × k
+        switch output.factors {
+        case let (w, nil):
             (input, weight) = (x, w)
-        case let .lowRank(u, v, _):
+        case let (u, v?):
             (input, weight) = (profile.measure(.lmHead, flops: 2 * Double(n * v.rows * v.cols)) {
-                Linear.dense(weight: v, bias: nil).forward(x, parallelism: parallelism)
+                Linear.packed(weight: v, bias: nil).forward(x, parallelism: parallelism)
             }, u)
         }
         let bias = output.bias, softcap = finalLogitSoftcap
@@ -37,11 +37,8 @@ extension CausalLM {
                 let z = lb.baseAddress!
                 profile.measure(.lmHead, flops: 2 * Double(n * width * weight.cols)) {
                     input.withView { xv in
-                        weight.withView { wv in
-                            gemm(.none, xv, .transposed, wv.block(rows: cols, cols: 0..<wv.cols),
-                                 into: MutableMatrixView(base: z, rows: n, cols: width, rowStride: width),
-                                 parallelism: parallelism)
-                        }
+                        weight.multiply(xv, rows: cols, into: MutableMatrixView(base: z, rows: n, cols: width, rowStride: width),
+                                        beta: 0, parallelism: parallelism)
                     }
                 }
                 profile.measure(.logSoftmax) {

@@ -1,4 +1,5 @@
 import Foundation
+import GEMM
 import Formats
 import LinearAlgebraCore
 
@@ -6,21 +7,29 @@ extension CausalLM {
     /// Loads a model from a GGUF file: every tensor dequantized to float32, llama q/k un-permuted, the output
     /// tied to the token embedding when the file has no `output.weight`. Fails if a tensor is missing, has the
     /// wrong shape, or is left unused.
-    public init(gguf: GGUFFile, parallelism: Parallelism = .serial) throws {
+    ///
+    /// `storage`: the linears and the embedding are converted to it tensor by tensor as they are read (so memory
+    /// holds one f32 tensor at a time beside the converted ones); nil = f32.
+    public init(gguf: GGUFFile, parallelism: Parallelism = .serial, storage: WeightStorage? = nil) throws {
         let config = try ModelConfig(gguf: gguf)
-        try self.init(binder: WeightBinder(source: .gguf(gguf), config: config, parallelism: parallelism))
+        try self.init(binder: WeightBinder(source: .gguf(gguf), config: config, parallelism: parallelism,
+                                           storage: storage))
     }
 
     /// Loads a GGUF file by path.
-    public init(ggufURL url: URL, parallelism: Parallelism = .serial) throws {
-        try self.init(gguf: GGUFFile(url: url), parallelism: parallelism)
+    public init(ggufURL url: URL, parallelism: Parallelism = .serial, storage: WeightStorage? = nil) throws {
+        try self.init(gguf: GGUFFile(url: url), parallelism: parallelism, storage: storage)
     }
 
     /// Loads a Hugging Face folder: `config.json` and `model.safetensors` (or a sharded index).
-    public init(huggingFaceFolder directory: URL, parallelism: Parallelism = .serial) throws {
+    ///
+    /// `storage`: as for GGUF; nil = as stored (f16 / bf16 tensors stay 16-bit, f32 stays f32).
+    public init(huggingFaceFolder directory: URL, parallelism: Parallelism = .serial,
+                storage: WeightStorage? = nil) throws {
         let config = try ModelConfig(huggingFaceConfig: directory.appendingPathComponent("config.json"))
         let folder = try SafeTensorsFolder(directory: directory)
-        try self.init(binder: WeightBinder(source: .huggingFace(folder), config: config, parallelism: parallelism))
+        try self.init(binder: WeightBinder(source: .huggingFace(folder), config: config, parallelism: parallelism,
+                                           storage: storage))
     }
 
     init(binder b: WeightBinder) throws {
@@ -29,8 +38,8 @@ extension CausalLM {
             try self.init(optBinder: b)
             return
         }
-        let embedding = try b.matrix(b.name(gguf: "token_embd.weight", hf: "model.embed_tokens.weight"),
-                                     rows: c.vocabSize, cols: c.hiddenSize)
+        let embedding = try b.weightMatrix(b.name(gguf: "token_embd.weight", hf: "model.embed_tokens.weight"),
+                                           rows: c.vocabSize, cols: c.hiddenSize)
         let blocks: [any DecoderBlock]
         let finalNorm: any Normalization
         let scale: Float
@@ -56,7 +65,7 @@ extension CausalLM {
             output = try b.linear(outputName, bias: nil, out: c.vocabSize, in: c.hiddenSize)
             tied = false
         } else if c.tiedEmbeddings || b.isGGUF {
-            output = .dense(weight: embedding, bias: nil)
+            output = CausalLM.tiedOutput(embedding)
             tied = true
         } else {
             throw RuntimeError.missingTensor(file: b.file, name: outputName)
@@ -78,7 +87,7 @@ extension CausalLM {
         }
         b.hfLayerPrefix = "model.decoder.layers."
         let d = c.hiddenSize, f = c.intermediateSize, eps = Float(c.normEps)
-        let embedding = try b.matrix("model.decoder.embed_tokens.weight", rows: c.vocabSize, cols: d)
+        let embedding = try b.weightMatrix("model.decoder.embed_tokens.weight", rows: c.vocabSize, cols: d)
         let offset = 2
         let positions = try b.matrix("model.decoder.embed_positions.weight", rows: c.contextLength + offset, cols: d)
         func norm(_ name: String) throws -> LayerNorm {
@@ -102,7 +111,7 @@ extension CausalLM {
             output = try b.linear("lm_head.weight", bias: nil, out: c.vocabSize, in: d)
             tied = false
         } else {
-            output = .dense(weight: embedding, bias: nil)
+            output = CausalLM.tiedOutput(embedding)
             tied = true
         }
         try b.finish()

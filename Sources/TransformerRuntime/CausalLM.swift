@@ -13,8 +13,8 @@ import LinearAlgebraCore
 /// ``embed(_:)``, ``forwardLayer(_:_:firstPosition:capture:)`` and ``setLinear(layer:name:to:)``.
 public struct CausalLM: Sendable {
     public let config: ModelConfig
-    /// vocab × hidden.
-    public var embedding: Matrix<Float>
+    /// vocab × hidden, in any storage (rows are widened as tokens are looked up).
+    public var embedding: WeightMatrix
     /// Gemma: √hidden; 1 otherwise.
     public var embeddingScale: Float
     /// OPT's learned positions: row p + ``positionOffset`` is added to the embedding of position p.
@@ -30,7 +30,7 @@ public struct CausalLM: Sendable {
     /// When set, every forward adds its per-phase times to it.
     public var profile: ForwardProfile?
 
-    public init(config: ModelConfig, embedding: Matrix<Float>, embeddingScale: Float, blocks: [any DecoderBlock],
+    public init(config: ModelConfig, embedding: WeightMatrix, embeddingScale: Float, blocks: [any DecoderBlock],
                 finalNorm: any Normalization, output: Linear, outputTied: Bool, finalLogitSoftcap: Float?,
                 parallelism: Parallelism) {
         self.outputTied = outputTied
@@ -44,6 +44,15 @@ public struct CausalLM: Sendable {
         self.parallelism = parallelism
     }
 
+    /// The same with an f32 embedding.
+    public init(config: ModelConfig, embedding: Matrix<Float>, embeddingScale: Float, blocks: [any DecoderBlock],
+                finalNorm: any Normalization, output: Linear, outputTied: Bool, finalLogitSoftcap: Float?,
+                parallelism: Parallelism) {
+        self.init(config: config, embedding: .f32(embedding), embeddingScale: embeddingScale, blocks: blocks,
+                  finalNorm: finalNorm, output: output, outputTied: outputTied, finalLogitSoftcap: finalLogitSoftcap,
+                  parallelism: parallelism)
+    }
+
     public var vocabularySize: Int { embedding.rows }
     public var hiddenSize: Int { embedding.cols }
     public var layerCount: Int { blocks.count }
@@ -54,12 +63,51 @@ public struct CausalLM: Sendable {
     /// Embedding, linear and final-norm parameters (the tied output counted once; the blocks' norm vectors,
     /// < 0.1 % of the total, are not counted).
     public var parameterCount: Int {
-        embedding.elements.count + blocks.reduce(0) { $0 + $1.linearParameterCount }
+        embedding.rows * embedding.cols + blocks.reduce(0) { $0 + $1.linearParameterCount }
             + finalNorm.parameterCount + (positionEmbedding?.elements.count ?? 0) + (outputTied ? 0 : output.parameterCount)
     }
 
-    /// Bytes of the float32 weights.
-    public var weightBytes: Int { parameterCount * MemoryLayout<Float>.size }
+    /// Bytes of the weights as stored: the embedding, every linear (in its storage), the final norm and learned
+    /// positions (the tied output counted once; the blocks' norm vectors, < 0.1 %, are not counted).
+    public var weightBytes: Int {
+        embedding.byteCount + blocks.reduce(0) { t, b in t + b.linearNames.reduce(0) { $0 + b.linear($1).byteCount } }
+            + 4 * finalNorm.parameterCount + 4 * (positionEmbedding?.elements.count ?? 0)
+            + (outputTied ? 0 : output.byteCount)
+    }
+
+    /// Bytes one decode step reads from the weights: every linear and the output once, one embedding row.
+    public var decodeReadBytes: Int {
+        weightBytes - (outputTied ? 0 : embedding.byteCount) + embedding.byteCount / Swift.max(1, embedding.rows)
+    }
+
+    /// Every linear (and the output, and the embedding) converted to `storage` (f32 for the compression, f16 /
+    /// bf16 / q8 to run in fewer bytes). The tied output keeps sharing the embedding's storage.
+    public func converted(to storage: WeightStorage) -> CausalLM {
+        var m = self
+        m.embedding = embedding.storage == storage ? embedding : WeightMatrix(embedding.dequantized(), storage: storage)
+        m.output = outputTied ? CausalLM.tiedOutput(m.embedding) : output.converted(to: storage)
+        for i in m.blocks.indices {
+            for name in m.blocks[i].linearNames {
+                try! m.blocks[i].setLinear(name, to: m.blocks[i].linear(name).converted(to: storage))
+            }
+        }
+        return m
+    }
+
+    /// The storages of the weights, e.g. "f16" or "int4 + q8" (linears' storages first, then the embedding's).
+    public var storageDescription: String {
+        var kinds: [String] = []
+        func add(_ s: WeightStorage) { if !kinds.contains(s.rawValue) { kinds.append(s.rawValue) } }
+        for b in blocks { for n in b.linearNames { let (u, v) = b.linear(n).factors; add(u.storage); v.map { add($0.storage) } } }
+        add(embedding.storage)
+        return kinds.joined(separator: " + ")
+    }
+
+    /// The output layer that is the token embedding itself (same storage).
+    public static func tiedOutput(_ embedding: WeightMatrix) -> Linear {
+        if let e = embedding.float32 { return .dense(weight: e, bias: nil) }
+        return .packed(weight: embedding, bias: nil)
+    }
 
     // MARK: - Per-layer API (compression)
 
@@ -71,7 +119,8 @@ public struct CausalLM: Sendable {
             guard (0..<vocabularySize).contains(id) else {
                 throw RuntimeError.invalidInput(argument: "tokens", reason: "id \(id) at \(t) outside 0..<\(vocabularySize)")
             }
-            for j in 0..<d { h.elements[t * d + j] = embedding.elements[id * d + j] * embeddingScale }
+            h.elements.withUnsafeMutableBufferPointer { embedding.dequantizeRows(id..<id + 1, into: $0.baseAddress! + t * d, ld: d) }
+            if embeddingScale != 1 { for j in 0..<d { h.elements[t * d + j] *= embeddingScale } }
             if let p = positionEmbedding {
                 let row = firstPosition + t + positionOffset
                 guard row < p.rows else {

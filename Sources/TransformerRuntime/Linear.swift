@@ -6,55 +6,79 @@ import LinearAlgebraCore
 /// Weights follow the PyTorch convention: W is out × in, row-major, so `forward` computes
 /// Y = X Wᵀ (+ b) for X tokens × in through ``gemm`` with B transposed (a GEMV when X has one row).
 /// The low-rank form computes Y = (X Vᵀ) Uᵀ (+ b): 2·r·(in + out) flops per token instead of 2·in·out.
+///
+/// `dense` and `lowRank` hold f32 matrices, the form compression works on; `packed` and `packedLowRank` hold the
+/// same products in a compact ``WeightMatrix`` storage (f16, bf16, q8, int4) for inference: a one-token product
+/// reads the stored bytes once and widens them in registers (``WeightMatrix/gemv(_:into:beta:variant:parallelism:params:)``).
 public enum Linear: Sendable, Equatable {
     /// weight: out × in; bias: out values or nil.
     case dense(weight: Matrix<Float>, bias: [Float]?)
     /// u: out × r, v: r × in; bias: out values or nil.
     case lowRank(u: Matrix<Float>, v: Matrix<Float>, bias: [Float]?)
+    /// weight: out × in in any storage.
+    case packed(weight: WeightMatrix, bias: [Float]?)
+    /// u: out × r, v: r × in, each in any storage.
+    case packedLowRank(u: WeightMatrix, v: WeightMatrix, bias: [Float]?)
+
+    /// This layer with its matrices in `storage` (f32: the `dense`/`lowRank` forms; others: `packed`), converting
+    /// from whatever it holds now.
+    public func converted(to storage: WeightStorage) -> Linear {
+        let (u, v, b) = (factors.u, factors.v, bias)
+        func convert(_ m: WeightMatrix) -> WeightMatrix {
+            m.storage == storage ? m : WeightMatrix(m.dequantized(), storage: storage)
+        }
+        if storage == .f32 {
+            if let v { return .lowRank(u: u.dequantized(), v: v.dequantized(), bias: b) }
+            return .dense(weight: u.dequantized(), bias: b)
+        }
+        if let v { return .packedLowRank(u: convert(u), v: convert(v), bias: b) }
+        return .packed(weight: convert(u), bias: b)
+    }
+
+    /// The stored matrices: (W, nil) for a full-rank layer, (U, V) for a low-rank one.
+    public var factors: (u: WeightMatrix, v: WeightMatrix?) {
+        switch self {
+        case let .dense(w, _): return (.f32(w), nil)
+        case let .lowRank(u, v, _): return (.f32(u), .f32(v))
+        case let .packed(w, _): return (w, nil)
+        case let .packedLowRank(u, v, _): return (u, v)
+        }
+    }
+
+    /// Bytes of the stored matrices and bias (what one token's product reads).
+    public var byteCount: Int {
+        let (u, v) = factors
+        return u.byteCount + (v?.byteCount ?? 0) + 4 * (bias?.count ?? 0)
+    }
+
+    /// The storage of the matrices (of U when the factors differ).
+    public var storage: WeightStorage { factors.u.storage }
 
     /// Columns of the input.
-    public var inFeatures: Int {
-        switch self {
-        case let .dense(w, _): return w.cols
-        case let .lowRank(_, v, _): return v.cols
-        }
-    }
+    public var inFeatures: Int { factors.v?.cols ?? factors.u.cols }
 
     /// Columns of the output.
-    public var outFeatures: Int {
-        switch self {
-        case let .dense(w, _): return w.rows
-        case let .lowRank(u, _, _): return u.rows
-        }
-    }
+    public var outFeatures: Int { factors.u.rows }
 
     /// The rank r of a low-rank layer, nil when dense.
-    public var rank: Int? {
-        if case let .lowRank(u, _, _) = self { return u.cols }
-        return nil
-    }
+    public var rank: Int? { factors.v?.rows }
 
     public var bias: [Float]? {
         switch self {
-        case let .dense(_, b), let .lowRank(_, _, b): return b
+        case let .dense(_, b), let .lowRank(_, _, b), let .packed(_, b), let .packedLowRank(_, _, b): return b
         }
     }
 
     /// Stored parameters (weights and bias).
     public var parameterCount: Int {
-        switch self {
-        case let .dense(w, b): return w.rows * w.cols + (b?.count ?? 0)
-        case let .lowRank(u, v, b): return u.rows * u.cols + v.rows * v.cols + (b?.count ?? 0)
-        }
+        let (u, v) = factors
+        return u.rows * u.cols + (v.map { $0.rows * $0.cols } ?? 0) + (bias?.count ?? 0)
     }
 
     /// Multiply-add flops of ``forward(_:parallelism:)`` on `rows` rows: 2·rows·in·out dense, 2·rows·r·(in + out)
     /// low-rank.
     public func flops(rows: Int) -> Double {
-        switch self {
-        case let .dense(w, _): return 2 * Double(rows) * Double(w.rows * w.cols)
-        case let .lowRank(u, v, _): return 2 * Double(rows) * Double(u.rows * u.cols + v.rows * v.cols)
-        }
+        2 * Double(rows) * Double(parameterCount - (bias?.count ?? 0))
     }
 
     /// The dense out × in matrix this layer applies (U V for a low-rank layer).
@@ -62,6 +86,8 @@ public enum Linear: Sendable, Equatable {
         switch self {
         case let .dense(w, _): return w
         case let .lowRank(u, v, _): return matmul(u, v)
+        case let .packed(w, _): return w.dequantized()
+        case let .packedLowRank(u, v, _): return matmul(u.dequantized(), v.dequantized())
         }
     }
 
@@ -113,6 +139,15 @@ public enum Linear: Sendable, Equatable {
                              params: Linear.gemmParams)
                     }
                 }
+            case let .packed(w, _):
+                w.multiply(xv, into: c, beta: beta, parallelism: parallelism, params: Linear.gemmParams)
+            case let .packedLowRank(u, v, _):
+                let r = v.rows
+                let t = Matrix<Float>.filling(rows: x.rows, cols: r) { base in  // tokens × r
+                    v.multiply(xv, into: MutableMatrixView(base: base, rows: x.rows, cols: r, rowStride: r), beta: 0,
+                               parallelism: parallelism, params: Linear.gemmParams)
+                }
+                t.withView { u.multiply($0, into: c, beta: beta, parallelism: parallelism, params: Linear.gemmParams) }
             }
         }
     }

@@ -1,3 +1,4 @@
+import GEMM
 import Formats
 import LinearAlgebraCore
 
@@ -20,8 +21,13 @@ final class WeightBinder {
     let parallelism: Parallelism
     private(set) var unused: Set<String>
 
-    init(source: Source, config: ModelConfig, parallelism: Parallelism) {
+    /// The storage of the linears and the embedding; nil = as stored: f16 / bf16 safetensors keep their type,
+    /// everything else (f32 tensors, GGUF block types) is widened to f32.
+    let storage: WeightStorage?
+
+    init(source: Source, config: ModelConfig, parallelism: Parallelism, storage: WeightStorage? = nil) {
         self.source = source
+        self.storage = storage
         self.config = config
         self.parallelism = parallelism
         switch source {
@@ -69,6 +75,25 @@ final class WeightBinder {
         return m
     }
 
+    /// The tensor as rows × cols in the binder's storage (the f32 copy lives only while it is converted).
+    func weightMatrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
+        let m = try matrix(name, rows: rows, cols: cols)
+        let target = storage ?? storedStorage(name)
+        return target == .f32 ? .f32(m) : WeightMatrix(m, storage: target)
+    }
+
+    /// The storage a tensor keeps when no `storage` is asked for: f16 / bf16 for such safetensors, else f32.
+    func storedStorage(_ name: String) -> WeightStorage {
+        if case let .huggingFace(f) = source, let dtype = f.info(name)?.dtype {
+            switch dtype {
+            case .f16: return .f16
+            case .bf16: return .bf16
+            default: return .f32
+            }
+        }
+        return .f32
+    }
+
     /// A 1-D tensor of `count` values.
     func vector(_ name: String, count: Int) throws -> [Float] {
         try matrix(name, rows: 1, cols: count).elements
@@ -87,13 +112,15 @@ final class WeightBinder {
                 guard r >= 1 else {
                     throw RuntimeError.shapeMismatch(file: file, name: uName, expected: [out, 1], got: shape)
                 }
-                let u = try matrix(uName, rows: out, cols: r)
-                let v = try matrix(vName, rows: r, cols: `in`)
-                return .lowRank(u: u, v: v, bias: b)
+                let u = try weightMatrix(uName, rows: out, cols: r)
+                let v = try weightMatrix(vName, rows: r, cols: `in`)
+                if let u32 = u.float32, let v32 = v.float32 { return .lowRank(u: u32, v: v32, bias: b) }
+                return .packedLowRank(u: u, v: v, bias: b)
             }
         }
-        let w = try matrix(weight, rows: out, cols: `in`)
-        return .dense(weight: w, bias: b)
+        let w = try weightMatrix(weight, rows: out, cols: `in`)
+        if let w32 = w.float32 { return .dense(weight: w32, bias: b) }
+        return .packed(weight: w, bias: b)
     }
 
     /// Marks a tensor the runtime knowingly does not need (e.g. llama.cpp's precomputed rope_freqs).

@@ -6,17 +6,19 @@ import SVDLLMKit
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Time a kernel family: gemm, syrk, cholesky, trsm, qr, svd, dequant.",
+        abstract: "Time a kernel family: gemm, syrk, cholesky, trsm, qr, svd, dequant, gemv.",
         discussion: """
             Shapes: gemm m×k×n; syrk k×n (C n×n lower ← AᵀA, A k×n: tokens × features; flops counted as n²k);
             cholesky n; trsm m×n (m×m triangular, m×n right-hand sides); qr m×n; svd m×n;
-            dequant: output elements (whole blocks of each --types type; --dtype does not apply).
+            dequant: output elements (whole blocks of each --types type; --dtype does not apply);
+            gemv: out×in of a weight W in each --storages storage (y = W x, one token; W streamed from memory
+            unless --hot; "dtype" is the storage, plus "read_gb_s" and, for simd, "vs_reference").
             With --json, one JSON object per line: {"kernel","variant","shape","dtype","threads","ms","gflops"}
             (dequant: "dtype" is the GGML type, plus "ns_per_block", "out_gb_s" and, for simd, "vs_reference";
             syrk --widen: "dtype" is "f32>f64", a Float A widened while packing into a Double C).
             """)
 
-    enum Kernel: String, ExpressibleByArgument, CaseIterable { case gemm, syrk, cholesky, trsm, qr, svd, dequant }
+    enum Kernel: String, ExpressibleByArgument, CaseIterable { case gemm, syrk, cholesky, trsm, qr, svd, dequant, gemv }
     enum DType: String, ExpressibleByArgument, CaseIterable { case f32, f64 }
 
     @Argument(help: "The kernel family: \(Kernel.allCases.map(\.rawValue).joined(separator: ", ")).")
@@ -95,6 +97,12 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "dequant: comma-separated GGML types, e.g. Q4_K,Q6_K (default: every type with a kernel).")
     var types: String?
 
+    @Option(help: "gemv: comma-separated weight storages (f32,f16,bf16,q8,int4; default all).")
+    var storages: String?
+
+    @Flag(help: "gemv: time one cache-resident copy of W (default: stream copies that exceed the last-level cache).")
+    var hot = false
+
     @Flag(name: .customLong("values-only"), help: "SVD: singular values only (no vectors).")
     var valuesOnly = false
 
@@ -138,6 +146,10 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         if kernel == .dequant {  // Float output whatever --dtype is; its own options (--types)
             _ = try DequantBench(options: self).run()
+            return
+        }
+        if kernel == .gemv {  // Float products of every storage; its own options (--storages, --hot)
+            _ = try GEMVBench(options: self).run()
             return
         }
         switch dtype {

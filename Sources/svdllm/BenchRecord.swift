@@ -22,6 +22,8 @@ struct BenchRecord: Encodable {
     var nsPerBlock: Double?
     var outGBPerSecond: Double?
     var vsReference: Double?
+    /// gemv: stored weight bytes read per second.
+    var readGBPerSecond: Double?
 
     enum CodingKeys: String, CodingKey {
         case kernel, variant, shape, dtype, threads, ms, gflops, rank, sweeps
@@ -29,6 +31,7 @@ struct BenchRecord: Encodable {
         case nsPerBlock = "ns_per_block"
         case outGBPerSecond = "out_gb_s"
         case vsReference = "vs_reference"
+        case readGBPerSecond = "read_gb_s"
         case maxRelSigmaErr = "max_rel_sigma_err"
     }
 
@@ -60,6 +63,7 @@ struct BenchRecord: Encodable {
         if let w = sweeps { s += "  \(w) sweeps" }
         if let b = nsPerBlock { s += String(format: "  %10.4f ns/block", b) }
         if let g = outGBPerSecond { s += String(format: "  %6.2f GB/s out", g) }
+        if let g = readGBPerSecond { s += String(format: "  %6.2f GB/s read", g) }
         if let v = vsReference { s += String(format: "  %.2f× the reference", v) }
         return s
     }

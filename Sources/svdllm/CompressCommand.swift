@@ -122,7 +122,7 @@ struct CompressCommand: ParsableCommand {
         do { text = try String(contentsOf: calibURL, encoding: .utf8) } catch {
             throw CLIError("--calib: cannot read '\(calibURL.path)' as UTF-8: \(error.localizedDescription)")
         }
-        var loaded = try LoadedModel(path: model, threads: workers.threads)
+        var loaded = try LoadedModel(path: model, threads: workers.threads, storage: .f32)
         let sampler = CalibrationSampler(sampleCount: nsamples, sequenceLength: seqlen, seed: seed)
         let windows = try sampler.windows(text: text, tokenizer: loaded.tokenizer)
         let updateWindows = tokenWindows

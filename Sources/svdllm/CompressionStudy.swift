@@ -46,7 +46,7 @@ struct CompressionStudy: Codable {
                     profileCache: URL? = nil, spectrumMatrices: [(Int, LinearName)],
                     log: (String) -> Void) throws -> CompressionStudy {
         let started = Date()
-        let loaded = try LoadedModel(path: modelPath, threads: threads)
+        let loaded = try LoadedModel(path: modelPath, threads: threads, storage: .f32)
         let calibText = try String(contentsOf: calibURL, encoding: .utf8)
         let evalText = try String(contentsOf: evalURL, encoding: .utf8)
         let windows = try CalibrationSampler(sampleCount: nsamples, sequenceLength: seqlen, seed: seed)

@@ -28,6 +28,7 @@ struct PerplexityCommand: ParsableCommand {
     @Option(help: "Windows to score (0 = all).") var windows: Int = 0
     @Option(help: "BOS first in every window: auto, on, off.") var bos: BOSMode = .auto
     @OptionGroup var workers: WorkerThreads
+    @OptionGroup var weights: WeightStorageOption
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Print the time per forward phase to stderr.") var profile = false
 
@@ -48,7 +49,7 @@ struct PerplexityCommand: ParsableCommand {
     }
 
     func run() throws {
-        var loaded = try LoadedModel(path: model, threads: workers.threads)
+        var loaded = try LoadedModel(path: model, threads: workers.threads, storage: weights.storage)
         if profile { loaded.model.profile = ForwardProfile() }
         let textData: String
         do {
@@ -89,15 +90,17 @@ struct SpeedCommand: ParsableCommand {
         commandName: "speed",
         abstract: "Prefill and decode throughput (batch 1, KV cache), peak memory, weight bytes, weight-read bandwidth.",
         discussion: """
-            JSON keys: prefill_tokens_per_s, decode_tokens_per_s, peak_rss_bytes, weight_bytes, params,
-            weight_read_bytes_per_s (one streaming read of every weight, same threads) and
-            decode_bound_tokens_per_s (that bandwidth / weight_bytes: a batch-1 step reads every weight once).
+            JSON keys: prefill_tokens_per_s, decode_tokens_per_s, peak_rss_bytes, weight_bytes (as stored), params,
+            storage, decode_read_bytes (weight bytes one decode step reads: every linear and the output once, one
+            embedding row), weight_read_bytes_per_s (one streaming read of every stored weight, same threads),
+            decode_bound_tokens_per_s (that bandwidth / decode_read_bytes) and decode_bound_fraction (decode / bound).
             """)
 
     @Argument(help: "A .gguf file or a Hugging Face folder.") var model: String
     @Option(name: .customLong("prompt-tokens"), help: "Prompt length for the prefill.") var promptTokens: Int = 512
     @Option(name: .customLong("gen-tokens"), help: "Decode steps after the prefill.") var genTokens: Int = 128
     @OptionGroup var workers: WorkerThreads
+    @OptionGroup var weights: WeightStorageOption
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Print the time per forward phase (prefill and decode together) to stderr.") var profile = false
 
@@ -112,30 +115,36 @@ struct SpeedCommand: ParsableCommand {
         var peak_rss_bytes: Int
         var weight_bytes: Int
         var params: Int
+        var storage: String
+        var decode_read_bytes: Int
         var weight_read_bytes_per_s: Double
         var decode_bound_tokens_per_s: Double
+        var decode_bound_fraction: Double
     }
 
     func run() throws {
-        var loaded = try LoadedModel(path: model, threads: workers.threads)
+        var loaded = try LoadedModel(path: model, threads: workers.threads, storage: weights.storage)
         if profile { loaded.model.profile = ForwardProfile() }
         let r = try speed(model: loaded.model, promptTokens: promptTokens, genTokens: genTokens,
                           parallelism: .threads(workers.threads))
         let out = Output(prefill_tokens_per_s: r.prefillTokensPerSecond, decode_tokens_per_s: r.decodeTokensPerSecond,
                          peak_rss_bytes: peakResidentBytes(), weight_bytes: r.weightBytes, params: r.params,
+                         storage: loaded.model.storageDescription, decode_read_bytes: r.decodeReadBytes,
                          weight_read_bytes_per_s: r.weightReadBytesPerSecond,
-                         decode_bound_tokens_per_s: r.decodeBoundTokensPerSecond)
+                         decode_bound_tokens_per_s: r.decodeBoundTokensPerSecond,
+                         decode_bound_fraction: r.decodeBoundFraction)
         if let p = loaded.model.profile { printError(p.report) }
         if json {
             print(jsonLine(out))
         } else {
             print(String(format: "prefill %.1f tok/s (%d tokens), decode %.2f tok/s (%d tokens), %d threads",
                          out.prefill_tokens_per_s, promptTokens, out.decode_tokens_per_s, genTokens, workers.threads))
-            print(String(format: "params %d, weights %.1f MB, peak RSS %.0f MB", out.params,
-                         Double(out.weight_bytes) / 1e6, Double(out.peak_rss_bytes) / 1e6))
-            print(String(format: "weights stream at %.1f GB/s: decode bound %.1f tok/s (%.0f %% reached)",
-                         out.weight_read_bytes_per_s / 1e9, out.decode_bound_tokens_per_s,
-                         100 * out.decode_tokens_per_s / out.decode_bound_tokens_per_s))
+            print(String(format: "params %d, weights %.1f MB (%@), peak RSS %.0f MB (%.2f× the weights)", out.params,
+                         Double(out.weight_bytes) / 1e6, out.storage, Double(out.peak_rss_bytes) / 1e6,
+                         Double(out.peak_rss_bytes) / Double(out.weight_bytes)))
+            print(String(format: "a decode step reads %.1f MB; weights stream at %.1f GB/s: decode bound %.1f tok/s (%.0f %% reached)",
+                         Double(out.decode_read_bytes) / 1e6, out.weight_read_bytes_per_s / 1e9,
+                         out.decode_bound_tokens_per_s, 100 * out.decode_bound_fraction))
         }
     }
 }

@@ -17,6 +17,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Random seed for sampling.") var seed: UInt64 = 0
     @Flag(help: "Wrap the prompt in the model's chat template (one user turn).") var chat = false
     @OptionGroup var workers: WorkerThreads
+    @OptionGroup var weights: WeightStorageOption
 
     func validate() throws {
         guard maxTokens >= 1 else { throw ValidationError("--max-tokens must be at least 1") }
@@ -26,7 +27,7 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try LoadedModel(path: model, threads: workers.threads)
+        let loaded = try LoadedModel(path: model, threads: workers.threads, storage: weights.storage)
         let text = chat ? try loaded.chatPrompt(prompt) : prompt
         let sampler = temperature == 0 ? Sampler.greedy
             : Sampler(temperature: temperature, topK: topK, topP: topP, seed: seed)

@@ -16,6 +16,7 @@ struct KernelBench<T: GEMMScalar> {
         case .qr: return try benchQR()
         case .svd: return try benchSVD()
         case .dequant: throw CLIError("dequant is measured by DequantBench (svdllm bench dequant)")
+        case .gemv: throw CLIError("gemv is measured by GEMVBench (svdllm bench gemv)")
         }
     }
 

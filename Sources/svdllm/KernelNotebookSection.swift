@@ -56,6 +56,7 @@ struct KernelNotebookSection {
         case .qr: return QRVariant.allCases.map(\.rawValue)
         case .svd: return SVDVariant.allCases.map(\.rawValue)
         case .dequant: return DequantizeVariant.allCases.map(\.rawValue)
+        case .gemv: return WeightMatrix.GEMVVariant.allCases.map(\.rawValue)
         }
     }
 

@@ -9,16 +9,17 @@ struct LoadedModel {
     var chatTemplate: String?
     var path: String
 
-    init(path: String, threads: Int) throws {
+    /// `storage`: the weights' storage at load (nil: f32 for GGUF, as stored for a folder).
+    init(path: String, threads: Int, storage: WeightStorage? = nil) throws {
         let parallelism = Parallelism.threads(threads)
         self.path = path
         let source = try ModelSource(URL(fileURLWithPath: path))
         switch source {
         case let .gguf(file):
-            model = try CausalLM(gguf: file, parallelism: parallelism)
+            model = try CausalLM(gguf: file, parallelism: parallelism, storage: storage)
             chatTemplate = file.string("tokenizer.chat_template")
         case let .huggingFace(folder):
-            model = try CausalLM(huggingFaceFolder: folder, parallelism: parallelism)
+            model = try CausalLM(huggingFaceFolder: folder, parallelism: parallelism, storage: storage)
             chatTemplate = Self.folderChatTemplate(folder)
         }
         tokenizer = try source.tokenizer()
