@@ -14,6 +14,11 @@ Both remove the dependence on a BLAS/LAPACK's summation order, so integer codes 
 `--gptq-precision` the script also runs the all-float32 variant and prints how many codes differ (not stored).
 act-order sorts diag(H) descending with a stable sort (ties keep the lower column first).
 
+Checked once against the original gptq.py/quant.py (commit of github.com/IST-DASLab/gptq as mirrored in 2026, run
+on CPU with torch.cuda.synchronize stubbed out, H set to (2·gram/N).float()): the all-float32 variant below reproduces
+gptq.py's dequantized Q bit for bit in all six cases, and its codes equal the stored (float64-Hessian) codes in all
+six cases (`--gptq-precision` prints "differs in 0 of 12288 codes" for each).
+
 Data: W (48 × 256, float32, a few large weights), X (512 × 256, float32, correlated columns of varied scale, input
 column 17 dead). Stored: W.npy (float32), gram.npy (float64, XᵀX accumulated in float64), and per case
 <case>_codes.npy, <case>_scales.npy, <case>_zeros.npy (rows × groups, float32, groups in the order GPTQ fits them),
