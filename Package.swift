@@ -49,6 +49,9 @@ let package = Package(
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
                                "Tokenizers", "TransformerRuntime"],
                 swiftSettings: hotFlags),
+        // GPTQ and round-to-nearest weight quantization: min/max grids, codes per (row, group), the output error.
+        .target(name: "Quantization", dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations"],
+                swiftSettings: hotFlags),
         // SVG plots (line, scatter, bar; linear, log and category axes), Markdown tables, Jupyter .ipynb writer.
         .target(name: "Notebooks", dependencies: ["Formats"]),
         // Umbrella: re-exports the small modules.
@@ -71,6 +74,8 @@ let package = Package(
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
         .testTarget(name: "SVDLLMTests", dependencies: ["SVDLLM", "Evaluation"], swiftSettings: hotFlags),
+        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Formats"], resources: [.copy("Fixtures")],
+                    swiftSettings: hotFlags),
         .testTarget(name: "NotebooksTests", dependencies: ["Notebooks"]),
         .testTarget(name: "svdllmTests", dependencies: ["svdllm", "SVDLLMKit", "Notebooks"], swiftSettings: hotFlags),
         .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],

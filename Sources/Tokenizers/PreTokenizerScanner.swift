@@ -1,5 +1,6 @@
 /// The hand-written scanner behind `PreTokenizerVariant.scanner`: the alternations of the `gpt2`, `smollm`,
-/// `llama3` and `qwen2` splits decided scalar by scalar, with no regular-expression engine.
+/// `llama3` and `qwen2` splits decided scalar by scalar, with no regular-expression engine, and the `Digits`
+/// steps of `PreTokenizer.digits` around them.
 ///
 /// The text is decoded once into per-scalar byte offsets and character classes (`\p{L}`, `\p{N}`,
 /// White_Space, `\r\n`, space, apostrophe); each alternative of the pattern is then a check over those
@@ -65,30 +66,83 @@ struct PreTokenizerScanner {
     /// Splits `bytes` with `kind`, appending word end offsets to `ends`.
     mutating func split(_ bytes: UnsafeBufferPointer<UInt8>, kind: PreTokenizer, into ends: inout [Int]) {
         load(bytes)
-        let count = classes.count
+        split(bytes, kind: kind, 0, classes.count, into: &ends)
+    }
+
+    /// Splits scalars `start..<end` with `kind` (nothing for an empty range).
+    private func split(_ bytes: UnsafeBufferPointer<UInt8>, kind: PreTokenizer, _ start: Int, _ end: Int,
+                       into ends: inout [Int]) {
+        guard start < end else { return }
         switch kind {
-        case .gpt2: scan(bytes, 0, count, llamaStyle: false, maxDigits: Int.max, into: &ends)
-        case .llama3: scan(bytes, 0, count, llamaStyle: true, maxDigits: 3, into: &ends)
-        case .qwen2: scan(bytes, 0, count, llamaStyle: true, maxDigits: 1, into: &ends)
-        case .smollm:
-            var start = 0
-            for i in 0..<count where classes[i] & Self.number != 0 {
-                if start < i { scan(bytes, start, i, llamaStyle: false, maxDigits: Int.max, into: &ends) }
-                ends.append(offsets[i + 1])
-                start = i + 1
-            }
-            if start < count { scan(bytes, start, count, llamaStyle: false, maxDigits: Int.max, into: &ends) }
+        case .gpt2: scan(bytes, start, end, llamaStyle: false, maxDigits: Int.max, into: &ends)
+        case .llama3: scan(bytes, start, end, llamaStyle: true, maxDigits: 3, into: &ends)
+        case .qwen2: scan(bytes, start, end, llamaStyle: true, maxDigits: 1, into: &ends)
+        case .smollm: split(bytes, kind: .digits(.before, .gpt2), start, end, into: &ends)
         case .metaspace:
             // A word starts at every ▁ (E2 96 81).
-            for i in 1..<max(count, 1) {
+            for i in (start + 1)..<end {
                 let o = offsets[i]
                 if bytes[o] == 0xE2, o + 2 < bytes.count, bytes[o + 1] == 0x96, bytes[o + 2] == 0x81 { ends.append(o) }
             }
-            if count > 0 { ends.append(bytes.count) }
+            ends.append(offsets[end])
         case .none:
-            if count > 0 { ends.append(bytes.count) }
+            ends.append(offsets[end])
         case .regex:
             preconditionFailure("the scanner has no regex engine; use RegexPreTokenizer")
+        case let .digits(.before, base):
+            // Every \p{N} is a word; `base` runs on each stretch between them.
+            var from = start
+            for i in start..<end where classes[i] & Self.number != 0 {
+                split(bytes, kind: base, from, i, into: &ends)
+                ends.append(offsets[i + 1])
+                from = i + 1
+            }
+            split(bytes, kind: base, from, end, into: &ends)
+        case let .digits(.after, base):
+            // `base` first, then every \p{N} scalar cut out of its word.
+            let first = ends.count
+            split(bytes, kind: base, start, end, into: &ends)
+            guard classes[start..<end].contains(where: { $0 & Self.number != 0 }) else { return }
+            let words = Array(ends[first...])
+            ends.removeSubrange(first...)
+            var cursor = offsets[start]
+            var i = start
+            for wordEnd in words {
+                while i < end, offsets[i] < wordEnd {
+                    if classes[i] & Self.number != 0 {
+                        if cursor < offsets[i] { ends.append(offsets[i]) }
+                        cursor = offsets[i + 1]
+                        ends.append(cursor)
+                    }
+                    i += 1
+                }
+                if cursor < wordEnd { ends.append(wordEnd) }
+                cursor = wordEnd
+            }
+        case let .digits(.afterByteLevel, base):
+            let first = ends.count
+            split(bytes, kind: base, start, end, into: &ends)
+            Self.isolateByteLevelDigits(bytes, from: offsets[start], ends: &ends, first: first)
+        }
+    }
+
+    /// Cuts every byte whose byte-level character is numeric out of the words ending at `ends[first...]`
+    /// (the first of them starting at byte `from`): `Digits` run after `ByteLevel`.
+    static func isolateByteLevelDigits(_ bytes: UnsafeBufferPointer<UInt8>, from: Int, ends: inout [Int], first: Int) {
+        let digit = PreTokenizer.byteLevelDigits
+        guard let last = ends.last, first < ends.count,
+              bytes[from..<last].contains(where: { digit[Int($0)] }) else { return }
+        let words = Array(ends[first...])
+        ends.removeSubrange(first...)
+        var cursor = from
+        for wordEnd in words {
+            for k in cursor..<wordEnd where digit[Int(bytes[k])] {
+                if cursor < k { ends.append(k) }
+                cursor = k + 1
+                ends.append(cursor)
+            }
+            if cursor < wordEnd { ends.append(wordEnd) }
+            cursor = wordEnd
         }
     }
 

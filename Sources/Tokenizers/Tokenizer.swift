@@ -95,7 +95,7 @@ public struct Tokenizer: Sendable {
             (spec.model == .sentencePieceBPE ? $0.content.replacingOccurrences(of: " ", with: "\u{2581}") : $0.content,
              Int32($0.id))
         })
-        if case .regex = spec.preTokenizer {
+        if spec.preTokenizer.needsRegexEngine {
             regex = try RegexPreTokenizer(spec.preTokenizer)
         } else if params.preTokenizerVariant == .regex, !spec.preTokenizer.patterns.isEmpty {
             regex = try RegexPreTokenizer(spec.preTokenizer)

@@ -6,7 +6,8 @@ import Formats
 /// Supported: model `BPE` (vocab, merges as `"a b"` strings or `["a", "b"]` pairs, `byte_fallback`,
 /// `unk_token`); `added_tokens` (`special`, `normalized`); pre-tokenizers `ByteLevel` (with or without its
 /// GPT-2 regex), `Digits(individual_digits)`, `Split` with a regex (isolated), `Metaspace`, `Split(" ")`
-/// and `Sequence`s of these; normalizers `Replace(" " → "▁")`, `Prepend("▁")` and `Sequence`s of them;
+/// and `Sequence`s of these, read in their order (where `Digits` stands changes the words, see
+/// `PreTokenizer.DigitsStep`; orders this toolkit cannot reproduce are refused); normalizers `Replace(" " → "▁")`, `Prepend("▁")` and `Sequence`s of them;
 /// a `TemplateProcessing` post-processor for BOS/EOS. The decoder follows from the model kind.
 public enum TokenizerJSON {
     /// Parses the file at `url`.
@@ -71,10 +72,9 @@ public enum TokenizerJSON {
             }
         }
 
-        // Pre-tokenizer and normalizer.
+        // Pre-tokenizer: the steps in `Sequence` order, then what they amount to.
+        var steps: [(step: PreStep, path: String)] = []
         var byteLevel = false
-        var pre: PreTokenizer = .none
-        var digits = false
         var spacePrefix: TokenizerDescription.SpacePrefix = .none
         var metaspace = false
         func visitPre(_ node: JSONValue?, _ path: String) throws(TokenizerError) {
@@ -85,16 +85,19 @@ public enum TokenizerJSON {
                 for (i, p) in (node["pretokenizers"]?.array ?? []).enumerated() { try visitPre(p, "\(path)[\(i)]") }
             case "ByteLevel":
                 byteLevel = true
-                if node["use_regex"]?.bool ?? true {
-                    guard pre == .none else { throw .unsupported(source: source, field: path, value: "two regex splits") }
-                    pre = digits ? .smollm : .gpt2
+                if node["add_prefix_space"]?.bool ?? false {
+                    // Hugging Face prefixes every piece an earlier step made, not just the segment.
+                    guard steps.isEmpty else {
+                        throw .unsupported(source: source, field: "\(path).add_prefix_space", value: "true after another split")
+                    }
+                    spacePrefix = .everySegmentUnlessPresent
                 }
-                if node["add_prefix_space"]?.bool ?? false { spacePrefix = .everySegmentUnlessPresent }
+                steps.append((.byteLevel(regex: node["use_regex"]?.bool ?? true), path))
             case "Digits":
                 guard node["individual_digits"]?.bool ?? false else {
                     throw .unsupported(source: source, field: path, value: "Digits without individual_digits")
                 }
-                digits = true
+                steps.append((.digits, path))
             case "Split":
                 let pattern = node["pattern"]
                 if let s = pattern?["String"]?.string, s == " " {
@@ -107,10 +110,10 @@ public enum TokenizerJSON {
                 guard behavior == "Isolated", !(node["invert"]?.bool ?? false) else {
                     throw .unsupported(source: source, field: "\(path).behavior", value: behavior)
                 }
-                pre = PreTokenizer(pattern: r)
+                steps.append((.split(PreTokenizer(pattern: r)), path))
             case "Metaspace":
                 metaspace = true
-                if node["split"]?.bool ?? true { pre = .metaspace }
+                if node["split"]?.bool ?? true { steps.append((.metaspace, path)) }
                 switch node["prepend_scheme"]?.string ?? ((node["add_prefix_space"]?.bool ?? true) ? "always" : "never") {
                 case "first": spacePrefix = .firstSegment
                 case "always": spacePrefix = .everySegmentUnlessPresent
@@ -121,7 +124,7 @@ public enum TokenizerJSON {
             }
         }
         try visitPre(root["pre_tokenizer"], "pre_tokenizer")
-        if digits, pre == .none { throw .unsupported(source: source, field: "pre_tokenizer", value: "Digits alone") }
+        let pre = try preTokenizer(steps, metaspace: metaspace, source: source)
 
         var replacesSpaces = false
         func visitNorm(_ node: JSONValue?, _ path: String) throws(TokenizerError) {
@@ -182,5 +185,56 @@ public enum TokenizerJSON {
             preTokenizer: pre, spacePrefix: spacePrefix,
             byteFallback: model["byte_fallback"]?.bool ?? false, bosID: bos, eosID: eos, unknownID: unk,
             paddingID: nil, addBOS: addBOS, addEOS: addEOS)
+    }
+
+    /// One pre-tokenizer of a `Sequence`, as far as the split goes.
+    fileprivate enum PreStep {
+        case digits, byteLevel(regex: Bool), split(PreTokenizer), metaspace
+    }
+
+    /// What a pre-tokenizer `Sequence` amounts to. At most one splitting step (`Split`, `ByteLevel(use_regex)`
+    /// — GPT-2's regex — or a splitting `Metaspace`); a `Split` must come before `ByteLevel` (after it, it would
+    /// see the byte-level spelling); at most one `Digits`, placed by `PreTokenizer.DigitsStep`: after
+    /// `ByteLevel` it is `.afterByteLevel`, else after the split `.after`, else `.before`. `Digits` with
+    /// `Metaspace` is refused (Hugging Face would prepend `▁` by its own rule to the digit-split pieces).
+    fileprivate static func preTokenizer(_ steps: [(step: PreStep, path: String)], metaspace: Bool,
+                                         source: String) throws(TokenizerError) -> PreTokenizer {
+        var pre: PreTokenizer = .none
+        var splitAt: Int? = nil, byteLevelAt: Int? = nil, digitsAt: Int? = nil
+        for (i, (step, path)) in steps.enumerated() {
+            switch step {
+            case .digits:
+                guard digitsAt == nil else { throw .unsupported(source: source, field: path, value: "a second Digits") }
+                guard !metaspace else { throw .unsupported(source: source, field: path, value: "Digits with Metaspace") }
+                digitsAt = i
+            case let .byteLevel(regex):
+                guard byteLevelAt == nil else { throw .unsupported(source: source, field: path, value: "a second ByteLevel") }
+                byteLevelAt = i
+                if regex {
+                    guard splitAt == nil else { throw .unsupported(source: source, field: path, value: "two regex splits") }
+                    pre = .gpt2
+                    splitAt = i
+                }
+            case let .split(p):
+                guard splitAt == nil else { throw .unsupported(source: source, field: path, value: "two regex splits") }
+                guard byteLevelAt == nil else { throw .unsupported(source: source, field: path, value: "Split after ByteLevel") }
+                pre = p
+                splitAt = i
+            case .metaspace:
+                guard splitAt == nil else { throw .unsupported(source: source, field: path, value: "two splits") }
+                pre = .metaspace
+                splitAt = i
+            }
+        }
+        guard let d = digitsAt else { return pre }
+        let step: PreTokenizer.DigitsStep
+        if let b = byteLevelAt, d > b {
+            step = .afterByteLevel
+        } else if let sp = splitAt, d > sp {
+            step = .after
+        } else {
+            step = .before
+        }
+        return .isolatingDigits(step, around: pre)
     }
 }

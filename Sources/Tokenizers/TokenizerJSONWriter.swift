@@ -6,7 +6,8 @@ import Formats
 ///
 /// - Byte-level BPE: model `BPE` (vocab, merges), pre-tokenizer `ByteLevel` (with its GPT-2 regex for
 ///   `gpt2`), preceded by `Digits(individual_digits)` for `smollm`, or a `Split` regex (llama3, qwen2, any
-///   other pattern) followed by `ByteLevel(use_regex: false)`; `ByteLevel` decoder.
+///   other pattern) followed by `ByteLevel(use_regex: false)`; a `Digits` step of `PreTokenizer.digits`
+///   where its `DigitsStep` says (`.after`: between a `Split` and `ByteLevel`); `ByteLevel` decoder.
 /// - SentencePiece BPE: normalizer `Replace(" " → "▁")` (after `Prepend("▁")` for `everySegment`), a
 ///   `Metaspace` pre-tokenizer for the other space-prefix schemes / `metaspace` split, `byte_fallback`; merges
 ///   derived from the scores when the description has none (in the order ``Tokenizer`` ranks them).
@@ -34,21 +35,41 @@ public enum TokenizerJSONWriter {
             func byteLevelNode(regex: Bool) -> String {
                 "{\"type\":\"ByteLevel\",\"add_prefix_space\":\(prefix),\"trim_offsets\":true,\"use_regex\":\(regex)}"
             }
-            switch spec.preTokenizer {
-            case .gpt2:
-                preTokenizer = byteLevelNode(regex: true)
-            case .smollm:
-                preTokenizer = "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Digits\",\"individual_digits\":true},"
-                    + byteLevelNode(regex: true) + "]}"
-            case .none:
-                preTokenizer = byteLevelNode(regex: false)
-            case .metaspace:
-                throw .unsupported(source: "tokenizer.json writer", field: "preTokenizer", value: "metaspace with byte-level BPE")
-            case .llama3, .qwen2, .regex:
-                let pattern = spec.preTokenizer.patterns[0]
-                preTokenizer = "{\"type\":\"Sequence\",\"pretokenizers\":[{\"type\":\"Split\",\"pattern\":{\"Regex\":\(q(pattern))},"
-                    + "\"behavior\":\"Isolated\",\"invert\":false}," + byteLevelNode(regex: false) + "]}"
+            let digitsNode = "{\"type\":\"Digits\",\"individual_digits\":true}"
+            func splitNode(_ pattern: String) -> String {
+                "{\"type\":\"Split\",\"pattern\":{\"Regex\":\(q(pattern))},\"behavior\":\"Isolated\",\"invert\":false}"
             }
+            /// The steps of a split without digits: its regex (if any) and ByteLevel.
+            func baseNodes(_ p: PreTokenizer, fusedRegex: Bool) throws(TokenizerError) -> [String] {
+                switch p {
+                case .gpt2 where fusedRegex: return [byteLevelNode(regex: true)]
+                case .none: return [byteLevelNode(regex: false)]
+                case .gpt2, .llama3, .qwen2, .regex: return [splitNode(p.patterns[0]), byteLevelNode(regex: false)]
+                case .smollm, .metaspace, .digits:
+                    throw .unsupported(source: "tokenizer.json writer", field: "preTokenizer", value: "\(spec.preTokenizer) with byte-level BPE")
+                }
+            }
+            var nodes: [String]
+            switch spec.preTokenizer {
+            case .smollm:
+                nodes = [digitsNode, byteLevelNode(regex: true)]
+            case let .digits(.before, base):
+                nodes = [digitsNode] + (try baseNodes(base, fusedRegex: true))
+            case let .digits(.after, base):
+                // Digits between the split and ByteLevel: GPT-2's regex as a Split of its own.
+                nodes = try baseNodes(base, fusedRegex: false)
+                nodes.insert(digitsNode, at: nodes.count - 1)
+            case let .digits(.afterByteLevel, base):
+                nodes = (try baseNodes(base, fusedRegex: true)) + [digitsNode]
+            default:
+                nodes = try baseNodes(spec.preTokenizer, fusedRegex: true)
+            }
+            // ByteLevel's add_prefix_space prefixes every piece an earlier step made.
+            if prefix, !nodes[0].contains("\"ByteLevel\"") {
+                throw .unsupported(source: "tokenizer.json writer", field: "spacePrefix",
+                                   value: "a prefix space with \(spec.preTokenizer)")
+            }
+            preTokenizer = nodes.count == 1 ? nodes[0] : "{\"type\":\"Sequence\",\"pretokenizers\":[\(nodes.joined(separator: ","))]}"
             guard spec.spacePrefix == .none || spec.spacePrefix == .everySegmentUnlessPresent else {
                 throw .unsupported(source: "tokenizer.json writer", field: "spacePrefix",
                                    value: "\(spec.spacePrefix.rawValue) with byte-level BPE")

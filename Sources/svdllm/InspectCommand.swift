@@ -113,6 +113,9 @@ struct InspectCommand: ParsableCommand {
         case .qwen2: return "qwen2"
         case .metaspace: return "metaspace"
         case let .regex(r): return "regex \(r)"
+        case let .digits(.before, base): return "digits, then \(preTokenizerName(base))"
+        case let .digits(.after, base): return "\(preTokenizerName(base)), then digits"
+        case let .digits(.afterByteLevel, base): return "\(preTokenizerName(base)), then byte-level digits"
         }
     }
 
