@@ -6,21 +6,26 @@ import LinearAlgebraCore
 ///     w_ip ≈ d · q_ip
 ///
 /// with d stored as an IEEE half (8.5 bits per weight) and ties rounded away from zero (C's `roundf`, as ggml).
-/// A row whose length is not a multiple of 32 is padded with zero codes; the padding is never read as a weight.
+/// Codes are stored offset by 128 (u = q + 128, a byte), which the product widens with bit operations
+/// (``FloatBits``). Rows are padded to an even number of blocks (64 inputs, one 16-lane load) with zero codes
+/// (u = 128) and zero scales; the padding is never read as a weight.
 public struct BlockQ8Matrix: Sendable, Equatable {
     public static let blockSize = 32
 
     public let rows: Int
     public let cols: Int
-    /// Blocks per row: ⌈cols / 32⌉.
+    /// Blocks per row: ⌈cols / 64⌉·2.
     public let blocksPerRow: Int
-    /// rows × blocksPerRow·32 codes, row-major (zero past `cols`).
-    public var codes: [Int8]
-    /// rows × blocksPerRow scales d, as f16 bits.
+    /// rows × blocksPerRow·32 codes q + 128, row-major (128 past `cols`).
+    public var codes: [UInt8]
+    /// rows × blocksPerRow scales d, as f16 bits (0 for padding blocks).
     public var scales: [UInt16]
 
-    public init(rows: Int, cols: Int, codes: [Int8], scales: [UInt16]) {
-        let blocks = (cols + Self.blockSize - 1) / Self.blockSize
+    /// Blocks per row for `cols` inputs.
+    public static func blocks(cols: Int) -> Int { (cols + 63) / 64 * 2 }
+
+    public init(rows: Int, cols: Int, codes: [UInt8], scales: [UInt16]) {
+        let blocks = Self.blocks(cols: cols)
         precondition(codes.count == rows * blocks * Self.blockSize && scales.count == rows * blocks,
                      "BlockQ8Matrix: \(codes.count) codes and \(scales.count) scales for \(rows)×\(cols)")
         self.rows = rows
@@ -32,36 +37,38 @@ public struct BlockQ8Matrix: Sendable, Equatable {
 
     /// `m` quantized block by block.
     public init(_ m: Matrix<Float>) {
-        let bs = Self.blockSize, blocks = (m.cols + bs - 1) / bs
-        var codes = [Int8](repeating: 0, count: m.rows * blocks * bs)
+        let bs = Self.blockSize, blocks = Self.blocks(cols: m.cols)
+        var codes = [UInt8](repeating: 128, count: m.rows * blocks * bs)
         var scales = [UInt16](repeating: 0, count: m.rows * blocks)
         for i in 0..<m.rows {
-            for b in 0..<blocks {
+            for b in 0..<(m.cols + bs - 1) / bs {
                 let lo = b * bs, hi = Swift.min(m.cols, lo + bs)
                 var amax: Float = 0
                 for p in lo..<hi { amax = Swift.max(amax, abs(m.elements[i * m.cols + p])) }
                 let d = amax / 127, inv: Float = d != 0 ? 1 / d : 0
                 scales[i * blocks + b] = Float16(d).bitPattern
                 for p in lo..<hi {
-                    let q = (m.elements[i * m.cols + p] * inv).rounded(.toNearestOrAwayFromZero)
-                    codes[i * blocks * bs + p] = Int8(Swift.max(-127, Swift.min(127, q)))
+                    let q = Swift.max(-127, Swift.min(127, (m.elements[i * m.cols + p] * inv).rounded(.toNearestOrAwayFromZero)))
+                    codes[i * blocks * bs + p] = UInt8(Int(q) + 128)
                 }
             }
         }
         self.init(rows: m.rows, cols: m.cols, codes: codes, scales: scales)
     }
 
+    /// The signed code q of row i, input p.
+    @inline(__always) func code(_ i: Int, _ p: Int) -> Int { Int(codes[i * blocksPerRow * Self.blockSize + p]) - 128 }
+
+    /// The scale d of row i, block b.
+    @inline(__always) func scale(_ i: Int, block b: Int) -> Float { Float(Float16(bitPattern: scales[i * blocksPerRow + b])) }
+
     /// Stored bytes: one per code (padding included) and two per scale.
     public var byteCount: Int { codes.count + 2 * scales.count }
 
     /// Rows `rows` dequantized into `out` (rows.count × cols, row stride `ld`).
     func dequantizeRows(_ rows: Range<Int>, into out: UnsafeMutablePointer<Float>, ld: Int) {
-        let bs = Self.blockSize, stride = blocksPerRow * bs
         for (r, i) in rows.enumerated() {
-            for p in 0..<cols {
-                let d = Float(Float16(bitPattern: scales[i * blocksPerRow + p / bs]))
-                out[r * ld + p] = d * Float(codes[i * stride + p])
-            }
+            for p in 0..<cols { out[r * ld + p] = scale(i, block: p / Self.blockSize) * Float(code(i, p)) }
         }
     }
 }

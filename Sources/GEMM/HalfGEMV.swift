@@ -10,75 +10,86 @@ func halfGEMV_ref(_ w: HalfMatrix, x: UnsafePointer<Float>, rows: Range<Int>, y:
     }
 }
 
-/// A 16-lane widening of 16-bit floats to Float.
-protocol HalfWidening {
-    static func widen(_ p: UnsafePointer<UInt16>) -> SIMD16<Float>
-    static func widen(_ bits: UInt16) -> Float
-}
+/// Values of x per step of the SIMD product: 32 weights are one 16-lane load of packed pairs.
+let halfStep = 32
 
-enum F16Widening: HalfWidening {
-    @inline(__always) static func widen(_ p: UnsafePointer<UInt16>) -> SIMD16<Float> {
-        SIMD16<Float>(UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float16>.self))
-    }
-    @inline(__always) static func widen(_ bits: UInt16) -> Float { Float(Float16(bitPattern: bits)) }
-}
-
-enum BF16Widening: HalfWidening {
-    @inline(__always) static func widen(_ p: UnsafePointer<UInt16>) -> SIMD16<Float> {
-        let h = UnsafeRawPointer(p).loadUnaligned(as: SIMD16<UInt16>.self)
-        return unsafeBitCast(SIMD16<UInt32>(truncatingIfNeeded: h) &<< 16, to: SIMD16<Float>.self)
-    }
-    @inline(__always) static func widen(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
-}
-
-/// The same product, SIMD: four rows at a time share each 16-value load of x; each row's 16 weights are widened in
-/// registers (vcvtph2ps for f16, a shift for bf16) and multiplied in, so the weights cross memory at two bytes.
-func halfGEMV(_ w: HalfMatrix, x: UnsafePointer<Float>, rows: Range<Int>, y: UnsafeMutablePointer<Float>, beta: Float) {
-    w.bits.withUnsafeBufferPointer { b in
-        switch w.format {
-        case .f16: halfGEMVKernel(F16Widening.self, b.baseAddress!, cols: w.cols, x: x, rows: rows, y: y, beta: beta)
-        case .bf16: halfGEMVKernel(BF16Widening.self, b.baseAddress!, cols: w.cols, x: x, rows: rows, y: y, beta: beta)
+/// x as the SIMD product reads it: for each step of 32 inputs, the even ones then the odd ones,
+///
+///     xd[32c + i] = x[32c + 2i],   xd[32c + 16 + i] = x[32c + 2i + 1]     (i < 16, whole steps only)
+///
+/// so that the low and high halves of 16 packed pairs meet 16 consecutive values each.
+func halfDeinterleavedInput(cols: Int, x: UnsafePointer<Float>, into xd: UnsafeMutablePointer<Float>) {
+    let whole = cols / halfStep * halfStep
+    for c in stride(from: 0, to: whole, by: halfStep) {
+        for i in 0..<16 {
+            xd[c + i] = x[c + 2 * i]
+            xd[c + 16 + i] = x[c + 2 * i + 1]
         }
     }
 }
 
+/// The same product, SIMD, on x deinterleaved by ``halfDeinterleavedInput(cols:x:into:)`` (`xd`) and plain (`x`,
+/// for the tail): four rows at a time share each load of x; each row's 32 weights are one 64-byte load, widened
+/// in registers by bit operations (``FloatBits``), so the weights cross memory at two bytes.
 @inline(never)
-func halfGEMVKernel<H: HalfWidening>(_: H.Type, _ w: UnsafePointer<UInt16>, cols k: Int, x: UnsafePointer<Float>,
-                                     rows: Range<Int>, y: UnsafeMutablePointer<Float>, beta: Float) {
+func halfGEMV(_ m: HalfMatrix, x: UnsafePointer<Float>, deinterleaved xd: UnsafePointer<Float>, rows: Range<Int>,
+              y: UnsafeMutablePointer<Float>, beta: Float) {
+    m.bits.withUnsafeBufferPointer { b in
+        switch m.format {
+        case .f16:
+            halfGEMVKernel(b.baseAddress!, cols: m.cols, x: x, xd: xd, rows: rows, y: y, beta: beta,
+                           widen: FloatBits.halves, scalar: { Float(Float16(bitPattern: $0)) })
+        case .bf16:
+            halfGEMVKernel(b.baseAddress!, cols: m.cols, x: x, xd: xd, rows: rows, y: y, beta: beta,
+                           widen: FloatBits.bfloatHalves, scalar: { Float(bitPattern: UInt32($0) << 16) })
+        }
+    }
+}
+
+@inline(__always)
+func halfGEMVKernel(_ w: UnsafePointer<UInt16>, cols k: Int, x: UnsafePointer<Float>, xd: UnsafePointer<Float>,
+                    rows: Range<Int>, y: UnsafeMutablePointer<Float>, beta: Float,
+                    widen: (SIMD16<UInt32>) -> (SIMD16<Float>, SIMD16<Float>), scalar: (UInt16) -> Float) {
     typealias V = SIMD16<Float>
-    let kVec = k / 16 * 16
+    let whole = k / halfStep * halfStep
     @inline(__always) func store(_ j: Int, _ s: Float) { y[j] = beta == 0 ? s : s + beta * y[j] }
-    @inline(__always) func loadX(_ p: Int) -> V { UnsafeRawPointer(x + p).loadUnaligned(as: V.self) }
+    @inline(__always) func loadX(_ p: Int) -> V { UnsafeRawPointer(xd + p).loadUnaligned(as: V.self) }
+    @inline(__always) func pairs(_ r: UnsafePointer<UInt16>, _ p: Int) -> (V, V) {
+        widen(UnsafeRawPointer(r + p).loadUnaligned(as: SIMD16<UInt32>.self))
+    }
+    @inline(__always) func tail(_ r: UnsafePointer<UInt16>) -> Float {
+        var s: Float = 0
+        for p in whole..<k { s += scalar(r[p]) * x[p] }
+        return s
+    }
     var j = rows.lowerBound
     while j + 4 <= rows.upperBound {
         let r0 = w + j * k, r1 = r0 + k, r2 = r1 + k, r3 = r2 + k
         var a0 = V(), a1 = V(), a2 = V(), a3 = V()
         var p = 0
-        while p < kVec {
-            let xv = loadX(p)
-            a0 = a0.addingProduct(H.widen(r0 + p), xv)
-            a1 = a1.addingProduct(H.widen(r1 + p), xv)
-            a2 = a2.addingProduct(H.widen(r2 + p), xv)
-            a3 = a3.addingProduct(H.widen(r3 + p), xv)
-            p += 16
+        while p < whole {
+            let xe = loadX(p), xo = loadX(p + 16)
+            let (e0, o0) = pairs(r0, p), (e1, o1) = pairs(r1, p), (e2, o2) = pairs(r2, p), (e3, o3) = pairs(r3, p)
+            a0 = a0.addingProduct(e0, xe).addingProduct(o0, xo)
+            a1 = a1.addingProduct(e1, xe).addingProduct(o1, xo)
+            a2 = a2.addingProduct(e2, xe).addingProduct(o2, xo)
+            a3 = a3.addingProduct(e3, xe).addingProduct(o3, xo)
+            p += halfStep
         }
-        var s0 = a0.sum(), s1 = a1.sum(), s2 = a2.sum(), s3 = a3.sum()
-        while p < k {
-            let xp = x[p]
-            s0 += H.widen(r0[p]) * xp; s1 += H.widen(r1[p]) * xp; s2 += H.widen(r2[p]) * xp; s3 += H.widen(r3[p]) * xp
-            p += 1
-        }
-        store(j, s0); store(j + 1, s1); store(j + 2, s2); store(j + 3, s3)
+        store(j, a0.sum() + tail(r0)); store(j + 1, a1.sum() + tail(r1))
+        store(j + 2, a2.sum() + tail(r2)); store(j + 3, a3.sum() + tail(r3))
         j += 4
     }
     while j < rows.upperBound {
         let r = w + j * k
         var a = V()
         var p = 0
-        while p < kVec { a = a.addingProduct(H.widen(r + p), loadX(p)); p += 16 }
-        var s = a.sum()
-        while p < k { s += H.widen(r[p]) * x[p]; p += 1 }
-        store(j, s)
+        while p < whole {
+            let (e, o) = pairs(r, p)
+            a = a.addingProduct(e, loadX(p)).addingProduct(o, loadX(p + 16))
+            p += halfStep
+        }
+        store(j, a.sum() + tail(r))
         j += 1
     }
 }

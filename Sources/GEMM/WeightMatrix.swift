@@ -118,14 +118,18 @@ public enum WeightMatrix: Sendable, Equatable {
         case let (.half(m), .reference):
             halfGEMV_ref(m, x: x, rows: 0..<rows, y: y, beta: beta)
         case let (.half(m), .simd):
-            threads.forEachRange(rows, granule: granule) { halfGEMV(m, x: x, rows: $0, y: y, beta: beta) }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: m.cols) { xd in
+                halfDeinterleavedInput(cols: m.cols, x: x, into: xd.baseAddress!)
+                let xdp = UnsafePointer(xd.baseAddress!)
+                threads.forEachRange(rows, granule: granule) { halfGEMV(m, x: x, deinterleaved: xdp, rows: $0, y: y, beta: beta) }
+            }
         case let (.q8(m), .reference):
             blockQ8GEMV_ref(m, x: x, rows: 0..<rows, y: y, beta: beta)
         case let (.q8(m), .simd):
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: m.blocksPerRow * BlockQ8Matrix.blockSize) { px in
-                blockQ8PaddedInput(m, x: x, into: px.baseAddress!)
-                let xp = UnsafePointer(px.baseAddress!)
-                threads.forEachRange(rows, granule: granule) { blockQ8GEMV(m, paddedX: xp, rows: $0, y: y, beta: beta) }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: m.blocksPerRow * BlockQ8Matrix.blockSize) { xk in
+                blockQ8Input(m, x: x, into: xk.baseAddress!)
+                let xp = UnsafePointer(xk.baseAddress!)
+                threads.forEachRange(rows, granule: granule) { blockQ8GEMV(m, prepared: xp, rows: $0, y: y, beta: beta) }
             }
         case let (.int4(m), .reference):
             groupQuantizedGEMV_ref(m, x: x, rows: 0..<rows, y: y, beta: beta)
@@ -134,12 +138,10 @@ public enum WeightMatrix: Sendable, Equatable {
                 threads.forEachRange(rows, granule: granule) { groupQuantizedGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
                 return
             }
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: m.wordsPerRow * 8 + m.groups) { buf in
-                let xk = buf.baseAddress!, sums = xk + m.wordsPerRow * 8
-                groupQuantizedInput(m, x: x, xk: xk, groupSums: sums)
-                threads.forEachRange(rows, granule: granule) {
-                    groupQuantizedGEMV(m, prepared: xk, groupSums: sums, rows: $0, y: y, beta: beta)
-                }
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: m.wordsPerRow * 8) { buf in
+                groupQuantizedInput(m, x: x, xk: buf.baseAddress!)
+                let xk = UnsafePointer(buf.baseAddress!)
+                threads.forEachRange(rows, granule: granule) { groupQuantizedGEMV(m, prepared: xk, rows: $0, y: y, beta: beta) }
             }
         }
     }

@@ -107,7 +107,7 @@ func packedMultiplyMatchesDequantizedGEMM(storage: WeightStorage) {
             }
         }
     }
-    #expect(WeightMatrix(m, storage: .q8).byteCount == 9 * 96 + 2 * 9 * 3)
+    #expect(WeightMatrix(m, storage: .q8).byteCount == 9 * 128 + 2 * 9 * 4)
     #expect(WeightMatrix(m, storage: .f16).byteCount == 2 * 9 * 70)
 }
 

@@ -1,0 +1,38 @@
+/// Integer → Float conversions of SIMD lanes by bit patterns, for the GEMV kernels of the packed storages.
+///
+/// Swift's generic SIMD conversions (`SIMD16<Float>(SIMD16<Int32>)`, `SIMD16<Float>(SIMD16<Float16>)`) compile to one
+/// scalar conversion per lane; these use only integer masks, shifts and one float subtraction or multiplication,
+/// which compile to whole-vector instructions.
+enum FloatBits {
+    /// 2²³ as Float bits: a Float with this exponent has unit spacing, so OR-ing an integer u < 2²³ into its
+    /// mantissa gives exactly 2²³ + u.
+    static let magic: UInt32 = 0x4B00_0000
+    static let magicValue: Float = 8_388_608
+
+    /// Float(u) − offset for lanes u < 2²³, exactly when offset is an integer of the same order:
+    ///
+    ///     bits(2²³) | u  =  bits(2²³ + u)      ⇒   (2²³ + u) − (2²³ + c) = u − c
+    ///
+    /// `biasedOffset` = 2²³ + c.
+    @inline(__always) static func float(_ u: SIMD16<UInt32>, minus biasedOffset: SIMD16<Float>) -> SIMD16<Float> {
+        unsafeBitCast(u | SIMD16<UInt32>(repeating: magic), to: SIMD16<Float>.self) - biasedOffset
+    }
+
+    /// The two IEEE halves packed in each lane, as Floats: (low halves, high halves). Exact for every finite half,
+    /// subnormals included: the half's exponent and mantissa bits, placed at a Float's, read as the half's value
+    /// times 2⁻¹¹², and the multiplication by 2¹¹² restores it. Infinities and NaNs do not survive (they become
+    /// large finite values): a weight beyond the half range (±65504) has no business in an f16 matrix.
+    @inline(__always) static func halves(_ w: SIMD16<UInt32>) -> (SIMD16<Float>, SIMD16<Float>) {
+        let magnitude = SIMD16<UInt32>(repeating: 0x0FFF_E000), sign = SIMD16<UInt32>(repeating: 0x8000_0000)
+        let lo = ((w &<< 13) & magnitude) | ((w &<< 16) & sign)
+        let hi = ((w &>> 3) & magnitude) | (w & sign)
+        let scale = SIMD16<Float>(repeating: 0x1p112)
+        return (unsafeBitCast(lo, to: SIMD16<Float>.self) * scale, unsafeBitCast(hi, to: SIMD16<Float>.self) * scale)
+    }
+
+    /// The two bfloat16 values packed in each lane, as Floats (low halves, high halves): a shift and a mask.
+    @inline(__always) static func bfloatHalves(_ w: SIMD16<UInt32>) -> (SIMD16<Float>, SIMD16<Float>) {
+        (unsafeBitCast(w &<< 16, to: SIMD16<Float>.self),
+         unsafeBitCast(w & SIMD16<UInt32>(repeating: 0xFFFF_0000), to: SIMD16<Float>.self))
+    }
+}
