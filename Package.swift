@@ -20,12 +20,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
     ],
     targets: [
         // FFTW (libfftw3-dev): the only native library, used by the SRFT sketch.
         .systemLibrary(name: "CFFTW", path: "Sources/CFFTW", providers: [.apt(["libfftw3-dev"])]),
         // Storage (Matrix, views), scalars, parallelism, CPU facts, workspace, seeded random numbers.
-        .target(name: "LinearAlgebraCore", swiftSettings: hotFlags),
+        .target(name: "LinearAlgebraCore", dependencies: [.product(name: "Atomics", package: "swift-atomics")],
+                swiftSettings: hotFlags),
         // C = αAB + βC: naive reference, BLIS-blocked, parallel; GEMV.
         .target(name: "GEMM", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
         // Cholesky, triangular solve/inverse, Householder QR, least squares.

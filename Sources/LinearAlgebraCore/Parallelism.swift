@@ -3,8 +3,9 @@ import Foundation
 
 /// How many threads a kernel may use, passed explicitly to every call (in the spirit of faer's `Par`).
 ///
-/// `.serial` runs on the calling thread. `.threads(n)` splits work over n workers with
-/// `DispatchQueue.concurrentPerform`; the caller blocks until all are done.
+/// `.serial` runs on the calling thread. `.threads(n)` splits work over n workers: the calling thread and the
+/// persistent threads of ``WorkerPool/shared`` (or `DispatchQueue.concurrentPerform` when the pool is busy with
+/// another region, or has too few threads); the caller blocks until all are done.
 public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
     /// The number of workers, ≥ 1.
     public let threads: Int
@@ -33,14 +34,22 @@ public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
             for t in 0..<count { body(t) }
             return
         }
+        Parallelism.region(workers) { w in
+            let lo = w * count / workers, hi = (w + 1) * count / workers
+            for t in lo..<hi { body(t) }
+        }
+    }
+
+    /// Runs `body(w)` for w in 0..<workers at once and returns when all are done: on the worker pool, or on
+    /// Dispatch when the pool is busy (a region inside a region) or too small.
+    @usableFromInline static func region(_ workers: Int, _ body: (Int) -> Void) {
+        let pool = WorkerPool.shared
+        if workers <= pool.threadCount + 1, pool.run(workers: workers, body) { return }
         withoutActuallyEscaping(body) { body in
             // concurrentPerform returns only when every worker is done, so `body` never outlives this call;
             // callers capture unsafe pointers to disjoint outputs, which is why `body` is not @Sendable.
             nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let lo = w * count / workers, hi = (w + 1) * count / workers
-                for t in lo..<hi { body(t) }
-            }
+            DispatchQueue.concurrentPerform(iterations: workers) { body($0) }
         }
     }
 
@@ -61,12 +70,8 @@ public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
             return
         }
         let counter = TaskCounter(count: count)
-        withoutActuallyEscaping(body) { body in
-            // As in forEach: concurrentPerform returns only when every worker is done.
-            nonisolated(unsafe) let body = body
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                while let t = counter.claim() { body(t, worker) }
-            }
+        Parallelism.region(workers) { worker in
+            while let t = counter.claim() { body(t, worker) }
         }
     }
 
