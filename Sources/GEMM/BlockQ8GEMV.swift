@@ -71,7 +71,7 @@ func blockQ8GEMV(_ m: BlockQ8Matrix, prepared xk: UnsafePointer<Float>, rows: Ra
                     t0 = t0.addingProduct(a0, scales(j, c)); t1 = t1.addingProduct(a1, scales(j + 1, c))
                     t2 = t2.addingProduct(a2, scales(j + 2, c)); t3 = t3.addingProduct(a3, scales(j + 3, c))
                 }
-                store(j, t0.sum()); store(j + 1, t1.sum()); store(j + 2, t2.sum()); store(j + 3, t3.sum())
+                store(j, horizontalSum(t0)); store(j + 1, horizontalSum(t1)); store(j + 2, horizontalSum(t2)); store(j + 3, horizontalSum(t3))
                 j += 4
             }
             while j < rows.upperBound {
@@ -82,7 +82,7 @@ func blockQ8GEMV(_ m: BlockQ8Matrix, prepared xk: UnsafePointer<Float>, rows: Ra
                     for k in 0..<4 { a = a.addingProduct(codes(w, UInt32(k)), loadX(64 * c + 16 * k)) }
                     t = t.addingProduct(a, scales(j, c))
                 }
-                store(j, t.sum())
+                store(j, horizontalSum(t))
                 j += 1
             }
         }

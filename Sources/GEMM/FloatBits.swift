@@ -36,3 +36,12 @@ enum FloatBits {
          unsafeBitCast(w & SIMD16<UInt32>(repeating: 0xFFFF_0000), to: SIMD16<Float>.self))
     }
 }
+
+/// Σ of the 16 lanes by a tree of vector additions (16 → 8 → 4 → 2 → 1): four dependent adds where
+/// `SIMD.sum()` chains fifteen scalar ones.
+@inline(__always) func horizontalSum(_ v: SIMD16<Float>) -> Float {
+    let a = v.lowHalf + v.highHalf
+    let b = a.lowHalf + a.highHalf
+    let c = b.lowHalf + b.highHalf
+    return c[0] + c[1]
+}

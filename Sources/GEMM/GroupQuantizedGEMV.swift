@@ -97,7 +97,7 @@ func groupQuantizedGEMV(_ w: GroupQuantizedMatrix, prepared xk: UnsafePointer<Fl
                         t0 = t0.addingProduct(a0, s0); t1 = t1.addingProduct(a1, s1)
                         t2 = t2.addingProduct(a2, s2); t3 = t3.addingProduct(a3, s3)
                     }
-                    store(j, t0.sum()); store(j + 1, t1.sum()); store(j + 2, t2.sum()); store(j + 3, t3.sum())
+                    store(j, horizontalSum(t0)); store(j + 1, horizontalSum(t1)); store(j + 2, horizontalSum(t2)); store(j + 3, horizontalSum(t3))
                     j += 4
                 }
                 while j < rows.upperBound {
@@ -108,7 +108,7 @@ func groupQuantizedGEMV(_ w: GroupQuantizedMatrix, prepared xk: UnsafePointer<Fl
                         for k in 0..<8 { a = a.addingProduct(codes(wv, k, z), loadXK(128 * b + 16 * k)) }
                         t = t.addingProduct(a, s)
                     }
-                    store(j, t.sum())
+                    store(j, horizontalSum(t))
                     j += 1
                 }
             }

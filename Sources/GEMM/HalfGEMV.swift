@@ -76,8 +76,8 @@ func halfGEMVKernel(_ w: UnsafePointer<UInt16>, cols k: Int, x: UnsafePointer<Fl
             a3 = a3.addingProduct(e3, xe).addingProduct(o3, xo)
             p += halfStep
         }
-        store(j, a0.sum() + tail(r0)); store(j + 1, a1.sum() + tail(r1))
-        store(j + 2, a2.sum() + tail(r2)); store(j + 3, a3.sum() + tail(r3))
+        store(j, horizontalSum(a0) + tail(r0)); store(j + 1, horizontalSum(a1) + tail(r1))
+        store(j + 2, horizontalSum(a2) + tail(r2)); store(j + 3, horizontalSum(a3) + tail(r3))
         j += 4
     }
     while j < rows.upperBound {
@@ -89,7 +89,7 @@ func halfGEMVKernel(_ w: UnsafePointer<UInt16>, cols k: Int, x: UnsafePointer<Fl
             a = a.addingProduct(e, loadX(p)).addingProduct(o, loadX(p + 16))
             p += halfStep
         }
-        store(j, a.sum() + tail(r))
+        store(j, horizontalSum(a) + tail(r))
         j += 1
     }
 }

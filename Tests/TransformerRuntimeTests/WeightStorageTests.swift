@@ -1,0 +1,51 @@
+import Foundation
+import GEMM
+@testable import TransformerRuntime
+import LinearAlgebraCore
+import Testing
+
+/// A model in a 16-bit or 8-bit storage computes what its f32 model computes with the same rounded weights: the
+/// logits equal those of the f32 model whose weights were rounded the same way (dequantized), to summation-order
+/// error; prefill and cached decode agree; memory is the stored bytes.
+@Test(arguments: [WeightStorage.f16, .bf16, .q8])
+func storedModelMatchesItsDequantizedF32Model(storage: WeightStorage) throws {
+    for tied in [true, false] {
+        var ckpt = TinyCheckpoint()
+        ckpt.tied = tied
+        ckpt.attentionBias = true
+        let folder = try ckpt.write()
+        let packed = try CausalLM(huggingFaceFolder: folder, storage: storage)
+        #expect(packed.storageDescription == storage.rawValue)
+        // The same rounded weights, widened to f32.
+        let reference = packed.converted(to: .f32)
+        #expect(reference.storageDescription == "f32")
+        #expect(packed.weightBytes < reference.weightBytes)
+        let tokens = [3, 17, 5, 40, 2, 9]
+        var none: KVCache? = nil
+        let a = try packed.forward(tokens: tokens, cache: &none)
+        let b = try reference.forward(tokens: tokens, cache: &none)
+        #expect(maxAbsDiff(a, b) <= 2e-5 * Float(b.maxAbs), "\(storage) tied \(tied): \(maxAbsDiff(a, b))")
+        // Decode one token at a time through the cache (the GEMV path) against the full forward.
+        var cache: KVCache? = packed.makeCache(capacity: tokens.count)
+        for (t, id) in tokens.enumerated() {
+            let row = try packed.lastLogits(tokens: [id], cache: &cache)
+            for j in 0..<row.count { #expect(abs(row[j] - a[t, j]) <= 1e-4 * Float(b.maxAbs)) }
+        }
+    }
+}
+
+/// Converting a low-rank layer keeps it low-rank in the new storage, and the product is the dequantized one's.
+@Test func lowRankLinearConverts() {
+    let u = randomMatrix(40, 6, seed: 1), v = randomMatrix(6, 64, seed: 2)
+    let f32 = Linear.lowRank(u: u, v: v, bias: (0..<40).map { Float($0) / 10 })
+    for storage in [WeightStorage.f16, .bf16, .q8] {
+        let packed = f32.converted(to: storage)
+        #expect(packed.rank == 6 && packed.storage == storage)
+        let back = packed.converted(to: .f32)
+        let x = randomMatrix(3, 64, seed: 3)
+        let y1 = packed.forward(x, parallelism: .threads(2)), y2 = back.forward(x)
+        #expect(maxAbsDiff(y1, y2) <= 1e-4, "\(storage)")
+        let one = packed.forward(x.submatrix(rows: 0..<1, cols: 0..<64))
+        #expect(maxAbsDiff(one, y2.submatrix(rows: 0..<1, cols: 0..<40)) <= 1e-4, "\(storage) one row")
+    }
+}
