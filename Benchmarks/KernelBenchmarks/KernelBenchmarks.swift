@@ -16,6 +16,7 @@ let benchmarks: @Sendable () -> Void = {
     registerSYRKBenchmarks()
     registerFactorizationBenchmarks()
     registerSVDBenchmarks()
+    registerGEMVBenchmarks()
 }
 
 /// Millions of floating-point operations per second of one iteration.

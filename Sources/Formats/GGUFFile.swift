@@ -251,6 +251,12 @@ public final class GGUFFile: @unchecked Sendable {
     }
 
     /// Whether `info` describes a tensor of this file (and not of another one).
+    /// Drops the resident pages of tensor `name`'s data (``MappedFile/releasePages(_:)``) once it has been read.
+    public func releaseTensorPages(_ name: String) {
+        guard let info = tensorInfo(name) else { return }
+        file.releasePages(dataOffset + info.offset..<dataOffset + info.offset + info.byteCount)
+    }
+
     public func owns(_ info: GGUFTensorInfo) -> Bool { index[info.name].map { tensors[$0] == info } ?? false }
 
     /// The encoded bytes of `info` (validated on open to lie inside the file); empty if `info` is not one of

@@ -57,5 +57,17 @@ public final class MappedFile: @unchecked Sendable {
 
     public var count: Int { bytes.count }
 
+    /// Gives the pages wholly inside `range` (byte offsets) back to the kernel (`madvise(MADV_DONTNEED)`): they
+    /// leave the resident set, and a later read maps them in again from the file, unchanged. A loader calls it
+    /// once a tensor has been converted, so the mapped file and the converted copy are not resident together.
+    /// No-op for a heap copy.
+    public func releasePages(_ range: Range<Int>) {
+        guard !isHeapCopy, let base = bytes.baseAddress, !range.isEmpty else { return }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let lo = (range.lowerBound + page - 1) / page * page, hi = Swift.min(range.upperBound, bytes.count) / page * page
+        guard lo < hi else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + lo), hi - lo, Int32(MADV_DONTNEED))
+    }
+
     private static func errnoText() -> String { String(cString: strerror(errno)) }
 }

@@ -151,6 +151,12 @@ public final class SafeTensorsFile: @unchecked Sendable {
 
     public func shape(_ name: String) -> [Int]? { info(name)?.shape }
 
+    /// Drops the resident pages of tensor `name`'s data (``MappedFile/releasePages(_:)``) once it has been read.
+    public func releaseTensorPages(_ name: String) {
+        guard let t = info(name) else { return }
+        file.releasePages(dataOffset + t.dataRange.lowerBound..<dataOffset + t.dataRange.upperBound)
+    }
+
     /// The raw little-endian bytes of tensor `name` (valid while `self` lives).
     public func tensorData(_ name: String) throws(FormatError) -> UnsafeRawBufferPointer {
         let t = try require(name)

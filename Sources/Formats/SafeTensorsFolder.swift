@@ -82,6 +82,9 @@ public final class SafeTensorsFolder: @unchecked Sendable {
 
     public func shape(_ name: String) -> [Int]? { info(name)?.shape }
 
+    /// Drops the resident pages of tensor `name`'s data once it has been read (``SafeTensorsFile/releaseTensorPages(_:)``).
+    public func releaseTensorPages(_ name: String) { owner[name].map { shards[$0].releaseTensorPages(name) } }
+
     /// Tensor `name` as Float (see ``SafeTensorsFile/tensor(_:)``).
     public func tensor(_ name: String) throws(FormatError) -> Matrix<Float> {
         guard let i = owner[name] else {

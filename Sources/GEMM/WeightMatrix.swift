@@ -198,3 +198,37 @@ extension WeightMatrix {
         }
     }
 }
+
+extension WeightMatrix {
+    /// A rows × cols matrix in `storage` built `chunkRows` rows at a time: `fill(range, out)` writes rows `range`
+    /// as f32 into `out` (range.count × cols), which is converted and dropped before the next chunk. The f32 copy
+    /// never exceeds one chunk (the token embedding, a fifth of a small model, loads without a whole f32 copy).
+    public init(rows: Int, cols: Int, storage: WeightStorage, chunkRows: Int = 1024,
+                fill: (Range<Int>, UnsafeMutablePointer<Float>) throws -> Void) rethrows {
+        if storage == .f32 {
+            var m = Matrix<Float>(rows: rows, cols: cols)
+            try m.elements.withUnsafeMutableBufferPointer { try fill(0..<rows, $0.baseAddress!) }
+            self = .f32(m)
+            return
+        }
+        precondition(storage != .int4, "WeightMatrix: int4 needs a quantizer's grid")
+        var parts: [WeightMatrix] = []
+        for r0 in stride(from: 0, to: rows, by: Swift.max(1, chunkRows)) {
+            let r = r0..<Swift.min(rows, r0 + Swift.max(1, chunkRows))
+            var chunk = Matrix<Float>(rows: r.count, cols: cols)
+            try chunk.elements.withUnsafeMutableBufferPointer { try fill(r, $0.baseAddress!) }
+            parts.append(WeightMatrix(chunk, storage: storage))
+        }
+        switch storage {
+        case .f16, .bf16:
+            let halves = parts.map { p -> HalfMatrix in if case let .half(h) = p { return h }; fatalError() }
+            self = .half(HalfMatrix(rows: rows, cols: cols, format: halves.first?.format ?? (storage == .f16 ? .f16 : .bf16),
+                                    bits: halves.flatMap(\.bits)))
+        case .q8:
+            let q = parts.map { p -> BlockQ8Matrix in if case let .q8(m) = p { return m }; fatalError() }
+            self = .q8(BlockQ8Matrix(rows: rows, cols: cols, codes: q.flatMap(\.codes), scales: q.flatMap(\.scales)))
+        case .f32, .int4:
+            fatalError("unreachable")
+        }
+    }
+}

@@ -72,13 +72,31 @@ final class WeightBinder {
             throw RuntimeError.shapeMismatch(file: file, name: name, expected: [rows, cols], got: [m.rows, m.cols])
         }
         unused.remove(name)
+        // The file's copy of the tensor is no longer needed in memory (it stays readable).
+        switch source {
+        case let .gguf(f): f.releaseTensorPages(name)
+        case let .huggingFace(f): f.releaseTensorPages(name)
+        }
         return m
     }
 
     /// The tensor as rows × cols in the binder's storage (the f32 copy lives only while it is converted).
+    ///
+    /// A large GGUF tensor going to a compact storage (the token embedding) is decoded and converted in chunks of
+    /// rows, so its f32 copy never exists whole; q/k keep the whole-tensor path (their un-permutation mixes rows).
     func weightMatrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
-        let m = try matrix(name, rows: rows, cols: cols)
         let target = storage ?? storedStorage(name)
+        if target != .f32, case let .gguf(f) = source, let info = f.tensorInfo(name), info.rows == rows,
+           info.cols == cols, rows * cols >= 1 << 22, !name.contains(".attn_q."), !name.contains(".attn_k.") {
+            let w = try WeightMatrix(rows: rows, cols: cols, storage: target) { r, out in
+                try f.dequantizeRows(info, rows: r, into: UnsafeMutableBufferPointer(start: out, count: r.count * cols),
+                                     parallelism: parallelism)
+            }
+            unused.remove(name)
+            f.releaseTensorPages(name)
+            return w
+        }
+        let m = try matrix(name, rows: rows, cols: cols)
         return target == .f32 ? .f32(m) : WeightMatrix(m, storage: target)
     }
 
