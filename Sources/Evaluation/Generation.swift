@@ -23,7 +23,9 @@ public func generate(model: CausalLM, promptTokens: [Int], maxTokens: Int, sampl
     var out: [Int] = []
     var input = promptTokens
     while out.count < maxTokens {
-        let next = sampler.sample(try model.lastLogits(tokens: input, cache: &cache))
+        // Greedy decoding only needs the argmax: the output layer is swept without holding the logits.
+        let next = sampler.isGreedy ? try model.greedyNextToken(tokens: input, cache: &cache)
+            : sampler.sample(try model.lastLogits(tokens: input, cache: &cache))
         if stopAtEOS && model.config.eosTokenIds.contains(next) { return (out, true) }
         out.append(next)
         onToken?(next)

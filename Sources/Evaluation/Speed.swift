@@ -42,11 +42,11 @@ public func speed(model: CausalLM, promptTokens: Int = 512, genTokens: Int = 64,
     let prompt = (0..<promptTokens).map { _ in Int(rng.next() % UInt64(m.vocabularySize)) }
     var cache: KVCache? = m.makeCache(capacity: promptTokens + genTokens)
     var t0 = Date()
-    var next = Sampler.argmax(try m.lastLogits(tokens: prompt, cache: &cache))
+    var next = try m.greedyNextToken(tokens: prompt, cache: &cache)
     let prefill = Date().timeIntervalSince(t0)
     t0 = Date()
     for _ in 0..<genTokens {
-        next = Sampler.argmax(try m.lastLogits(tokens: [next], cache: &cache))
+        next = try m.greedyNextToken(tokens: [next], cache: &cache)
     }
     let decode = Date().timeIntervalSince(t0)
     return SpeedResult(prefillTokensPerSecond: Double(promptTokens) / prefill,

@@ -104,44 +104,57 @@ public enum WeightMatrix: Sendable, Equatable {
 
     /// y ← W x + β·y for one input x (`cols` values) into y (`rows` values); the rows are split over `parallelism`
     /// when the product has at least `params.parallelGEMVFlopThreshold` flops.
-    public func gemv(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, beta: Float = 0,
-                     variant: GEMVVariant = .simd, parallelism: Parallelism = .serial, params: GEMMParams = .default) {
-        let threads = 2 * Double(rows) * Double(cols) >= params.parallelGEMVFlopThreshold ? parallelism : .serial
+    ///
+    /// `rows`: only these rows of W (y then holds rows.count values: y[0] is row rows.lowerBound).
+    public func gemv(_ x: UnsafePointer<Float>, rows range: Range<Int>? = nil, into y: UnsafeMutablePointer<Float>,
+                     beta: Float = 0, variant: GEMVVariant = .simd, parallelism: Parallelism = .serial,
+                     params: GEMMParams = .default) {
+        let range = range ?? 0..<rows
+        precondition(range.lowerBound >= 0 && range.upperBound <= rows, "WeightMatrix.gemv: rows \(range) of \(rows)")
+        if range.isEmpty { return }
+        let y = y - range.lowerBound  // the kernels write y[j] for row j
+        let threads = 2 * Double(range.count) * Double(cols) >= params.parallelGEMVFlopThreshold ? parallelism : .serial
         let granule = 16
+        /// `body` on parts of `range` (each a multiple of the granule, but for the last), over the threads.
+        func split(_ body: (Range<Int>) -> Void) {
+            threads.forEachRange(range.count, granule: granule) { body(range.lowerBound + $0.lowerBound..<range.lowerBound + $0.upperBound) }
+        }
         switch (self, variant) {
         case let (.f32(m), _):
             m.withView { w in
-                gemm(.none, MatrixView(base: x, rows: 1, cols: cols, rowStride: cols), .transposed, w,
-                     into: MutableMatrixView(base: y, rows: 1, cols: rows, rowStride: rows), alpha: 1, beta: beta,
-                     variant: variant == .reference ? .naive : .parallel, parallelism: threads, params: params)
+                gemm(.none, MatrixView(base: x, rows: 1, cols: cols, rowStride: cols), .transposed,
+                     w.block(rows: range, cols: 0..<cols),
+                     into: MutableMatrixView(base: y + range.lowerBound, rows: 1, cols: range.count, rowStride: range.count),
+                     alpha: 1, beta: beta, variant: variant == .reference ? .naive : .parallel, parallelism: threads,
+                     params: params)
             }
         case let (.half(m), .reference):
-            halfGEMV_ref(m, x: x, rows: 0..<rows, y: y, beta: beta)
+            halfGEMV_ref(m, x: x, rows: range, y: y, beta: beta)
         case let (.half(m), .simd):
             withUnsafeTemporaryAllocation(of: Float.self, capacity: m.cols) { xd in
                 halfDeinterleavedInput(cols: m.cols, x: x, into: xd.baseAddress!)
                 let xdp = UnsafePointer(xd.baseAddress!)
-                threads.forEachRange(rows, granule: granule) { halfGEMV(m, x: x, deinterleaved: xdp, rows: $0, y: y, beta: beta) }
+                split { halfGEMV(m, x: x, deinterleaved: xdp, rows: $0, y: y, beta: beta) }
             }
         case let (.q8(m), .reference):
-            blockQ8GEMV_ref(m, x: x, rows: 0..<rows, y: y, beta: beta)
+            blockQ8GEMV_ref(m, x: x, rows: range, y: y, beta: beta)
         case let (.q8(m), .simd):
             withUnsafeTemporaryAllocation(of: Float.self, capacity: m.blocksPerRow * BlockQ8Matrix.blockSize) { xk in
                 blockQ8Input(m, x: x, into: xk.baseAddress!)
                 let xp = UnsafePointer(xk.baseAddress!)
-                threads.forEachRange(rows, granule: granule) { blockQ8GEMV(m, prepared: xp, rows: $0, y: y, beta: beta) }
+                split { blockQ8GEMV(m, prepared: xp, rows: $0, y: y, beta: beta) }
             }
         case let (.int4(m), .reference):
-            groupQuantizedGEMV_ref(m, x: x, rows: 0..<rows, y: y, beta: beta)
+            groupQuantizedGEMV_ref(m, x: x, rows: range, y: y, beta: beta)
         case let (.int4(m), .simd):
             guard groupQuantizedGEMVSupports(m) else {
-                threads.forEachRange(rows, granule: granule) { groupQuantizedGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
+                split { groupQuantizedGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
                 return
             }
             withUnsafeTemporaryAllocation(of: Float.self, capacity: m.wordsPerRow * 8) { buf in
                 groupQuantizedInput(m, x: x, xk: buf.baseAddress!)
                 let xk = UnsafePointer(buf.baseAddress!)
-                threads.forEachRange(rows, granule: granule) { groupQuantizedGEMV(m, prepared: xk, rows: $0, y: y, beta: beta) }
+                split { groupQuantizedGEMV(m, prepared: xk, rows: $0, y: y, beta: beta) }
             }
         }
     }

@@ -24,6 +24,9 @@ public struct Sampler: Sendable {
         generator = SeededGenerator(seed: seed)
     }
 
+    /// Whether ``sample(_:)`` is the argmax.
+    public var isGreedy: Bool { temperature <= 0 || topK == 1 }
+
     /// The index of the first maximum.
     public static func argmax(_ logits: [Float]) -> Int {
         var best = 0
