@@ -150,8 +150,6 @@ struct CompressCommand: ParsableCommand {
                                     profileCache: try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) },
                                     checkpoint: checkpoint)
         compressor.keepSpectra = report != nil
-        // SVDLLM_OVERLAP=1: the overlapped schedule (an experiment, slower on 2 cores so far; same output bit for bit).
-        compressor.options.overlapFactorization = ProcessInfo.processInfo.environment["SVDLLM_OVERLAP"] == "1"
         compressor.measureLoss = report != nil  // ‖(W − W_u W_v)X‖² costs two GEMMs per matrix: only for the report
         let layers = loaded.model.layerCount
         var lastLayer = -1
@@ -190,7 +188,6 @@ struct CompressCommand: ParsableCommand {
         let s = result.seconds
         var seconds = ["calibration": s.calibration, "profiling": s.profiling, "factorization": s.factorization,
                        "update": s.update, "writing": s.writing, "total": Date().timeIntervalSince(start)]
-        if let overlap = s.overlap { seconds["overlap"] = overlap }  // only for the overlapped schedule
         if let sensitivity = s.sensitivity { seconds["sensitivity"] = sensitivity }
         let output = Output(
             out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd, nsamples: nsamples, seqlen: seqlen,
