@@ -35,13 +35,14 @@ let package = Package(
         // One-sided Jacobi SVD, randomized SVD with Gaussian and SRFT (FFTW) sketches, the SVD value.
         .target(name: "SpectralDecompositions", dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "CFFTW"],
                 swiftSettings: hotFlags),
-        // File formats: NumPy .npy, GGUF (+ dequantization), safetensors, Hugging Face config.json.
+        // File formats: NumPy .npy, GGUF (+ dequantization), safetensors, Hugging Face config.json, atomic writes.
         .target(name: "Formats", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
-        // Byte-level BPE and SentencePiece-style BPE, from GGUF metadata or tokenizer.json.
-        .target(name: "Tokenizers", dependencies: ["Formats"], swiftSettings: hotFlags),
+        // Byte-level BPE and SentencePiece-style BPE, from GGUF metadata or tokenizer.json; the GGUF → Hugging Face
+        // folder converter (weights, config and tokenizer files).
+        .target(name: "Tokenizers", dependencies: ["LinearAlgebraCore", "Formats"], swiftSettings: hotFlags),
         // The transformer forward pass: LLaMA family, Gemma 3, OPT; dense or low-rank linears; KV cache; sampling.
         // (Not named `Runtime`: a module of that name shadows Swift's own Runtime module in dependents.)
-        .target(name: "TransformerRuntime", dependencies: ["LinearAlgebraCore", "GEMM", "Formats", "Tokenizers"],
+        .target(name: "TransformerRuntime", dependencies: ["LinearAlgebraCore", "GEMM", "Formats"],
                 swiftSettings: hotFlags),
         // Perplexity (the paper's protocol), prefill/decode speed, text generation.
         .target(name: "Evaluation", dependencies: ["LinearAlgebraCore", "TransformerRuntime", "Tokenizers"], swiftSettings: hotFlags),
@@ -65,22 +66,28 @@ let package = Package(
             dependencies: ["SVDLLMKit", "Notebooks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: hotFlags),
         .testTarget(name: "LinearAlgebraCoreTests", dependencies: ["LinearAlgebraCore"], swiftSettings: hotFlags),
-        .testTarget(name: "GEMMTests", dependencies: ["GEMM"], swiftSettings: hotFlags),
-        .testTarget(name: "FactorizationsTests", dependencies: ["Factorizations"], swiftSettings: hotFlags),
-        .testTarget(name: "SpectralDecompositionsTests", dependencies: ["SpectralDecompositions"],
+        // Test targets declare every module they import.
+        .testTarget(name: "GEMMTests", dependencies: ["LinearAlgebraCore", "GEMM"], swiftSettings: hotFlags),
+        .testTarget(name: "FactorizationsTests", dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations"],
                     swiftSettings: hotFlags),
-        .testTarget(name: "FormatsTests", dependencies: ["Formats"], resources: [.copy("Fixtures")],
+        .testTarget(name: "SpectralDecompositionsTests", dependencies: ["LinearAlgebraCore", "GEMM", "SpectralDecompositions"],
                     swiftSettings: hotFlags),
-        .testTarget(name: "TransformerRuntimeTests", dependencies: ["TransformerRuntime"], resources: [.copy("Fixtures")],
+        .testTarget(name: "FormatsTests", dependencies: ["LinearAlgebraCore", "Formats"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")],
-                    swiftSettings: hotFlags),
-        .testTarget(name: "SVDLLMTests", dependencies: ["SVDLLM", "Evaluation"], swiftSettings: hotFlags),
-        .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Formats"], resources: [.copy("Fixtures")],
-                    swiftSettings: hotFlags),
+        .testTarget(name: "TransformerRuntimeTests", dependencies: ["LinearAlgebraCore", "GEMM", "Formats", "TransformerRuntime"],
+                    resources: [.copy("Fixtures")], swiftSettings: hotFlags),
+        .testTarget(name: "EvaluationTests",
+                    dependencies: ["LinearAlgebraCore", "Formats", "Tokenizers", "TransformerRuntime", "Evaluation"],
+                    resources: [.copy("Fixtures")], swiftSettings: hotFlags),
+        .testTarget(name: "SVDLLMTests",
+                    dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "Formats", "Tokenizers",
+                                   "TransformerRuntime", "SVDLLM"],
+                    exclude: ["Fixtures"], swiftSettings: hotFlags),
+        .testTarget(name: "QuantizationTests", dependencies: ["LinearAlgebraCore", "Quantization", "Formats"],
+                    resources: [.copy("Fixtures")], swiftSettings: hotFlags),
         .testTarget(name: "NotebooksTests", dependencies: ["Notebooks"]),
-        .testTarget(name: "svdllmTests", dependencies: ["svdllm", "SVDLLMKit", "Notebooks"], swiftSettings: hotFlags),
-        .testTarget(name: "TokenizersTests", dependencies: ["Tokenizers"], resources: [.copy("Fixtures")],
-                    swiftSettings: hotFlags),
+        .testTarget(name: "svdllmTests", dependencies: ["svdllm", "SVDLLMKit"], swiftSettings: hotFlags),
+        .testTarget(name: "TokenizersTests", dependencies: ["LinearAlgebraCore", "Formats", "Tokenizers"],
+                    resources: [.copy("Fixtures")], swiftSettings: hotFlags),
     ]
 )

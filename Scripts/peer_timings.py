@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Peer timings (numpy → OpenBLAS/LAPACK) for the kernels `svdllm bench` times, as JSON lines in its schema.
 
-Used by Scripts/compare-kernels; run it with the peer venv's python (../shared/peer/setup.sh) and with
+Used by Scripts/compare-kernels; run it with a Python that has numpy (the peer venv: `python3 -m venv $TMPDIR/peer-venv &&
+$TMPDIR/peer-venv/bin/pip install numpy`) and with
 OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset so OpenBLAS picks its best kernel for this CPU.
   peer_timings.py KERNEL THREADS REPEATS DTYPE SHAPE[,SHAPE...]
 KERNEL: gemm (m x k x n), cholesky (n), qr (m x n, R only, like our QR without forming Q), svd (m x n, thin),

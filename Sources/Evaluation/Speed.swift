@@ -33,9 +33,8 @@ public struct SpeedResult: Sendable, Equatable, Codable {
 /// decode step (batch 1 reads every weight once per token).
 public func speed(model: CausalLM, promptTokens: Int = 512, genTokens: Int = 64,
                   parallelism: Parallelism = .threads(2)) throws -> SpeedResult {
-    guard promptTokens > 0, genTokens >= 0 else {
-        throw RuntimeError.invalidInput(argument: "promptTokens", reason: "must be positive")
-    }
+    guard promptTokens > 0 else { throw RuntimeError.invalidInput(argument: "promptTokens", reason: "must be positive") }
+    guard genTokens >= 0 else { throw RuntimeError.invalidInput(argument: "genTokens", reason: "must be ≥ 0") }
     var m = model
     m.parallelism = parallelism
     var rng = SeededGenerator(seed: 0)

@@ -18,7 +18,7 @@ public struct CholeskyParams: Sendable, Equatable {
     }
 
     /// √(L2 / 16 bytes) rounded to a multiple of 32 and clamped to 64…256: a diagonal block of Doubles filling
-    /// about half of L2 (192 for a 512 KiB L2, measured best among 128/192/256 on Zen 3 for n = 1536…4096).
+    /// about half of L2 (192 for a 512 KiB L2), so the panel solve and the trailing update reuse it from cache.
     public static let defaultBlockSize: Int = {
         let side = (Double(CPUInfo.host.l2Bytes) / 16).squareRoot()
         return Swift.min(256, Swift.max(64, Int((side / 32).rounded()) * 32))

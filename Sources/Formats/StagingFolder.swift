@@ -10,7 +10,7 @@ import Foundation
 public enum StagingFolder {
     /// Runs `body` with the temporary folder, then renames it to `destination`.
     ///
-    /// - Throws: ``FormatError/invalid(file:field:reason:)`` (field `--out`) for an unusable destination,
+    /// - Throws: ``FormatError/invalid(file:field:reason:)`` (field `destination`) for an unusable destination,
     ///   ``FormatError/io(file:reason:)`` when the folder cannot be made or moved, or whatever `body` throws.
     public static func assemble<R>(at destination: URL, force: Bool, _ body: (URL) throws -> R) throws -> R {
         let fm = FileManager.default
@@ -58,12 +58,12 @@ public enum StagingFolder {
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dest.path, isDirectory: &isDir) else { return }
         guard isDir.boolValue else {
-            throw FormatError.invalid(file: dest.path, field: "--out", reason: "exists and is not a folder")
+            throw FormatError.invalid(file: dest.path, field: "destination", reason: "exists and is not a folder")
         }
         let entries = (try? FileManager.default.contentsOfDirectory(atPath: dest.path)) ?? []
         if !entries.isEmpty && !force {
-            throw FormatError.invalid(file: dest.path, field: "--out",
-                                      reason: "folder exists and is not empty (use --force to replace it)")
+            throw FormatError.invalid(file: dest.path, field: "destination",
+                                      reason: "folder exists and is not empty (`force` replaces it)")
         }
     }
 }

@@ -20,12 +20,20 @@ public struct CalibrationSampler: Sendable {
         self.seed = seed
     }
 
+    /// Throws ``CompressionError/invalidArgument(name:reason:)`` (naming the field) unless `sampleCount` ≥ 1 and
+    /// `sequenceLength` ≥ 2.
+    public func validate() throws(CompressionError) {
+        guard sampleCount >= 1 else { throw .invalidArgument(name: "sampleCount", reason: "must be ≥ 1, got \(sampleCount)") }
+        guard sequenceLength >= 2 else {
+            throw .invalidArgument(name: "sequenceLength", reason: "must be ≥ 2, got \(sequenceLength)")
+        }
+    }
+
     /// `sampleCount` windows of exactly `sequenceLength` token ids.
-    /// - Throws: ``CompressionError/invalidArgument(name:reason:)`` for counts < 1 and
+    /// - Throws: ``CompressionError/invalidArgument(name:reason:)`` for invalid fields (``validate()``) and
     ///   ``CompressionError/calibrationTooShort(characters:needed:)`` when the text cannot yield a window.
     public func windows(text: String, tokenizer: Tokenizer) throws(CompressionError) -> [[Int]] {
-        guard sampleCount >= 1 else { throw .invalidArgument(name: "--nsamples", reason: "must be ≥ 1, got \(sampleCount)") }
-        guard sequenceLength >= 2 else { throw .invalidArgument(name: "--seqlen", reason: "must be ≥ 2, got \(sequenceLength)") }
+        try validate()
         let scalars = Array(text.unicodeScalars)
         guard scalars.count - sequenceLength - 1 >= 0 else {
             throw .calibrationTooShort(characters: scalars.count, needed: sequenceLength + 1)

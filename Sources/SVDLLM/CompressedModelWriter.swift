@@ -22,7 +22,7 @@ public enum CompressedModelWriter {
         let fm = FileManager.default
         let dest = destination.standardizedFileURL
         guard [.f32, .f16, .bf16].contains(dtype) else {
-            throw CompressionError.invalidArgument(name: "--dtype", reason: "\(dtype.rawValue) is not f32, f16 or bf16")
+            throw CompressionError.invalidArgument(name: "dtype", reason: "\(dtype.rawValue) is not f32, f16 or bf16")
         }
         try checkDestination(dest, force: force)
         let opt = model.config.architecture == .opt
@@ -103,10 +103,10 @@ public enum CompressedModelWriter {
     }
 
     /// Throws unless `dest` is absent, an empty folder, or (with `force`) a folder
-    /// (``StagingFolder/checkDestination(_:force:)``, reported as a bad `--out`).
+    /// (``StagingFolder/checkDestination(_:force:)``, reported as an invalid `destination`).
     public static func checkDestination(_ dest: URL, force: Bool) throws(CompressionError) {
         do { try StagingFolder.checkDestination(dest, force: force) } catch {
-            if case let .invalid(_, _, reason) = error { throw .invalidArgument(name: "--out", reason: "\(dest.path) \(reason)") }
+            if case let .invalid(_, _, reason) = error { throw .invalidArgument(name: "destination", reason: "\(dest.path) \(reason)") }
             throw .io(path: dest.path, reason: "\(error)")
         }
     }

@@ -1,6 +1,6 @@
 /// What can go wrong while compressing a model; every case names the argument, file, layer or matrix.
 public enum CompressionError: Error, Equatable, CustomStringConvertible {
-    /// A command-line or API argument out of range (`--ratio 1.2`, `--nsamples 0`, …).
+    /// An argument or option field out of range (`ratio: 1.2`, `sampleCount: 0`, …), named as the API names it.
     case invalidArgument(name: String, reason: String)
     /// The calibration text is too short to cut a window from.
     case calibrationTooShort(characters: Int, needed: Int)
@@ -21,13 +21,13 @@ public enum CompressionError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .invalidArgument(name, reason): return "invalid \(name): \(reason)"
+        case let .invalidArgument(name, reason): return "invalid `\(name)`: \(reason)"
         case let .calibrationTooShort(characters, needed):
             return "calibration text too short: \(characters) characters, a window needs \(needed)"
         case let .updateTextTooShort(tokens, needed):
             return "update text too short: \(tokens) tokens, a window needs \(needed)"
         case let .rankZero(layer, name, rows, cols, ratio):
-            return "ratio \(ratio) leaves rank 0 for layer \(layer) \(name) (\(rows)×\(cols)); use a smaller --ratio"
+            return "ratio \(ratio) leaves rank 0 for layer \(layer) \(name) (\(rows)×\(cols)); use a smaller `ratio`"
         case let .nonFinite(layer, name, what): return "layer \(layer) \(name): \(what) holds NaN or Inf"
         case let .numerical(layer, name, reason): return "layer \(layer) \(name): \(reason)"
         case let .io(path, reason): return "\(path): \(reason)"

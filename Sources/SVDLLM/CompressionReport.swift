@@ -30,27 +30,17 @@ public struct MatrixReport: Sendable, Codable, Equatable {
     }
 }
 
-/// Seconds per phase of a compression run: each phase's own wall-clock (busy) time.
-///
-/// With ``CompressionOptions/overlapFactorization`` block i's factorization runs on a background thread while
-/// block i + 1 is profiled, so the two phases' seconds overlap: `factorization` is the sum of the background
-/// factorizations' wall times, `profiling` the calling thread's (both stretched by sharing the cores), and
-/// ``overlap`` the seconds counted in both. ``total`` subtracts it, so it stays the run's wall time.
+/// Seconds per phase of a compression run: each phase's own wall-clock time.
 public struct PhaseTimes: Sendable, Codable, Equatable {
     public var calibration = 0.0
     public var profiling = 0.0
     public var factorization = 0.0
     public var update = 0.0
     public var writing = 0.0
-    /// Seconds during which a background factorization ran alongside the calling thread's work (nil: the
-    /// sequential schedule, nothing overlapped).
-    public var overlap: Double?
     /// ``RankAllocation/sensitivity``: the sensitivity pass (its dense profiling included; nil for uniform ranks).
     public var sensitivity: Double?
-    /// Wall time: the phases' sum less the seconds counted twice.
-    public var total: Double {
-        calibration + profiling + factorization + update + writing + (sensitivity ?? 0) - (overlap ?? 0)
-    }
+    /// Wall time: the phases' sum.
+    public var total: Double { calibration + profiling + factorization + update + writing + (sensitivity ?? 0) }
     public init() {}
 }
 

@@ -10,8 +10,8 @@ import LinearAlgebraCore
 /// Each batch X (tokens × n, Float) goes straight to the Float → Double symmetric rank-k update (``syrk``, G ← G +
 /// XᵀX on the lower triangle): X is widened to Double while it is packed, so no widened copy is made, and only the
 /// lower triangle is computed. The upper triangle is mirrored once at the end by ``gram``. One window per call is as
-/// fast as several: on Zen 3, one SYRK of 2048 tokens took the same time as four of 512 (each macro-tile of G stays in
-/// cache across the depth slabs of a call), so ``LayerProfile`` does not buffer windows.
+/// fast as several (each macro-tile of G stays in cache across the depth slabs of a call, so a deeper call saves
+/// nothing), so ``LayerProfile`` does not buffer windows.
 public struct GramAccumulator: Sendable {
     public let dimension: Int
     /// n × n; only the lower triangle is current until ``gram`` mirrors it.

@@ -1,4 +1,5 @@
 import Factorizations
+import Foundation
 import GEMM
 import LinearAlgebraCore
 
@@ -49,4 +50,20 @@ public enum InputScaling: Sendable {
             return x
         }
     }
+}
+
+/// ASVD's activation-aware scaling of one input group: S = diag(s), s_j = (Σ_t |x_tj| / N)^α over the N calibration
+/// tokens; channels below 10⁻⁶ of the largest scale (dead channels) are raised to it, so S stays invertible.
+///
+/// - Throws: ``CompressionError/nonFinite(layer:name:what:)`` when the scales are not finite or all zero.
+func activationScaling(_ stats: GramAccumulator, alpha: Double, layer: Int, name: String)
+    throws(CompressionError) -> InputScaling {
+    let tokens = Double(Swift.max(1, stats.tokens))
+    var s = stats.absoluteSums.map { Foundation.pow($0 / tokens, alpha) }
+    let largest = s.max() ?? 0
+    guard largest.isFinite, largest > 0 else {
+        throw .nonFinite(layer: layer, name: name, what: "the activation scale")
+    }
+    for j in s.indices where !(s[j] > 1e-6 * largest) { s[j] = 1e-6 * largest }  // dead channels
+    return .diagonal(s)
 }

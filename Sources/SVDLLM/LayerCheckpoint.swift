@@ -26,7 +26,7 @@ public struct LayerCheckpoint: Sendable {
                let existing = try? JSONDecoder().decode(RunIdentity.self, from: data) {
                 guard resume else {
                     throw .mismatch(path: directory.path, reason: "holds an interrupted run (\(existing.description)); "
-                                    + "pass --resume to continue it, or remove the folder")
+                                    + "open it with `resume` to continue it, or remove the folder")
                 }
                 guard existing == identity else {
                     throw .mismatch(path: directory.path, reason: "belongs to another run (\(existing.description)); "

@@ -55,8 +55,8 @@ public struct LayerProfile: Sendable {
 ///
 /// Parallel over windows, not inside them: lane l of L = min(threads, windows) runs windows l, l + L, l + 2L, …
 /// through the block with serial kernels into a profile of its own, and the lane profiles are merged in lane
-/// order, G = G₀ + G₁ + … . A window then needs no barrier between its products (the kernel-parallel schedule
-/// waited at every GEMM, SYRK and attention head: 190 % CPU on 2 cores against ≈ 199 %). The sums are the same
+/// order, G = G₀ + G₁ + … . A window then needs no barrier between its products (a kernel-parallel schedule
+/// waits at every GEMM, SYRK and attention head, leaving cores idle). The sums are the same
 /// up to rounding and deterministic for a given thread count; peak memory holds L sets of the block's Grams and
 /// activations instead of one.
 public func profileLayer(_ model: CausalLM, layer: Int, inputs: [Matrix<Float>], keepOutputs: Bool,

@@ -21,14 +21,20 @@ public struct TokenWindowSampler: Sendable {
         self.seed = seed
     }
 
+    /// Throws ``CompressionError/invalidArgument(name:reason:)`` (naming the field) unless `sampleCount` ≥ 1 and
+    /// `sequenceLength` ≥ 2.
+    public func validate() throws(CompressionError) {
+        guard sampleCount >= 1 else { throw .invalidArgument(name: "sampleCount", reason: "must be ≥ 1, got \(sampleCount)") }
+        guard sequenceLength >= 2 else {
+            throw .invalidArgument(name: "sequenceLength", reason: "must be ≥ 2, got \(sequenceLength)")
+        }
+    }
+
     /// `sampleCount` windows of exactly `sequenceLength` token ids.
-    /// - Throws: ``CompressionError/invalidArgument(name:reason:)`` for counts < 1 (named by the CLI flags) and
+    /// - Throws: ``CompressionError/invalidArgument(name:reason:)`` for invalid fields (``validate()``) and
     ///   ``CompressionError/updateTextTooShort(tokens:needed:)`` when the text has too few tokens for a window.
     public func windows(text: String, tokenizer: Tokenizer) throws(CompressionError) -> [[Int]] {
-        guard sampleCount >= 1 else {
-            throw .invalidArgument(name: "--update-nsamples", reason: "must be ≥ 1, got \(sampleCount)")
-        }
-        guard sequenceLength >= 2 else { throw .invalidArgument(name: "--seqlen", reason: "must be ≥ 2, got \(sequenceLength)") }
+        try validate()
         let ids = tokenizer.encode(text, addSpecialTokens: true, parseSpecialTokens: false)   // as `tokenizer(text)`
         let bos = tokenizer.encode("", addSpecialTokens: true, parseSpecialTokens: false).first
         guard ids.count - sequenceLength - 1 >= 0 else {

@@ -33,8 +33,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Element type: f32 or f64.")
     var dtype: DType = .f32
 
-    @Option(help: "Worker threads for parallel variants.")
-    var threads: Int = 1
+    @OptionGroup var workers: WorkerThreads
 
     @Option(help: "Timed runs per measurement (the best is reported).")
     var repeats: Int = 5
@@ -121,7 +120,6 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1 (got \(repeats))") }
         if let r = rank, r < 1 { throw ValidationError("--rank must be at least 1 (got \(r))") }
         if let p = preconditioner, QRPreconditioner(rawValue: p) == nil {
@@ -160,7 +158,7 @@ struct BenchCommand: ParsableCommand {
 
     /// The measurements the options ask for.
     var plan: KernelBenchPlan {
-        KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: threads,
+        KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: workers.threads,
                         transposeB: transposeB, gemmParams: gemmParams, widen: widen,
                         repeats: repeats, rank: rank, powerIters: powerIters, oversampling: oversampling, mixedRange: mixedRange,
                         jacobiParams: jacobiParams,

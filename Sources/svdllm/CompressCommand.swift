@@ -21,7 +21,8 @@ struct CompressCommand: ParsableCommand {
 
     @Argument(help: "A .gguf file or a Hugging Face folder.") var model: String
     @Option(help: "Fraction of the decoder linears' parameters to remove, in (0, 1).") var ratio: Double
-    @Option(help: "whiten, whiten+update, update, svd or asvd.") var method: String = "whiten"
+    @Option(help: "whiten (SVD-LLM step 1), whiten+update (step 2), update (step 3), svd or asvd (baselines).")
+    var method: CompressionMethod = .whiten
     @Option(help: "Calibration text (UTF-8; default: PTB train from the asset cache).") var calib: String?
     @Option(help: "Calibration windows.") var nsamples: Int = 64
     @Option(help: "Tokens per calibration window.") var seqlen: Int = 512
@@ -34,12 +35,12 @@ struct CompressCommand: ParsableCommand {
     var updateSampler: UpdateSampler = .calibration
 
     enum UpdateSampler: String, ExpressibleByArgument, CaseIterable { case calibration, tokenWindows = "token-windows" }
-    @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: String = "jacobi"
+    @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: TruncationSVD = .jacobi
     @Option(name: .customLong("rank-allocation"),
             help: "uniform (the paper: r = ⌊m·n·(1−R)/(m+n)⌋ for every matrix) or sensitivity (ASVD's truncation rank search: every matrix truncated alone to 10 %…90 % of its parameters, perplexity on --sensitivity-windows calibration windows, the least harmful candidates taken until the budget is met; unpicked matrices stay dense).")
     var rankAllocation: RankAllocation = .uniform
     @Option(name: .customLong("sensitivity-windows"),
-            help: "--rank-allocation sensitivity: calibration windows the perplexities are measured on (≈ 20 min each for SmolLM2-135M on 2 cores).")
+            help: "--rank-allocation sensitivity: calibration windows the perplexities are measured on (each costs 9 partial forward passes per matrix).")
     var sensitivityWindows: Int = 1
     @Option(name: .customLong("sensitivities"),
             help: "--rank-allocation sensitivity: search on the list in this earlier --report JSON (same model, method, calibration) instead of measuring it.")
@@ -53,18 +54,42 @@ struct CompressCommand: ParsableCommand {
     @Flag(help: "Replace a non-empty output folder (and discard an interrupted run's OUT.partial).") var force = false
     @Flag(help: "Print one JSON object.") var json = false
 
+    /// The library's parameters as this command's flags (``FlagNames``).
+    static let flagNames = FlagNames([
+        "ratio": "--ratio", "updateSamples": "--update-nsamples", "sensitivityWindows": "--sensitivity-windows",
+        "sensitivities": "--sensitivities", "sampleCount": "--nsamples", "sequenceLength": "--seqlen",
+        "destination": "--out", "dtype": "--dtype", "force": "--force", "resume": "--resume",
+    ])
+    /// The update sampler's `sampleCount` is `--update-nsamples`.
+    static let updateSamplerFlagNames = FlagNames(["sampleCount": "--update-nsamples", "sequenceLength": "--seqlen"])
+
+    /// Update methods with `--update-sampler token-windows`: the update has windows of its own.
+    var usesTokenWindows: Bool { updateSampler == .tokenWindows && method.updatesU }
+
+    var options: CompressionOptions {
+        CompressionOptions(method: method, ratio: ratio, svd: svd, parallelism: .threads(workers.threads),
+                           updateSamples: usesTokenWindows ? nil : updateNsamples,
+                           rankAllocation: rankAllocation, sensitivityWindows: sensitivityWindows)
+    }
+    var calibrationSampler: CalibrationSampler { CalibrationSampler(sampleCount: nsamples, sequenceLength: seqlen, seed: seed) }
+    var tokenWindowSampler: TokenWindowSampler {
+        TokenWindowSampler(sampleCount: updateNsamples ?? 16, sequenceLength: seqlen, seed: seed)
+    }
+
+    /// Each option is checked once, by the library type it configures (the messages name the flags), before any
+    /// work; only the rules between flags are the command's own.
     func validate() throws {
-        guard ratio.isFinite, ratio > 0, ratio < 1 else { throw ValidationError("--ratio must be in (0, 1) (got \(ratio))") }
-        guard CompressionMethod(rawValue: method) != nil else {
-            throw ValidationError("--method must be one of \(CompressionMethod.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(method)')")
+        try Self.flagNames.validating {
+            try options.validate()
+            try calibrationSampler.validate()
         }
-        guard TruncationSVD(rawValue: svd) != nil else { throw ValidationError("--svd must be jacobi or rsvd (got '\(svd)')") }
-        guard nsamples >= 1 else { throw ValidationError("--nsamples must be at least 1 (got \(nsamples))") }
-        guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
-        if let n = updateNsamples, updateSampler == .calibration, !(1...nsamples).contains(n) {
-            throw ValidationError("--update-nsamples must be in 1...--nsamples (got \(n))")
+        if usesTokenWindows { try Self.updateSamplerFlagNames.validating { try tokenWindowSampler.validate() } }
+        if let n = updateNsamples, !usesTokenWindows, n > nsamples {
+            throw ValidationError("--update-nsamples must be at most --nsamples (\(nsamples)), got \(n)")
         }
-        if let n = updateNsamples, n < 1 { throw ValidationError("--update-nsamples must be at least 1 (got \(n))") }
+        if sensitivitiesFrom != nil, rankAllocation != .sensitivity {
+            throw ValidationError("--sensitivities needs --rank-allocation sensitivity")
+        }
     }
 
     struct Output: Encodable {
@@ -92,14 +117,12 @@ struct CompressCommand: ParsableCommand {
     }
 
     func run() throws {
-        let method = CompressionMethod(rawValue: method)!
-        let tokenWindows = updateSampler == .tokenWindows && method.updatesU
-        var options = CompressionOptions(method: method, ratio: ratio, svd: TruncationSVD(rawValue: svd)!,
-                                         parallelism: .threads(workers.threads),
-                                         updateSamples: tokenWindows ? nil : updateNsamples,
-                                         rankAllocation: rankAllocation, sensitivityWindows: sensitivityWindows)
+        try Self.flagNames { try compress() }
+    }
+
+    func compress() throws {
+        var options = self.options
         if let path = sensitivitiesFrom {
-            guard rankAllocation == .sensitivity else { throw CLIError("--sensitivities needs --rank-allocation sensitivity") }
             struct Saved: Decodable { var sensitivities: [TruncationSensitivity]? }
             let saved: Saved
             do { saved = try JSONDecoder().decode(Saved.self, from: Data(contentsOf: URL(fileURLWithPath: path))) } catch {
@@ -123,18 +146,16 @@ struct CompressCommand: ParsableCommand {
             throw CLIError("--calib: cannot read '\(calibURL.path)' as UTF-8: \(error.localizedDescription)")
         }
         var loaded = try LoadedModel(path: model, threads: workers.threads, storage: .f32)
-        let sampler = CalibrationSampler(sampleCount: nsamples, sequenceLength: seqlen, seed: seed)
-        let windows = try sampler.windows(text: text, tokenizer: loaded.tokenizer)
-        let updateWindows = tokenWindows
-            ? try TokenWindowSampler(sampleCount: updateNsamples ?? 16, sequenceLength: seqlen, seed: seed)
-                .windows(text: text, tokenizer: loaded.tokenizer)
+        let windows = try calibrationSampler.windows(text: text, tokenizer: loaded.tokenizer)
+        let updateWindows = usesTokenWindows
+            ? try Self.updateSamplerFlagNames { try tokenWindowSampler.windows(text: text, tokenizer: loaded.tokenizer) }
             : nil
         let calibrationSeconds = Date().timeIntervalSince(start)
 
         var profile = RunFingerprint.model(at: modelURL)
         profile.add(windows: windows)
         var run = profile
-        run.add("\(method.rawValue) \(ratio) \(svd)")
+        run.add("\(method.rawValue) \(ratio) \(svd.rawValue)")
         if rankAllocation == .sensitivity { run.add("sensitivity \(sensitivityWindows)") }
         if let updateWindows {
             run.add("update token-windows")
@@ -142,7 +163,7 @@ struct CompressCommand: ParsableCommand {
         } else if let updateNsamples, method.updatesU {
             run.add("update \(updateNsamples)")
         }
-        let description = "\(method.rawValue) ratio \(ratio) svd \(svd), \(nsamples)×\(seqlen) seed \(seed)"
+        let description = "\(method.rawValue) ratio \(ratio) svd \(svd.rawValue), \(nsamples)×\(seqlen) seed \(seed)"
         let partial = URL(fileURLWithPath: outURL.path + ".partial")
         if force && !resume { try? FileManager.default.removeItem(at: partial) }  // --force starts over
         let checkpoint = try LayerCheckpoint(directory: partial, fingerprint: run, description: description, resume: resume)
@@ -150,8 +171,6 @@ struct CompressCommand: ParsableCommand {
                                     profileCache: try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) },
                                     checkpoint: checkpoint)
         compressor.keepSpectra = report != nil
-        // SVDLLM_OVERLAP=1: the overlapped schedule (an experiment, slower on 2 cores so far; same output bit for bit).
-        compressor.options.overlapFactorization = ProcessInfo.processInfo.environment["SVDLLM_OVERLAP"] == "1"
         compressor.measureLoss = report != nil  // ‖(W − W_u W_v)X‖² costs two GEMMs per matrix: only for the report
         let layers = loaded.model.layerCount
         var lastLayer = -1
@@ -190,10 +209,9 @@ struct CompressCommand: ParsableCommand {
         let s = result.seconds
         var seconds = ["calibration": s.calibration, "profiling": s.profiling, "factorization": s.factorization,
                        "update": s.update, "writing": s.writing, "total": Date().timeIntervalSince(start)]
-        if let overlap = s.overlap { seconds["overlap"] = overlap }  // only for the overlapped schedule
         if let sensitivity = s.sensitivity { seconds["sensitivity"] = sensitivity }
         let output = Output(
-            out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd, nsamples: nsamples, seqlen: seqlen,
+            out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd.rawValue, nsamples: nsamples, seqlen: seqlen,
             seed: seed, update_sampler: result.updateSampler, update_nsamples: result.updateSamples,
             rank_allocation: rankAllocation.rawValue, dense_matrices: result.denseMatrices?.count ?? 0,
             decoder_linear_params_before: result.parameters.decoderLinearsBefore,
@@ -208,7 +226,7 @@ struct CompressCommand: ParsableCommand {
             print(jsonLine(output))
         } else {
             let p = result.parameters
-            print("compressed \(model) → \(outURL.path) (\(method.rawValue), ratio \(ratio), svd \(svd))")
+            print("compressed \(model) → \(outURL.path) (\(method.rawValue), ratio \(ratio), svd \(svd.rawValue))")
             print(String(format: "decoder linears %d → %d params (%.2f %% kept); whole model %d → %d",
                          p.decoderLinearsBefore, p.decoderLinearsAfter,
                          100 * Double(p.decoderLinearsAfter) / Double(max(1, p.decoderLinearsBefore)), p.modelBefore, p.modelAfter))
@@ -222,3 +240,5 @@ struct CompressCommand: ParsableCommand {
 }
 
 extension RankAllocation: ExpressibleByArgument {}
+extension CompressionMethod: ExpressibleByArgument {}
+extension TruncationSVD: ExpressibleByArgument {}

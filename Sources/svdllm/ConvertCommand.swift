@@ -36,19 +36,14 @@ struct ConvertCommand: ParsableCommand {
     @Flag(help: "Replace DIR if it exists and is not empty.")
     var force = false
 
-    @Option(help: "Worker threads for dequantization.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
-
-    func validate() throws {
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
-    }
+    @OptionGroup var workers: WorkerThreads
 
     func run() throws {
         let dest = URL(fileURLWithPath: out)
         let seconds = try Stopwatch.seconds {
             try HuggingFaceExport.convert(
                 gguf: URL(fileURLWithPath: model), to: dest,
-                options: .init(dtype: dtype.safeTensors, force: force, parallelism: .threads(threads)))
+                options: .init(dtype: dtype.safeTensors, force: force, parallelism: .threads(workers.threads)))
         }
         FileHandle.standardError.write(Data("wrote \(dest.path) in \(String(format: "%.1f", seconds)) s\n".utf8))
     }

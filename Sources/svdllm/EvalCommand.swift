@@ -33,7 +33,6 @@ struct PerplexityCommand: ParsableCommand {
     @Flag(help: "Print the time per forward phase to stderr.") var profile = false
 
     func validate() throws {
-        guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
         guard windows >= 0 else { throw ValidationError("--windows must be ≥ 0 (got \(windows))") }
     }
 
@@ -61,7 +60,9 @@ struct PerplexityCommand: ParsableCommand {
         let useBOS = bos == .on || (bos == .auto && loaded.model.config.addBos)
         let interactive = isatty(STDERR_FILENO) == 1
         let start = Date()
-        let result = try perplexity(model: loaded.model, tokens: ids, seqlen: seqlen, windows: windows, bos: useBOS) {
+        // `perplexity` checks the window length (and that the text fills a window).
+        let result = try FlagNames(["seqlen": "--seqlen", "tokens": "--text"]).callAsFunction {
+            try perplexity(model: loaded.model, tokens: ids, seqlen: seqlen, windows: windows, bos: useBOS) {
             window, total, pplSoFar in
             guard interactive else { return }
             let elapsed = Date().timeIntervalSince(start)
@@ -69,6 +70,7 @@ struct PerplexityCommand: ParsableCommand {
             let eta = Double(total - window) * Double(seqlen) / max(rate, 1e-9)
             FileHandle.standardError.write(Data(String(
                 format: "\rppl: window %d/%d  ppl %.3f  %.0f tok/s  ETA %.0f s   ", window, total, pplSoFar, rate, eta).utf8))
+            }
         }
         if interactive { printError("") }
         if let p = loaded.model.profile { printError(p.report) }
@@ -104,8 +106,8 @@ struct SpeedCommand: ParsableCommand {
     @Flag(help: "Print one JSON object.") var json = false
     @Flag(help: "Print the time per forward phase (prefill and decode together) to stderr.") var profile = false
 
+    /// `speed` checks the prompt length; at least one decode step is this command's own rule (it reports a rate).
     func validate() throws {
-        guard promptTokens >= 1 else { throw ValidationError("--prompt-tokens must be at least 1") }
         guard genTokens >= 1 else { throw ValidationError("--gen-tokens must be at least 1") }
     }
 
@@ -125,8 +127,10 @@ struct SpeedCommand: ParsableCommand {
     func run() throws {
         var loaded = try LoadedModel(path: model, threads: workers.threads, storage: weights.storage)
         if profile { loaded.model.profile = ForwardProfile() }
-        let r = try speed(model: loaded.model, promptTokens: promptTokens, genTokens: genTokens,
-                          parallelism: .threads(workers.threads))
+        let r = try FlagNames(["promptTokens": "--prompt-tokens"]).callAsFunction {
+            try speed(model: loaded.model, promptTokens: promptTokens, genTokens: genTokens,
+                      parallelism: .threads(workers.threads))
+        }
         let out = Output(prefill_tokens_per_s: r.prefillTokensPerSecond, decode_tokens_per_s: r.decodeTokensPerSecond,
                          peak_rss_bytes: peakResidentBytes(), weight_bytes: r.weightBytes, params: r.params,
                          storage: loaded.model.storageDescription, decode_read_bytes: r.decodeReadBytes,

@@ -30,7 +30,7 @@ struct GEMVBench {
             }
             return [v]
         }()
-        let parallelism = Parallelism.threads(options.threads)
+        let parallelism = Parallelism.threads(options.workers.threads)
         let params = GEMMParams(parallelGEMVFlopThreshold: 0)
         for shape in shapes {
             let (rows, cols) = (shape[0], shape[1])
@@ -63,7 +63,7 @@ struct GEMVBench {
                     }
                     seconds.append(best)
                     var r = BenchRecord(kernel: "gemv", variant: v.rawValue, shape: [rows, cols], dtype: storage.rawValue,
-                                        threads: options.threads, seconds: best, flops: 2 * Double(rows) * Double(cols))
+                                        threads: options.workers.threads, seconds: best, flops: 2 * Double(rows) * Double(cols))
                     r.readGBPerSecond = (Double(one.byteCount) / best / 1e9 * 100).rounded() / 100
                     if v == .simd, let i = variants.firstIndex(of: .reference) {
                         r.vsReference = (seconds[i] / best * 1000).rounded() / 1000

@@ -36,14 +36,12 @@ struct LinalgCommand: ParsableCommand {
     @Option(help: "rsvd (and svd, optionally): the number of singular triplets to keep.")
     var rank: Int?
 
-    @Option(help: "Worker threads.")
-    var threads: Int = ProcessInfo.processInfo.activeProcessorCount
+    @OptionGroup var workers: WorkerThreads
 
     func validate() throws {
         if operation == .gemm && input2 == nil { throw ValidationError("gemm needs --input2 B.npy") }
         if operation == .rsvd && rank == nil { throw ValidationError("rsvd needs --rank K") }
         if let r = rank, r < 1 { throw ValidationError("--rank must be at least 1 (got \(r))") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1 (got \(threads))") }
     }
 
     func run() throws {
@@ -57,7 +55,7 @@ struct LinalgCommand: ParsableCommand {
 
 struct LinalgRunner<T: GEMMScalar> {
     let command: LinalgCommand
-    var parallelism: Parallelism { .threads(command.threads) }
+    var parallelism: Parallelism { .threads(command.workers.threads) }
 
     func variant<V: RawRepresentable & CaseIterable>(_: V.Type, default d: V) throws -> V where V.RawValue == String {
         guard let name = command.variant else { return d }

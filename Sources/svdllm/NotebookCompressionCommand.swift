@@ -26,7 +26,7 @@ struct NotebookCompressionCommand: ParsableCommand {
     @Option(help: "Tokens per window (calibration and evaluation).") var seqlen: Int = 512
     @Option(help: "Seed of the calibration sampler.") var seed: UInt64 = 3
     @Option(name: .customLong("eval-windows"), help: "Evaluation windows (0 = all).") var evalWindows: Int = 64
-    @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: String = "jacobi"
+    @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: TruncationSVD = .jacobi
     @OptionGroup var workers: WorkerThreads
     @Option(help: "The notebook to write.") var out: String = "notebooks-export/compression.ipynb"
     @Option(name: .customLong("json-out"), help: "Also save the measurements as JSON here.") var jsonOut: String?
@@ -38,7 +38,7 @@ struct NotebookCompressionCommand: ParsableCommand {
 
     func parsedRatios() throws -> [Double] {
         let values = ratios.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
-        guard !values.isEmpty, values.allSatisfy({ ($0 ?? -1) > 0 && ($0 ?? 2) < 1 }) else {
+        guard !values.isEmpty, values.allSatisfy({ $0 != nil }) else {
             throw ValidationError("--ratios: '\(ratios)' is not a list of ratios in (0, 1) like 0.2,0.4")
         }
         return values.map { $0! }
@@ -55,12 +55,14 @@ struct NotebookCompressionCommand: ParsableCommand {
     }
 
     func validate() throws {
-        _ = try parsedRatios()
         _ = try parsedMethods()
-        guard TruncationSVD(rawValue: svd) != nil else { throw ValidationError("--svd must be jacobi or rsvd (got '\(svd)')") }
-        guard nsamples >= 1, seqlen >= 2, evalWindows >= 0 else {
-            throw ValidationError("--nsamples ≥ 1, --seqlen ≥ 2 and --eval-windows ≥ 0 are required")
+        for ratio in try parsedRatios() {
+            try FlagNames(["ratio": "--ratios"]).validating { try CompressionOptions(method: .whiten, ratio: ratio).validate() }
         }
+        try FlagNames(["sampleCount": "--nsamples", "sequenceLength": "--seqlen"]).validating {
+            try CalibrationSampler(sampleCount: nsamples, sequenceLength: seqlen, seed: seed).validate()
+        }
+        guard evalWindows >= 0 else { throw ValidationError("--eval-windows must be ≥ 0 (got \(evalWindows))") }
     }
 
     func run() throws {
@@ -82,7 +84,7 @@ struct NotebookCompressionCommand: ParsableCommand {
             study = try CompressionStudy.run(
                 modelPath: model, calibURL: calibURL, evalURL: evalURL, methods: try parsedMethods(),
                 ratios: try parsedRatios(), nsamples: nsamples, seqlen: seqlen, seed: seed, evalWindows: evalWindows,
-                svd: TruncationSVD(rawValue: svd)!, threads: workers.threads, profileCache: profileCache.map { URL(fileURLWithPath: $0) },
+                svd: svd, threads: workers.threads, profileCache: profileCache.map { URL(fileURLWithPath: $0) },
                 spectrumMatrices: [(0, .q), (0, .down), (14, .k), (14, .up), (29, .o), (29, .down)],
                 log: { printError("notebook compression: \($0)") })
             study.command = provenance.command

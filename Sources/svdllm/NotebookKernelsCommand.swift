@@ -11,8 +11,8 @@ struct NotebookKernelsCommand: ParsableCommand {
         commandName: "kernels",
         abstract: "Benchmark the GEMM, Cholesky and SVD variants and write a notebook of GFLOP/s (or ms) vs size.",
         discussion: """
-            --peer reads numpy/OpenBLAS figures from `Scripts/compare-kernels --json OUT`, from
-            `../shared/peer/blas.py --json OUT`, or from the JSON lines those peer scripts print; they are drawn
+            --peer reads numpy/OpenBLAS figures from `Scripts/compare-kernels --json OUT`, from a
+            {"backend", "rows": [...]} object, or from the JSON lines Scripts/peer_timings.py prints; they are drawn
             dashed beside ours at the same kernel, element type and thread count (square shapes only).
             Progress goes to stderr, one line per measurement.
             """)

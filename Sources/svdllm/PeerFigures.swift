@@ -15,9 +15,8 @@ struct PeerFigure: Equatable {
 /// Peer figures read from a JSON file, in any of the forms the project's peer scripts write:
 /// - `Scripts/compare-kernels --json OUT`: an array of `{"kernel","dtype","shape","threads","peer_ms",
 ///   "peer_gflops","peer_backend",…}` (the side-by-side rows; only the peer side is read);
-/// - `../shared/peer/blas.py --json OUT`: `{"backend": …, "rows": [{"kernel","shape","dtype","threads","ms",
-///   "gflops"}]}`;
-/// - JSON lines as printed by `Scripts/peer_timings.py` or `blas.py` (lines not starting with `{` are skipped).
+/// - a peer benchmark's `{"backend": …, "rows": [{"kernel","shape","dtype","threads","ms","gflops"}]}`;
+/// - JSON lines as printed by `Scripts/peer_timings.py` (lines not starting with `{` are skipped).
 struct PeerFigures {
     var figures: [PeerFigure]
     /// Which of the forms above the file was in.

@@ -21,7 +21,7 @@ import Tokenizers
 
     @Test func rejectsBadArgumentsAndShortText() throws {
         let tokenizer = try Tokenizer(gguf: AssetCache.default.require(AssetCache.default.smolLM2))
-        #expect(throws: CompressionError.invalidArgument(name: "--nsamples", reason: "must be ≥ 1, got 0")) {
+        #expect(throws: CompressionError.invalidArgument(name: "sampleCount", reason: "must be ≥ 1, got 0")) {
             try CalibrationSampler(sampleCount: 0).windows(text: "abc", tokenizer: tokenizer)
         }
         #expect(throws: CompressionError.calibrationTooShort(characters: 3, needed: 513)) {

@@ -263,4 +263,60 @@ import TransformerRuntime
                 .run(&model, windows: calibration, updateWindows: [Array(update[0].prefix(10))])
         }
     }
+
+    static func layerFiles(_ dir: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasPrefix("layer-") }.sorted()
+    }
+
+    /// A factorization that fails throws its typed error with the earlier layers checkpointed and no later layer
+    /// (3 layers: a NaN weight in block 1).
+    @Test(arguments: [CompressionMethod.whiten, .whitenUpdate, .asvd])
+    func factorizationErrorsKeepTheFinishedLayers(method: CompressionMethod) throws {
+        var poisoned = try CausalLM(huggingFaceFolder: Self.tiny("gemma3"))
+        let windows = Self.windows(vocab: poisoned.vocabularySize)
+        var w = poisoned.blocks[1].linear(.down).denseWeight
+        w.elements[5] = .nan
+        try poisoned.setLinear(layer: 1, name: .down, to: .dense(weight: w, bias: nil))  // its input stays finite
+        var fingerprint = RunFingerprint()
+        fingerprint.add(windows: windows)
+        let dir = Self.temporaryDirectory("factor-error")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let checkpoint = try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: false)
+        var model = poisoned
+        do {
+            _ = try Compressor(options: CompressionOptions(method: method, ratio: 0.4, parallelism: .threads(2)),
+                               checkpoint: checkpoint).run(&model, windows: windows)
+            Issue.record("NaN weight accepted")
+        } catch let e as CompressionError {
+            #expect(e == .nonFinite(layer: 1, name: "down_proj", what: "the weight"))
+        }
+        #expect(Self.layerFiles(dir) == ["layer-000.json", "layer-000.safetensors"])
+    }
+
+    /// An error of the profiling of block 1 (its profile cannot be stored): block 0 is kept in the checkpoint.
+    @Test func profilingErrorsKeepTheFinishedLayers() throws {
+        let windows = Self.windows(vocab: 97)
+        var fingerprint = RunFingerprint()
+        fingerprint.add(windows: windows)
+        let root = Self.temporaryDirectory("profile-error-cache")
+        let dir = Self.temporaryDirectory("profile-error-ckpt")
+        defer {
+            try? FileManager.default.removeItem(at: root)
+            try? FileManager.default.removeItem(at: dir)
+        }
+        let cache = try ProfileCache(root: root, fingerprint: fingerprint)
+        // A folder where block 1's first Gram file goes: storing block 1's profile fails.
+        try FileManager.default.createDirectory(at: cache.directory.appendingPathComponent("layer-001-g0.gram.npy"),
+                                                withIntermediateDirectories: true)
+        let checkpoint = try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: false)
+        var model = try CausalLM(huggingFaceFolder: Self.tiny("llama"))
+        do {
+            _ = try Compressor(options: CompressionOptions(method: .whiten, ratio: 0.4, parallelism: .threads(2)),
+                               profileCache: cache, checkpoint: checkpoint).run(&model, windows: windows)
+            Issue.record("unwritable profile accepted")
+        } catch let e as CompressionError {
+            guard case .io = e else { Issue.record("\(e)"); return }
+        }
+        #expect(Self.layerFiles(dir) == ["layer-000.json", "layer-000.safetensors"])
+    }
 }

@@ -22,10 +22,10 @@ import Tokenizers
 
     @Test func rejectsBadArgumentsAndShortText() throws {
         let tokenizer = try Tokenizer(gguf: AssetCache.default.require(AssetCache.default.smolLM2))
-        #expect(throws: CompressionError.invalidArgument(name: "--update-nsamples", reason: "must be ≥ 1, got 0")) {
+        #expect(throws: CompressionError.invalidArgument(name: "sampleCount", reason: "must be ≥ 1, got 0")) {
             try TokenWindowSampler(sampleCount: 0).windows(text: "abc", tokenizer: tokenizer)
         }
-        #expect(throws: CompressionError.invalidArgument(name: "--seqlen", reason: "must be ≥ 2, got 1")) {
+        #expect(throws: CompressionError.invalidArgument(name: "sequenceLength", reason: "must be ≥ 2, got 1")) {
             try TokenWindowSampler(sequenceLength: 1).windows(text: "abc", tokenizer: tokenizer)
         }
         let ids = tokenizer.encode("the cat sat on the mat", addSpecialTokens: true, parseSpecialTokens: false)

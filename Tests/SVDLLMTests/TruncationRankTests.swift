@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct TruncationRankTests {
     /// SmolLM2-135M's 30 blocks (q, o: 576×576; k, v: 192×576; gate, up: 1536×576; down: 576×1536) keep exactly
-    /// the decoder-linear parameter counts the official code reaches (../shared/peer/README.md).
+    /// the decoder-linear parameter counts the official SVD-LLM code reaches on the same model.
     @Test(arguments: [(0.2, 84_873_600), (0.4, 63_561_600), (0.6, 42_318_720)])
     func smolLM2ParameterCountsMatchTheOfficialCode(ratio: Double, expected: Int) {
         let shapes = [(576, 576), (192, 576), (192, 576), (576, 576), (1536, 576), (1536, 576), (576, 1536)]

@@ -1,8 +1,11 @@
+import Formats
 import Foundation
 import LinearAlgebraCore
 
 /// GGUF → Hugging Face: the `config.json`, `generation_config.json` and `model.safetensors` of a folder that
-/// `transformers` (and ``ModelConfig/init(huggingFaceConfig:)`` / ``SafeTensorsFolder``) load.
+/// `transformers` (and ``ModelConfig/init(huggingFaceConfig:)`` / ``SafeTensorsFolder``) load; with the tokenizer
+/// files, the whole folder (``convert(gguf:to:options:)``, HuggingFaceFolderExport.swift). The converter lives in
+/// this module, the lowest that sees both the weights (Formats) and the tokenizer.
 ///
 /// Tensor names follow transformers' GGUF loader in reverse (`token_embd` → `model.embed_tokens`,
 /// `blk.N.attn_q` → `model.layers.N.self_attn.q_proj`, …). Weights are put in Hugging Face layout:

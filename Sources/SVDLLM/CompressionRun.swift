@@ -1,0 +1,289 @@
+import Dispatch
+import LinearAlgebraCore
+import TransformerRuntime
+
+/// One run of ``Compressor/run(_:windows:updateWindows:seed:)``: the state its steps carry from block to block —
+/// the two hidden-state streams, the phase times, the finished blocks' reports — and the steps themselves, in the
+/// order the run calls them.
+struct CompressionRun {
+    let compressor: Compressor
+    let windows: [[Int]]
+    /// The official code's update windows (``TokenWindowSampler``), when given.
+    let separateUpdateWindows: [[Int]]?
+    /// The uncompressed model: its blocks produce the dense stream and the propagated profiles.
+    let dense: CausalLM
+    let layers: Int
+    let seqlen: Int
+    /// Update methods: the windows the update is fitted on (the separate ones, or the first of the calibration
+    /// windows: all of them, or ``CompressionOptions/updateSamples``).
+    let updateWindowCount: Int
+    let linearsBefore: Int
+    let modelBefore: Int
+    let start = DispatchTime.now()
+
+    /// The calibration windows' embeddings (block 0's inputs).
+    var embedded: [Matrix<Float>] = []
+    /// The dense model's inputs of the next block to profile (empty when the profiles come from elsewhere).
+    var hDense: [Matrix<Float>] = []
+    /// Update methods: the compressed model's inputs of the next block (the first ``updateWindowCount`` windows).
+    var hComp: [Matrix<Float>] = []
+    /// Whether every dense profile can be read from the profile cache.
+    var cacheComplete: Bool
+    /// The dense profiles the rank search computed, reused by the main loop.
+    var profilesInMemory: [LayerProfile]?
+    var sensitivityList: [TruncationSensitivity] = []
+    var times = PhaseTimes()
+    var reports: [MatrixReport] = []
+    var resumed = 0
+
+    var options: CompressionOptions { compressor.options }
+    var method: CompressionMethod { compressor.options.method }
+    var parallelism: Parallelism { compressor.options.parallelism }
+
+    /// Checks the options, the windows and (uniform ranks) that the ratio leaves every matrix a rank ≥ 1, before
+    /// any work.
+    init(_ compressor: Compressor, model: CausalLM, windows: [[Int]], updateWindows: [[Int]]?) throws {
+        let options = compressor.options
+        try options.validate()
+        guard let seqlen = windows.first?.count, !windows.isEmpty, windows.allSatisfy({ $0.count == seqlen }) else {
+            throw CompressionError.invalidArgument(name: "windows", reason: "need ≥ 1 window, all of one length")
+        }
+        if let u = updateWindows, u.isEmpty || !u.allSatisfy({ $0.count == seqlen }) {
+            throw CompressionError.invalidArgument(name: "updateWindows",
+                                                   reason: "need ≥ 1 window, all of the calibration windows' length \(seqlen)")
+        }
+        for i in 0..<model.layerCount where options.rankAllocation == .uniform {
+            for name in model.blocks[i].linearNames {
+                let w = model.blocks[i].linear(name)
+                if truncationRank(rows: w.outFeatures, cols: w.inFeatures, ratio: options.ratio) < 1 {
+                    throw CompressionError.rankZero(layer: i, name: name.rawValue, rows: w.outFeatures,
+                                                    cols: w.inFeatures, ratio: options.ratio)
+                }
+            }
+        }
+        self.compressor = compressor
+        self.windows = windows
+        self.separateUpdateWindows = updateWindows
+        var dense = model
+        dense.parallelism = options.parallelism
+        self.dense = dense
+        self.layers = model.layerCount
+        self.seqlen = seqlen
+        self.updateWindowCount = updateWindows?.count ?? Swift.min(options.updateSamples ?? windows.count, windows.count)
+        self.linearsBefore = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
+        self.modelBefore = model.parameterCount
+        self.cacheComplete = compressor.profileCache?.isComplete ?? false
+    }
+
+    /// Seconds since the run started.
+    func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9 }
+
+    func progress(_ phase: CompressionProgress.Phase, block i: Int, at elapsed: Double) {
+        compressor.progress?(CompressionProgress(phase: phase, layer: i, layers: layers, elapsed: elapsed))
+    }
+
+    // MARK: - Calibrate
+
+    /// The windows' embeddings: block 0's inputs for the dense stream (unless every profile is cached) and, for
+    /// the update methods, for the compressed stream (its own windows when separate ones were given).
+    mutating func calibrate() throws {
+        let t0 = now()
+        embedded = try windows.map { try dense.embed($0) }
+        hDense = method.needsDenseProfile && !cacheComplete ? embedded : []
+        if method.updatesU {
+            hComp = try separateUpdateWindows.map { try $0.map { try dense.embed($0) } }
+                ?? Array(embedded.prefix(updateWindowCount))
+        }
+        times.calibration += now() - t0
+    }
+
+    // MARK: - Ranks
+
+    /// Every matrix's rank when ASVD's rank search is asked for (``RankAllocation/sensitivity``: on the given
+    /// sensitivity list, or on one measured here); nil for the paper's uniform rule.
+    mutating func allocateRanks() throws -> [MatrixKey: Int]? {
+        guard options.rankAllocation == .sensitivity else { return nil }
+        if let given = options.sensitivities {
+            try check(given)
+            sensitivityList = given
+        } else {
+            sensitivityList = try measureSensitivities()
+        }
+        var shapes: [MatrixKey: (rows: Int, cols: Int)] = [:]
+        for i in 0..<layers {
+            for name in dense.blocks[i].linearNames {
+                let w = dense.blocks[i].linear(name)
+                shapes[MatrixKey(layer: i, name: name.rawValue)] = (w.outFeatures, w.inFeatures)
+            }
+        }
+        return sensitivityRanks(sensitivityList, shapes: shapes, ratio: options.ratio)
+    }
+
+    /// Throws unless `list` holds one finite perplexity per matrix of this model and kept fraction.
+    func check(_ list: [TruncationSensitivity]) throws {
+        var expected = Set<String>()
+        for i in 0..<layers {
+            for name in dense.blocks[i].linearNames {
+                for p in sensitivityFractions { expected.insert("\(i) \(name.rawValue) \(p)") }
+            }
+        }
+        let found = Set(list.map { "\($0.layer) \($0.name) \($0.keptFraction)" })
+        guard found == expected, list.count == expected.count, list.allSatisfy({ $0.perplexity.isFinite }) else {
+            throw CompressionError.invalidArgument(
+                name: "sensitivities",
+                reason: "the list must hold one finite perplexity per matrix of this model and kept fraction 0.1…0.9 (\(expected.count) entries), got \(list.count)")
+        }
+    }
+
+    /// ASVD's sensitivity list, block by block on the first ``CompressionOptions/sensitivityWindows`` windows
+    /// (``Compressor/sensitivities(of:layer:hidden:tokens:profile:)``). Methods with a dense profile compute it on
+    /// the way, and the main loop reuses it (so the dense stream is not kept).
+    mutating func measureSensitivities() throws -> [TruncationSensitivity] {
+        let t0 = now()
+        let k = Swift.min(options.sensitivityWindows, windows.count)
+        let evalTokens = Array(windows.prefix(k))
+        var hEval = Array(embedded.prefix(k))
+        var profiles: [LayerProfile] = []
+        var list: [TruncationSensitivity] = []
+        for i in 0..<layers {
+            progress(.sensitivity, block: i, at: now())
+            var profile: LayerProfile?
+            if method.needsDenseProfile {
+                let p = try computeDenseProfile(block: i)
+                profile = p
+                profiles.append(p)
+            }
+            list += try compressor.sensitivities(of: dense, layer: i, hidden: hEval, tokens: evalTokens, profile: profile)
+            if i + 1 < layers { hEval = forwardLayerWindows(dense, layer: i, inputs: hEval, parallelism: parallelism) }
+        }
+        if method.needsDenseProfile {
+            profilesInMemory = profiles
+            hDense = []
+            if !cacheComplete, compressor.profileCache != nil {
+                try compressor.profileCache?.markComplete(layers: layers)
+                cacheComplete = true
+            }
+        }
+        times.sensitivity = now() - t0
+        return list
+    }
+
+    // MARK: - Profile a block
+
+    /// Methods with a dense profile: ΣXᵀX (and Σ|X|) of block i's inputs in the uncompressed model — from the
+    /// rank search, the profile cache, or computed here; nil for svd and update.
+    mutating func profileDense(block i: Int) throws -> LayerProfile? {
+        guard method.needsDenseProfile else { return nil }
+        let t0 = now()
+        progress(.profiling, block: i, at: t0)
+        let profile = try profilesInMemory?[i] ?? computeDenseProfile(block: i)
+        times.profiling += now() - t0
+        return profile
+    }
+
+    /// Block i's dense profile from a complete cache, or computed on the dense stream (which then advances to
+    /// the block's outputs) and stored in the cache.
+    mutating func computeDenseProfile(block i: Int) throws -> LayerProfile {
+        if cacheComplete, let cached = try compressor.profileCache?.load(layer: i) { return cached }
+        let (p, out) = profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers, parallelism: parallelism)
+        hDense = out
+        try compressor.profileCache?.store(p)
+        return p
+    }
+
+    /// Update methods: ΣXᵀX of block i's inputs as the compressed model feeds them (the dense block on the
+    /// compressed stream); nil for the other methods. Block 0 of the calibration windows themselves has the dense
+    /// profile's inputs: nothing is compressed before it.
+    mutating func profilePropagated(block i: Int, dense denseProfile: LayerProfile?) -> LayerProfile? {
+        guard method.updatesU else { return nil }
+        let t0 = now()
+        progress(.update, block: i, at: t0)
+        let profile: LayerProfile
+        if i == 0, separateUpdateWindows == nil, updateWindowCount == windows.count, let denseProfile {
+            profile = denseProfile
+        } else {
+            profile = profileLayer(dense, layer: i, inputs: hComp, keepOutputs: false, parallelism: parallelism).profile
+        }
+        times.update += now() - t0
+        return profile
+    }
+
+    // MARK: - Whiten, truncate, update
+
+    /// Block i's linears as W_u·W_v (``Compressor/factorLayer(block:layer:denseProfile:propagated:ranks:)``).
+    mutating func factor(block i: Int, of model: CausalLM, dense: LayerProfile?, propagated: LayerProfile?,
+                         ranks: [MatrixKey: Int]?) throws -> FactoredLayer {
+        progress(.factorization, block: i, at: now())
+        let t0 = now()
+        let factored = try compressor.factorLayer(block: model.blocks[i], layer: i, denseProfile: dense,
+                                                  propagated: propagated, ranks: ranks)
+        let seconds = now() - t0
+        times.factorization += seconds - factored.updateSeconds
+        times.update += factored.updateSeconds
+        return factored
+    }
+
+    // MARK: - Swap
+
+    /// Block i's linears replaced by their factors in `model`, and the compressed stream advanced through it.
+    mutating func swap(block i: Int, _ factored: FactoredLayer, into model: inout CausalLM) throws {
+        for (name, linear) in factored.linears { try model.setLinear(layer: i, name: name, to: linear) }
+        reports.append(contentsOf: factored.reports)
+        advanceCompressedStream(through: i, of: model)
+    }
+
+    /// Update methods: the compressed stream through block i of `model` (compressed), unless it is the last.
+    mutating func advanceCompressedStream(through i: Int, of model: CausalLM) {
+        guard method.updatesU, i + 1 < layers else { return }
+        let t0 = now()
+        hComp = forwardLayerWindows(model, layer: i, inputs: hComp, parallelism: parallelism)
+        times.update += now() - t0
+    }
+
+    // MARK: - Checkpoint
+
+    /// Block i's factors and reports saved (when the compressor has a checkpoint folder).
+    mutating func checkpoint(block i: Int, _ factored: FactoredLayer) throws {
+        let t0 = now()
+        try compressor.checkpoint?.save(layer: i, linears: factored.linears, reports: factored.reports)
+        times.writing += now() - t0
+    }
+
+    /// Block i from an interrupted run's checkpoint, swapped in as if just factored; false when it has none.
+    mutating func resume(block i: Int, _ model: inout CausalLM) throws -> Bool {
+        guard let saved = try compressor.checkpoint?.load(layer: i, block: model.blocks[i]) else { return false }
+        progress(.resumed, block: i, at: now())
+        for (name, linear) in saved.linears { try model.setLinear(layer: i, name: name, to: linear) }
+        reports.append(contentsOf: saved.reports)
+        resumed += 1
+        advanceCompressedStream(through: i, of: model)
+        return true
+    }
+
+    // MARK: - Report
+
+    /// The run's summary, once every block is done (and the profile cache marked complete). `ranks`: those of
+    /// the rank search (``allocateRanks()``), nil for uniform ranks.
+    func report(_ model: CausalLM, seed: UInt64, ranks: [MatrixKey: Int]?) throws -> CompressionReport {
+        if method.needsDenseProfile, !cacheComplete { try compressor.profileCache?.markComplete(layers: layers) }
+        let linearsAfter = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
+        var report = CompressionReport(
+            method: method.rawValue, ratio: options.ratio, svd: options.svd.rawValue, nsamples: windows.count,
+            seqlen: seqlen, seed: seed, calibrationTokens: windows.count * seqlen,
+            parameters: ParameterCounts(decoderLinearsBefore: linearsBefore, decoderLinearsAfter: linearsAfter,
+                                        modelBefore: modelBefore, modelAfter: model.parameterCount),
+            seconds: times, matrices: reports, resumedLayers: resumed,
+            profileFromCache: method.needsDenseProfile && cacheComplete)
+        report.updateSamples = method.updatesU ? updateWindowCount : nil
+        report.updateSampler = method.updatesU ? (separateUpdateWindows == nil ? "calibration" : "token-windows") : nil
+        report.rankAllocation = options.rankAllocation.rawValue
+        if let ranks {
+            report.sensitivities = sensitivityList
+            report.sensitivityWindows = options.sensitivities == nil ? Swift.min(options.sensitivityWindows, windows.count) : nil
+            report.denseMatrices = (0..<layers).flatMap { i in
+                model.blocks[i].linearNames.map { MatrixKey(layer: i, name: $0.rawValue) }.filter { ranks[$0] == nil }
+            }
+        }
+        return report
+    }
+}
