@@ -55,6 +55,15 @@ extension BlockContext {
         time(phase, flops: linear.flops(rows: x.rows)) { linear.forward(x, parallelism: parallelism) }
     }
 
+    /// X Wᵢᵀ (+ bᵢ) for several linears on the same input, timed together as `phase`: for one token (decoding)
+    /// in one or two parallel regions (``Linear/forwardOneToken(_:_:parallelism:)``), else one GEMM each.
+    func projectGroup(_ linears: [Linear], _ x: Matrix<Float>, phase: ForwardProfile.Phase) -> [Matrix<Float>] {
+        time(phase, flops: linears.reduce(0) { $0 + $1.flops(rows: x.rows) }) {
+            x.rows == 1 ? Linear.forwardOneToken(linears, x.elements, parallelism: parallelism)
+                : linears.map { $0.forward(x, parallelism: parallelism) }
+        }
+    }
+
     /// H ← H + X Wᵀ (+ b): a sublayer's output projection with the residual add fused into its GEMM.
     func addProjection(_ linear: Linear, _ x: Matrix<Float>, to h: inout Matrix<Float>, phase: ForwardProfile.Phase) {
         time(phase, flops: linear.flops(rows: x.rows)) { linear.forward(x, addingTo: &h, parallelism: parallelism) }
@@ -74,8 +83,9 @@ extension BlockContext {
 
     /// The gated MLP's hidden layer: act(X W_gateᵀ) ⊙ X W_upᵀ (tokens × intermediate).
     func gatedHidden(_ linears: BlockLinears, _ x: Matrix<Float>, _ activation: Activation) -> Matrix<Float> {
-        var g = project(linears[.gate], x, phase: .gateUp)
-        let u = project(linears[.up], x, phase: .gateUp)
+        let gu = projectGroup([linears[.gate], linears[.up]], x, phase: .gateUp)
+        var g = gu[0]
+        let u = gu[1]
         time(.activation) { activation.gated(&g, times: u, parallelism: parallelism) }
         return g
     }

@@ -44,8 +44,9 @@ public struct Gemma3Block: DecoderBlock {
         var h = h
         let x = c.normalized(h, inputNorm)
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        var q = c.project(linears[.q], x, phase: .qkv), k = c.project(linears[.k], x, phase: .qkv)
-        let v = c.project(linears[.v], x, phase: .qkv)
+        let qkv = c.projectGroup([linears[.q], linears[.k], linears[.v]], x, phase: .qkv)
+        var q = qkv[0], k = qkv[1]
+        let v = qkv[2]
         c.time(.norm) {
             queryNorm.apply(to: &q, parallelism: c.parallelism)
             keyNorm.apply(to: &k, parallelism: c.parallelism)

@@ -35,8 +35,9 @@ public struct LlamaBlock: DecoderBlock {
         var h = h
         let x = c.normalized(h, attentionNorm)
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        var q = c.project(linears[.q], x, phase: .qkv), k = c.project(linears[.k], x, phase: .qkv)
-        let v = c.project(linears[.v], x, phase: .qkv)
+        let qkv = c.projectGroup([linears[.q], linears[.k], linears[.v]], x, phase: .qkv)
+        var q = qkv[0], k = qkv[1]
+        let v = qkv[2]
         c.time(.rope) { rope.apply(queries: &q, keys: &k, firstPosition: c.firstPosition, parallelism: c.parallelism) }
         let a = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: kvHeads, headDim: headDim, window: window,
                          scale: 1 / Float(headDim).squareRoot(), softcap: nil, variant: attentionVariant,

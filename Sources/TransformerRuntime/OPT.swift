@@ -30,8 +30,9 @@ public struct OPTBlock: DecoderBlock {
         var h = h
         let x = c.normalized(h, attentionNorm)
         capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        let q = c.project(linears[.q], x, phase: .qkv), k = c.project(linears[.k], x, phase: .qkv)
-        let v = c.project(linears[.v], x, phase: .qkv)
+        let qkv = c.projectGroup([linears[.q], linears[.k], linears[.v]], x, phase: .qkv)
+        let q = qkv[0], k = qkv[1]
+        let v = qkv[2]
         let a = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: heads, headDim: headDim, window: nil,
                          scale: 1 / Float(headDim).squareRoot(), softcap: nil, variant: attentionVariant,
                          params: attentionParams)

@@ -49,3 +49,21 @@ func storedModelMatchesItsDequantizedF32Model(storage: WeightStorage) throws {
         #expect(maxAbsDiff(one, y2.submatrix(rows: 0..<1, cols: 0..<40)) <= 1e-4, "\(storage) one row")
     }
 }
+
+/// One token through a group of linears on one input (dense, low-rank, packed, with and without bias) in the
+/// fused regions equals each linear's own product.
+@Test func oneTokenGroupMatchesSeparateProducts() {
+    let x = randomMatrix(1, 64, seed: 9)
+    let dense = Linear.dense(weight: randomMatrix(37, 64, seed: 1), bias: (0..<37).map { Float($0) })
+    let lowRank = Linear.lowRank(u: randomMatrix(50, 5, seed: 2), v: randomMatrix(5, 64, seed: 3), bias: nil)
+    let packed = Linear.dense(weight: randomMatrix(300, 64, seed: 4), bias: nil).converted(to: .q8)
+    let packedLowRank = lowRank.converted(to: .bf16)
+    let group = [dense, lowRank, packed, packedLowRank]
+    for threads in [1, 2, 3] {
+        let fused = Linear.forwardOneToken(group, x.elements, parallelism: .threads(threads),
+                                           params: GEMMParams(parallelGEMVFlopThreshold: 0))
+        for (linear, y) in zip(group, fused) {
+            #expect(maxAbsDiff(y, linear.forward(x)) <= 1e-4, "\(threads) threads")
+        }
+    }
+}
