@@ -13,8 +13,9 @@ import LinearAlgebraCore
 ///
 /// after moving row k first and W₁'s null column to the front. With sqre = 1, a rotation of the front column
 /// and W₂'s null column moves e_k·W₂[0, null] into z₀ and leaves the node's null column. M = U_M·Σ·V_Mᵀ by
-/// ``arrowheadSVD(d:z:toleranceFactor:)``; then U = diag(U₁, 1, U₂)·U_M and W = diag(W₁, W₂)·V_M (GEMMs on
-/// the diagonal blocks). Nodes of at most `leafSize` rows: ``bidiagonalQR(d:e:ut:vt:length:maxIterationFactor:)``
+/// ``arrowheadSVD(d:z:toleranceFactor:)``; then U = diag(U₁, 1, U₂)·U_M and W = diag(W₁, W₂)·V_M, per diagonal
+/// block by ``sparseColumnProduct(_:_:rows:cols:into:sparseLimit:parallelism:)`` (deflated columns of U_M, V_M
+/// are unit vectors, the others vanish on deflated rows: the GEMMs shrink to the undeflated part). Nodes of at most `leafSize` rows: ``bidiagonalQR(d:e:ut:vt:length:maxIterationFactor:)``
 /// after rotating the extra column away (sqre = 1: rotations of columns (i, rows), i = rows−1 … 0, chase it up).
 ///
 /// Returns σ descending and U, V (n × n row-major; column j is the j-th singular vector).
@@ -156,18 +157,18 @@ final class DivideConquerSolver {
                                 cols: n2 + sqre, rowStride: n)
             r1.withUnsafeBufferPointer { rb in
                 top.withUnsafeMutableBufferPointer { tb in
-                    gemm(.none, w1, .none, MatrixView(base: rb.baseAddress!, rows: k + 1, cols: nw, rowStride: nw),
-                         into: MutableMatrixView(base: tb.baseAddress!, rows: k + 1, cols: nw, rowStride: nw),
-                         parallelism: par)
+                    sparseColumnProduct(w1, rb.baseAddress!, rows: k + 1, cols: nw,
+                                        into: MutableMatrixView(base: tb.baseAddress!, rows: k + 1, cols: nw, rowStride: nw),
+                                        parallelism: par)
                 }
             }
             if n2 + sqre > 0 {
                 r2.withUnsafeBufferPointer { rb in
                     bottom.withUnsafeMutableBufferPointer { bb in
-                        gemm(.none, w2, .none,
-                             MatrixView(base: rb.baseAddress!, rows: n2 + sqre, cols: nw, rowStride: nw),
-                             into: MutableMatrixView(base: bb.baseAddress!, rows: n2 + sqre, cols: nw, rowStride: nw),
-                             parallelism: par)
+                        sparseColumnProduct(w2, rb.baseAddress!, rows: n2 + sqre, cols: nw,
+                                            into: MutableMatrixView(base: bb.baseAddress!, rows: n2 + sqre, cols: nw,
+                                                                    rowStride: nw),
+                                            parallelism: par)
                     }
                 }
             }
@@ -176,18 +177,18 @@ final class DivideConquerSolver {
             ah.u.withUnsafeBufferPointer { ab in
                 let u1 = MatrixView(base: ub.baseAddress! + r0 * n + r0, rows: k, cols: k, rowStride: n)
                 utop.withUnsafeMutableBufferPointer { tb in
-                    gemm(.none, u1, .none, MatrixView(base: ab.baseAddress! + nm, rows: k, cols: nm, rowStride: nm),
-                         into: MutableMatrixView(base: tb.baseAddress!, rows: k, cols: nm, rowStride: nm),
-                         parallelism: par)
+                    sparseColumnProduct(u1, ab.baseAddress! + nm, rows: k, cols: nm,
+                                        into: MutableMatrixView(base: tb.baseAddress!, rows: k, cols: nm, rowStride: nm),
+                                        parallelism: par)
                 }
                 if n2 > 0 {
                     let u2 = MatrixView(base: ub.baseAddress! + (r0 + k + 1) * n + r0 + k + 1, rows: n2, cols: n2,
                                         rowStride: n)
                     ubottom.withUnsafeMutableBufferPointer { bb in
-                        gemm(.none, u2, .none,
-                             MatrixView(base: ab.baseAddress! + (k + 1) * nm, rows: n2, cols: nm, rowStride: nm),
-                             into: MutableMatrixView(base: bb.baseAddress!, rows: n2, cols: nm, rowStride: nm),
-                             parallelism: par)
+                        sparseColumnProduct(u2, ab.baseAddress! + (k + 1) * nm, rows: n2, cols: nm,
+                                            into: MutableMatrixView(base: bb.baseAddress!, rows: n2, cols: nm,
+                                                                    rowStride: nm),
+                                            parallelism: par)
                     }
                 }
             }
