@@ -121,7 +121,10 @@ func bidiagonalize_ref<T: GEMMScalar>(_ a: Matrix<T>) -> Bidiagonalization<T> {
 ///
 /// built column by column: yₜ = τqₜ·(Aᵀvₜ − Y·(Vᵀvₜ) − U·(Xᵀvₜ)), xₜ = τpₜ·(A·uₜ − V·(Yᵀuₜ) − X·(Uᵀuₜ)).
 /// The trailing matrix then takes A₂₂ −= V₂·Y₂ᵀ + X₂·U₂ᵀ: two GEMMs of inner dimension b. Half the flops (the
-/// products with A inside the panel) stay matrix–vector, as in LAPACK. m ≥ n.
+/// products with A inside the panel) stay matrix–vector, as in LAPACK, but fused (Howell et al.'s BLAS 2.5
+/// idea): one pass over the rows r > k computes xₜ's row product A[r, ·]·uₜ, updates column k+1 at row r and,
+/// with that row still in cache, accumulates Σᵣ wᵣ·A[r, ·] for the next step's Aᵀv_{t+1} — v_{t+1} is the
+/// updated column w scaled after the pass, Aᵀv = A[k+1, ·] + Σ_{r>k+1} wᵣ·A[r, ·]/(α − β). m ≥ n.
 @_specialize(where T == Float)
 @_specialize(where T == Double)
 func bidiagonalize<T: GEMMScalar>(_ a: Matrix<T>, blockSize: Int, parallelism: Parallelism) -> Bidiagonalization<T> {
@@ -131,49 +134,82 @@ func bidiagonalize<T: GEMMScalar>(_ a: Matrix<T>, blockSize: Int, parallelism: P
     var f = a
     var tauQ = [T](repeating: 0, count: n), tauP = [T](repeating: 0, count: n)
     var xBuf = [T](repeating: 0, count: m * nb), yBuf = [T](repeating: 0, count: n * nb)
-    var scratch = [T](repeating: 0, count: n + 4 * nb)
+    var scratch = [T](repeating: 0, count: 2 * n + 8 * nb + 8)
     f.withMutableView { fv in
         let f = fv.base, ld = n
         xBuf.withUnsafeMutableBufferPointer { xb in
             yBuf.withUnsafeMutableBufferPointer { yb in
                 scratch.withUnsafeMutableBufferPointer { sb in
                     let xw = xb.baseAddress!, yw = yb.baseAddress!
-                    let acc = sb.baseAddress!, w1 = acc + n, w2 = w1 + nb, ucol = w2 + nb
+                    var acc = sb.baseAddress!
+                    let w1 = acc + n, w2 = w1 + nb + 1, ucol = w2 + nb + 1
+                    // Σ_{r>k} wᵣ·A[r, k+1…] (and over V's, X's rows) of the next column w, from the fused pass.
+                    var pre = ucol + nb + 1, w1Pre = pre + n, w2Pre = w1Pre + nb + 1
                     var p = 0
                     while p < n {
                         let b = Swift.min(nb, n - p)
+                        var fused = false
                         for t in 0..<b {
                             let k = p + t
-                            // 1. Column k, rows k…: A[k…, k] −= V[k…, 0..<t]·Y[k, 0..<t]ᵀ + X[k…, 0..<t]·U[k, 0..<t]ᵀ
-                            if t > 0 {
-                                for s in 0..<t { ucol[s] = s == t - 1 ? 1 : f[(p + s) * ld + k] }
-                                let yk = yw + (k - p) * nb
-                                for r in k..<m {
-                                    f[r * ld + k] -= dotRow(f + r * ld + p, yk, t) + dotRow(xw + (r - p) * nb, ucol, t)
+                            let nc = n - k - 1
+                            if !fused {
+                                // 1. Column k, rows k…: A[k…, k] −= V[k…, 0..<t]·Y[k, 0..<t]ᵀ + X[k…, 0..<t]·U[k, 0..<t]ᵀ
+                                if t > 0 {
+                                    for s in 0..<t { ucol[s] = s == t - 1 ? 1 : f[(p + s) * ld + k] }
+                                    let yk = yw + (k - p) * nb
+                                    for r in k..<m {
+                                        f[r * ld + k] -= dotRow(f + r * ld + p, yk, t) + dotRow(xw + (r - p) * nb, ucol, t)
+                                    }
+                                }
+                                // Σ_{r>k} A[r, k]·(A[r, k+1…], V[r, 0..<t], X[r, 0..<t])
+                                for j in 0..<nc { pre[j] = 0 }
+                                for s in 0..<t { w1Pre[s] = 0; w2Pre[s] = 0 }
+                                for r in (k + 1)..<m {
+                                    let wr = f[r * ld + k]
+                                    axpyRow(wr, f + r * ld + k + 1, pre, nc)
+                                    if t > 0 {
+                                        axpyRow(wr, f + r * ld + p, w1Pre, t)
+                                        axpyRow(wr, xw + (r - p) * nb, w2Pre, t)
+                                    }
                                 }
                             }
-                            // 2. Hₖ from column k.
-                            let (bq, tq) = generateReflector(alpha: f[k * ld + k], f + (k + 1) * ld + k,
-                                                             count: m - k - 1, stride: ld)
+                            // 2. Hₖ from column k (w → v = [1; w₁…/(α − β)]).
+                            let alpha = f[k * ld + k]
+                            let (bq, tq) = generateReflector(alpha: alpha, f + (k + 1) * ld + k, count: m - k - 1,
+                                                             stride: ld)
                             f[k * ld + k] = bq
                             tauQ[k] = tq
-                            let nc = n - k - 1
                             guard nc > 0 else { continue }
-                            // 3. yₜ over columns k+1…: τq·(A[k…, k+1…]ᵀv − Y·(V[k…, 0..<t]ᵀv) − U·(X[k…, 0..<t]ᵀv))
-                            for j in 0..<nc { acc[j] = f[k * ld + k + 1 + j] }   // v₀ = 1: row k
-                            for s in 0..<t { w1[s] = f[k * ld + p + s]; w2[s] = xw[(k - p) * nb + s] }
-                            for r in (k + 1)..<m {
-                                let vr = f[r * ld + k]
-                                axpyRow(vr, f + r * ld + k + 1, acc, nc)
-                                if t > 0 {
-                                    axpyRow(vr, f + r * ld + p, w1, t)
-                                    axpyRow(vr, xw + (r - p) * nb, w2, t)
+                            // 3. yₜ over columns k+1…: τq·(A[k…, k+1…]ᵀv − Y·(V[k…, 0..<t]ᵀv) − U·(X[k…, 0..<t]ᵀv)),
+                            //    with Σ_{r≥k} vᵣ·(…)ᵣ = (…)ₖ + Σ_{r>k} wᵣ·(…)ᵣ/(α − β).
+                            if tq != 0 {
+                                let denom = alpha.asDouble - bq.asDouble
+                                let sc = T(1 / denom)
+                                if abs(denom) > 0x1p-900 && sc.isFinite {
+                                    for j in 0..<nc { acc[j] = f[k * ld + k + 1 + j] + sc * pre[j] }
+                                    for s in 0..<t {
+                                        w1[s] = f[k * ld + p + s] + sc * w1Pre[s]
+                                        w2[s] = xw[(k - p) * nb + s] + sc * w2Pre[s]
+                                    }
+                                } else {
+                                    for j in 0..<nc { acc[j] = f[k * ld + k + 1 + j] }
+                                    for s in 0..<t { w1[s] = f[k * ld + p + s]; w2[s] = xw[(k - p) * nb + s] }
+                                    for r in (k + 1)..<m {
+                                        let vr = f[r * ld + k]
+                                        axpyRow(vr, f + r * ld + k + 1, acc, nc)
+                                        if t > 0 {
+                                            axpyRow(vr, f + r * ld + p, w1, t)
+                                            axpyRow(vr, xw + (r - p) * nb, w2, t)
+                                        }
+                                    }
                                 }
-                            }
-                            for s in 0..<t { axpyRow(-w2[s], f + (p + s) * ld + k + 1, acc, nc) }
-                            for j in 0..<nc {
-                                let yrow = yw + (k + 1 + j - p) * nb
-                                yrow[t] = tq * (acc[j] - dotRow(yrow, w1, t))
+                                for s in 0..<t { axpyRow(-w2[s], f + (p + s) * ld + k + 1, acc, nc) }
+                                for j in 0..<nc {
+                                    let yrow = yw + (k + 1 + j - p) * nb
+                                    yrow[t] = tq * (acc[j] - dotRow(yrow, w1, t))
+                                }
+                            } else {
+                                for j in 0..<nc { yw[(k + 1 + j - p) * nb + t] = 0 }
                             }
                             // 4. Row k, columns k+1…: A[k, k+1…] −= V[k, 0...t]·Y[k+1…, 0...t]ᵀ + X[k, 0..<t]·U[k+1…, 0..<t]ᵀ
                             for s in 0..<t { w1[s] = f[k * ld + p + s] }
@@ -185,16 +221,35 @@ func bidiagonalize<T: GEMMScalar>(_ a: Matrix<T>, blockSize: Int, parallelism: P
                             let (bp, tp) = generateReflector(alpha: rowK[0], rowK + 1, count: nc - 1, stride: 1)
                             tauP[k] = tp
                             rowK[0] = 1
-                            // 6. xₜ over rows k+1…: τp·(A[k+1…, k+1…]·u − V·(Y[k+1…, 0...t]ᵀu) − X·(U[k+1…, 0..<t]ᵀu))
+                            // 6. One pass over rows r > k: xₜ = τp·(A[k+1…, k+1…]·u − V·(Y[k+1…, 0...t]ᵀu) − X·(U[k+1…, 0..<t]ᵀu)),
+                            //    and (within the panel) the next column's update and its sums, on the row in cache.
                             for s in 0...t { w1[s] = 0 }
                             for j in 0..<nc { axpyRow(rowK[j], yw + (k + 1 + j - p) * nb, w1, t + 1) }
                             for s in 0..<t { w2[s] = dotRow(f + (p + s) * ld + k + 1, rowK, nc) }
+                            let next = t + 1 < b
+                            if next {
+                                for s in 0..<t { ucol[s] = f[(p + s) * ld + k + 1] }
+                                ucol[t] = 1
+                                swap(&pre, &acc)
+                                for j in 0..<(nc - 1) { pre[j] = 0 }
+                                for s in 0...t { w1Pre[s] = 0; w2Pre[s] = 0 }
+                            }
+                            let ykn = yw + (k + 1 - p) * nb   // Y[k+1, 0...t]
                             for r in (k + 1)..<m {
                                 let row = f + r * ld
                                 let xr = xw + (r - p) * nb
                                 xr[t] = tp * (dotRow(row + k + 1, rowK, nc) - dotRow(row + p, w1, t + 1)
                                               - dotRow(xr, w2, t))
+                                guard next else { continue }
+                                row[k + 1] -= dotRow(row + p, ykn, t + 1) + dotRow(xr, ucol, t + 1)
+                                if r > k + 1 {
+                                    let wr = row[k + 1]
+                                    axpyRow(wr, row + k + 2, pre, nc - 1)
+                                    axpyRow(wr, row + p, w1Pre, t + 1)
+                                    axpyRow(wr, xr, w2Pre, t + 1)
+                                }
                             }
+                            fused = next
                             rowK[0] = bp
                         }
                         // Trailing update A₂₂ −= V₂·Y₂ᵀ + X₂·U₂ᵀ (U₂ᵀ = the panel's rows right of column p+b, whose
