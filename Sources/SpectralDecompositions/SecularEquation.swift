@@ -43,16 +43,16 @@ func solveSecularEquation(d: [Double], z: [Double]) -> SecularRoots {
         let dO = d[o]
         var psi = 0.0, phi = 0.0, dpsi = 0.0, dphi = 0.0
         for i in 0...j {
-            let delta = ((d[i] - dO) - t) * (d[i] + dO + t)
-            let q = zz[i] / delta
+            let inv = 1 / (((d[i] - dO) - t) * (d[i] + dO + t))
+            let q = zz[i] * inv
             psi += q
-            dpsi += q / delta
+            dpsi += q * inv
         }
         for i in (j + 1)..<Swift.max(j + 1, k) {
-            let delta = ((d[i] - dO) - t) * (d[i] + dO + t)
-            let q = zz[i] / delta
+            let inv = 1 / (((d[i] - dO) - t) * (d[i] + dO + t))
+            let q = zz[i] * inv
             phi += q
-            dphi += q / delta
+            dphi += q * inv
         }
         return (1 + psi + phi, psi, phi, dpsi, dphi, 1 + phi - psi)
     }
