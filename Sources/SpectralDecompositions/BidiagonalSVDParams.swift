@@ -16,9 +16,12 @@ public struct BidiagonalSVDParams: Sendable, Equatable {
     public var maxIterationFactor: Int
     /// Householder block size of the back-transformation of U and V (reflectors per compact-WY block); ≥ 1.
     public var backTransformBlock: Int
+    /// Float input with vectors and σ₁/σ_k > 10: σᵢ recomputed as uᵢᵀ A vᵢ in Double (one Double GEMM), as
+    /// ``JacobiParams/sigmaRefinement`` does for Jacobi.
+    public var sigmaRefinement: Bool
 
     public init(blockSize: Int = 32, leafSize: Int = 25, deflationTolerance: Double = 8, qrRatio: Double = 1.6,
-                maxIterationFactor: Int = 6, backTransformBlock: Int = 64) {
+                maxIterationFactor: Int = 6, backTransformBlock: Int = 64, sigmaRefinement: Bool = true) {
         precondition(blockSize >= 1 && leafSize >= 2 && backTransformBlock >= 1 && deflationTolerance > 0,
                      "BidiagonalSVDParams: blockSize ≥ 1, leafSize ≥ 2, backTransformBlock ≥ 1, tolerance > 0")
         self.blockSize = blockSize
@@ -27,5 +30,6 @@ public struct BidiagonalSVDParams: Sendable, Equatable {
         self.qrRatio = qrRatio
         self.maxIterationFactor = maxIterationFactor
         self.backTransformBlock = backTransformBlock
+        self.sigmaRefinement = sigmaRefinement
     }
 }
