@@ -26,7 +26,7 @@ func bidiagonalQR(d: inout [Double], e: inout [Double], ut: UnsafeMutablePointer
     let eps = Double.ulpOfOne / 2
     let tol = Swift.max(10, Swift.min(100, pow(eps, -0.125))) * eps
     let unfl = Double.leastNormalMagnitude
-    let maxit = Swift.max(1, maxIterationFactor) * n * n
+    let maxit = Swift.max(0, maxIterationFactor) * n * n
     var iterations = 0
     if n > 1 {
         // σ̃_min: the μ recurrence over the whole matrix.

@@ -331,3 +331,45 @@ private func residual(_ mat: Matrix<Double>, _ ah: ArrowheadSVD) -> (rec: Double
     }
     #expect(orth <= 50 * Double.ulpOfOne * Double(k), "secular vectors orthogonality \(orth)")
 }
+
+/// The deflation-aware merge product equals one dense GEMM (its `_ref`), for B with dense, unit and 2-sparse
+/// columns and zero rows.
+@Test func sparseColumnProductMatchesReference() {
+    var g = SeededGenerator(seed: 77)
+    for (m, p, nc) in [(1, 1, 1), (5, 3, 4), (17, 12, 15), (30, 25, 31)] {
+        var a = [Double](repeating: 0, count: m * p), b = [Double](repeating: 0, count: p * nc)
+        for i in 0..<(m * p) { a[i] = g.nextGaussian() }
+        for j in 0..<nc {
+            switch j % 3 {
+            case 0: for r in 0..<p where r % 4 != 1 { b[r * nc + j] = g.nextGaussian() }   // dense, row 1 mod 4 zero
+            case 1: b[(j % p) * nc + j] = 1                                                  // unit
+            default: b[(j % p) * nc + j] = 0.6; b[((j + 1) % p) * nc + j] = -0.8            // rotated pair
+            }
+        }
+        var c = [Double](repeating: .nan, count: m * nc), r = [Double](repeating: 0, count: m * nc)
+        a.withUnsafeBufferPointer { ab in
+            b.withUnsafeBufferPointer { bb in
+                let av = MatrixView(base: ab.baseAddress!, rows: m, cols: p, rowStride: p)
+                c.withUnsafeMutableBufferPointer { cb in
+                    sparseColumnProduct(av, bb.baseAddress!, rows: p, cols: nc,
+                                        into: MutableMatrixView(base: cb.baseAddress!, rows: m, cols: nc, rowStride: nc),
+                                        parallelism: .serial)
+                }
+                r.withUnsafeMutableBufferPointer { rb in
+                    sparseColumnProduct_ref(av, bb.baseAddress!, rows: p, cols: nc,
+                                            into: MutableMatrixView(base: rb.baseAddress!, rows: m, cols: nc, rowStride: nc))
+                }
+            }
+        }
+        let worst = zip(c, r).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst <= 10 * Double.ulpOfOne * Double(p), "\(m)×\(p)×\(nc): \(worst)")
+    }
+}
+
+/// The iteration limit is a typed error.
+@Test func bidiagonalQRIterationLimit() {
+    var d = [3.0, 1, 2, 0.5], e = [0.7, 0.4, 0.9]
+    #expect(throws: SVDError.noConvergence(sweeps: 0)) {
+        try bidiagonalQR(d: &d, e: &e, ut: nil, vt: nil, length: 0, maxIterationFactor: 0)
+    }
+}
