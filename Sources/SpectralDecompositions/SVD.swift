@@ -21,7 +21,8 @@ public struct SVD<T: GEMMScalar>: Sendable {
     public let u: Matrix<T>?
     /// k × n, orthonormal rows (nil in values-only mode).
     public let vt: Matrix<T>?
-    /// Jacobi sweeps used (of the small SVD, for the randomized algorithm).
+    /// Jacobi sweeps used (of the small SVD, for the randomized algorithm; implicit-QR steps per row of the
+    /// bidiagonal when ``SVDAlgorithm/bidiagonal`` runs QR, 0 after divide and conquer).
     public let sweeps: Int
     public let options: SVDOptions
 
@@ -42,6 +43,8 @@ public struct SVD<T: GEMMScalar>: Sendable {
             parts = try randomizedSVD(a, rank: rank, oversampling: oversampling, powerIterations: powerIterations,
                                       sketch: sketch, seed: seed, mixedPrecisionRange: mixedPrecisionRange,
                                       vectors: vectors, params: options.params, parallelism: options.parallelism)
+        case .bidiagonal:
+            parts = try bidiagonalSVD(a, vectors: vectors, params: options.bidiagonal, parallelism: options.parallelism)
         }
         rows = a.rows
         cols = a.cols

@@ -36,6 +36,11 @@ public enum SVDAlgorithm: Sendable, Equatable {
     /// all-Double range finder would capture to ~10⁻¹²: set it false for those.
     case randomized(rank: Int, oversampling: Int = 10, powerIterations: Int = 2, sketch: SVDSketch = .gaussian,
                     seed: UInt64 = 0, mixedPrecisionRange: Bool = true)
+    /// Householder bidiagonalization (blocked, after a QR when m ≫ n), the bidiagonal SVD by divide and conquer
+    /// (implicit-shift QR for small bidiagonals and values-only), U and V back-transformed by blocked reflectors
+    /// (LAPACK gesdd's plan): all singular values, σ accurate to O(ε·σ₁). Tunables in
+    /// ``SVDOptions/bidiagonal`` (``BidiagonalSVDParams``).
+    case bidiagonal
 }
 
 /// Everything an ``SVD`` can be told.
@@ -44,12 +49,16 @@ public struct SVDOptions: Sendable, Equatable {
     public var algorithm: SVDAlgorithm
     public var params: JacobiParams
     public var parallelism: Parallelism
+    /// Tunables of ``SVDAlgorithm/bidiagonal``.
+    public var bidiagonal: BidiagonalSVDParams
 
     public init(computeVectors: SVDComputeVectors = .thin, algorithm: SVDAlgorithm = .jacobi,
-                params: JacobiParams = .init(), parallelism: Parallelism = .serial) {
+                params: JacobiParams = .init(), parallelism: Parallelism = .serial,
+                bidiagonal: BidiagonalSVDParams = .init()) {
         self.computeVectors = computeVectors
         self.algorithm = algorithm
         self.params = params
         self.parallelism = parallelism
+        self.bidiagonal = bidiagonal
     }
 }

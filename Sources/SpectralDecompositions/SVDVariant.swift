@@ -6,6 +6,7 @@ public enum SVDVariant: String, Sendable, CaseIterable {
     case jacobiBlocked = "jacobi-blocked"
     case rsvdGaussian = "rsvd-gaussian"
     case rsvdSRFT = "rsvd-srft"
+    case bidiagonal
 
     /// The algorithm this name stands for; `rank` etc. are used by the randomized variants only.
     public func algorithm(rank: Int, oversampling: Int = 10, powerIterations: Int = 2,
@@ -13,6 +14,7 @@ public enum SVDVariant: String, Sendable, CaseIterable {
         switch self {
         case .jacobi: return .jacobi
         case .jacobiBlocked: return .jacobiBlocked
+        case .bidiagonal: return .bidiagonal
         case .rsvdGaussian:
             return .randomized(rank: rank, oversampling: oversampling, powerIterations: powerIterations,
                                sketch: .gaussian, seed: seed, mixedPrecisionRange: mixedPrecisionRange)

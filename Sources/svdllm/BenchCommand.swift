@@ -77,6 +77,12 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("sigma-refinement"), help: "SVD: f32 jacobi's σ as Rayleigh quotients in f64 (true/false).")
     var sigmaRefinement: Bool?
 
+    @Option(name: .customLong("bd-block"), help: "SVD: bidiagonal's bidiagonalization panel width (default 32).")
+    var bidiagonalBlock: Int?
+
+    @Option(name: .customLong("bd-leaf"), help: "SVD: bidiagonal's divide-and-conquer leaf size (default 25).")
+    var bidiagonalLeaf: Int?
+
     @Option(name: .customLong("loop-order"),
             help: "gemm: macro-kernel loop order (\(GEMMLoopOrder.allCases.map(\.rawValue).joined(separator: ", ")); default rowsOuter).")
     var loopOrder: String?
@@ -161,7 +167,7 @@ struct BenchCommand: ParsableCommand {
         KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: workers.threads,
                         transposeB: transposeB, gemmParams: gemmParams, widen: widen,
                         repeats: repeats, rank: rank, powerIters: powerIters, oversampling: oversampling, mixedRange: mixedRange,
-                        jacobiParams: jacobiParams,
+                        jacobiParams: jacobiParams, bidiagonalParams: bidiagonalParams,
                         valuesOnly: valuesOnly, checkSigma: checkSigma)
     }
 
@@ -169,6 +175,14 @@ struct BenchCommand: ParsableCommand {
     var gemmParams: GEMMParams {
         GEMMParams(mc: mc, kc: kc, nc: nc, ncInL2: ncInL2,
                    loopOrder: loopOrder.flatMap(GEMMLoopOrder.init(rawValue:)) ?? .rowsOuter)
+    }
+
+    /// The bidiagonal SVD parameters the SVD options select.
+    var bidiagonalParams: BidiagonalSVDParams {
+        var p = BidiagonalSVDParams()
+        if let bidiagonalBlock { p.blockSize = max(1, bidiagonalBlock) }
+        if let bidiagonalLeaf { p.leafSize = max(2, bidiagonalLeaf) }
+        return p
     }
 
     /// The Jacobi parameters the SVD options select.

@@ -185,9 +185,9 @@ struct KernelBench<T: GEMMScalar> {
         return out
     }
 
-    // MARK: SVD: thin Jacobi (exact) and randomized top-k (approximate).
+    // MARK: SVD: thin Jacobi and bidiagonal (exact) and randomized top-k (approximate).
     //
-    // Jacobi variants run on ``decayingSpectrum(rows:cols:)`` (a column-graded Gaussian matrix; with
+    // Jacobi and bidiagonal variants run on ``decayingSpectrum(rows:cols:)`` (a column-graded Gaussian matrix; with
     // --check-sigma, max_rel_sigma_err is against a Double Jacobi reference). Randomized variants run on
     // ``knownSpectrum(rows:cols:)`` (σᵢ = exp(−16i/min(m, n)) with random orthogonal factors) and
     // max_rel_sigma_err is the largest relative error of the top-k σ against those exact σᵢ.
@@ -214,7 +214,7 @@ struct KernelBench<T: GEMMScalar> {
                     computeVectors: options.valuesOnly ? .valuesOnly : .thin,
                     algorithm: v.algorithm(rank: k, oversampling: p, powerIterations: options.powerIters, seed: 7,
                                            mixedPrecisionRange: options.mixedRange ?? true),
-                    params: options.jacobiParams, parallelism: parallelism)
+                    params: options.jacobiParams, parallelism: parallelism, bidiagonal: options.bidiagonalParams)
                 var result: SVD<T>?
                 let cpu0 = Stopwatch.processCPUSeconds()
                 let t = try Stopwatch.best(repeats: options.repeats) { result = try SVD(a, options: svdOptions) }

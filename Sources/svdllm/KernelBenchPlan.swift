@@ -25,6 +25,8 @@ struct KernelBenchPlan {
     /// SVD: randomized variants' mixed-precision range finder for f64 (nil: the algorithm's default, on).
     var mixedRange: Bool?
     var jacobiParams = JacobiParams()
+    /// SVD: tunables of the `bidiagonal` variant.
+    var bidiagonalParams = BidiagonalSVDParams()
     var valuesOnly = false
     /// SVD: also measure the Jacobi variants' σ error against a Double reference.
     var checkSigma = false

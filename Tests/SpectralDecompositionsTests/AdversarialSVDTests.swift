@@ -4,9 +4,11 @@ import LinearAlgebraCore
 @testable import SpectralDecompositions
 import Testing
 
-private let algorithms: [SVDAlgorithm] = [.jacobi, .jacobiBlocked]
+private let algorithms: [SVDAlgorithm] = [.jacobi, .jacobiBlocked, .bidiagonal]
+/// Small blocks and leaves, so the bidiagonal SVD runs its blocked and divide-and-conquer paths at test sizes.
+private let smallBidiagonal = BidiagonalSVDParams(blockSize: 4, leafSize: 3, backTransformBlock: 3)
 private func options(_ alg: SVDAlgorithm) -> SVDOptions {
-    SVDOptions(algorithm: alg, params: .init(blockSize: 5))
+    SVDOptions(algorithm: alg, params: .init(blockSize: 5), bidiagonal: smallBidiagonal)
 }
 
 /// σ from 1 down to 1e-12: absolute accuracy ε·σ₁ for every σ, orthonormal factors, reconstruction.
@@ -59,7 +61,8 @@ func exactRankDeficiency(double: Bool) throws {
         for m in [a, a.transposed()] {
             for alg in algorithms {
                 for qr in QRPreconditioning.allCases {
-                    let svd = try SVD(m, options: .init(algorithm: alg, params: .init(qrPreconditioning: qr, blockSize: 3)))
+                    let svd = try SVD(m, options: .init(algorithm: alg, params: .init(qrPreconditioning: qr, blockSize: 3),
+                                                        bidiagonal: smallBidiagonal))
                     #expect(expectValidSVD(m, svd).isEmpty, "\(alg) \(qr): \(expectValidSVD(m, svd))")
                     #expect(svd.rank() == 3)
                 }
@@ -84,26 +87,29 @@ func exactRankDeficiency(double: Bool) throws {
 @Test func vectorsAsMatrices() throws {
     let row = Matrix<Double>(rows: 1, cols: 5, elements: [3, -4, 0, 12, 0])   // ‖·‖ = 13
     let col = row.transposed()
-    for a in [row, col] {
-        let svd = try SVD(a)
-        #expect(abs(svd.singularValues[0] - 13) <= 4 * Double.ulpOfOne * 13)
-        #expect(expectValidSVD(a, svd).isEmpty)
+    for alg in algorithms {
+        for a in [row, col] {
+            let svd = try SVD(a, options: options(alg))
+            #expect(abs(svd.singularValues[0] - 13) <= 4 * Double.ulpOfOne * 13)
+            #expect(expectValidSVD(a, svd).isEmpty)
+        }
+        let r = try SVD(row, options: options(alg))
+        #expect(r.vt![0, 3] > 0 && r.u![0, 0] > 0)   // sign convention: 12 is the largest entry
+        let empty = try SVD(Matrix<Double>(rows: 0, cols: 4), options: options(alg))
+        #expect(empty.singularValues.isEmpty && empty.u?.cols == 0 && empty.vt?.rows == 0)
     }
-    let r = try SVD(row)
-    #expect(r.vt![0, 3] > 0 && r.u![0, 0] > 0)   // sign convention: 12 is the largest entry
-    let empty = try SVD(Matrix<Double>(rows: 0, cols: 4))
-    #expect(empty.singularValues.isEmpty && empty.u?.cols == 0 && empty.vt?.rows == 0)
 }
 
 /// Entries in the denormal range (Float: ~2⁻¹³⁰; Double: ~2⁻¹⁰³⁰) and near overflow: power-of-two scaling
 /// keeps full accuracy; compared with the SVD of the same matrix scaled back into the normal range.
-@Test func denormalAndHugeEntries() throws {
+@Test(arguments: algorithms)
+func denormalAndHugeEntries(alg: SVDAlgorithm) throws {
     let base = Matrix<Float>.gaussian(rows: 12, cols: 9, seed: 81)
     for e in [-130, 120] {
         let a = base.scaledByPowerOfTwo(e)
         let back = a.scaledByPowerOfTwo(-e)   // exact: what the denormal entries really hold, in normal range
         let ref = try SVD(back)
-        let svd = try SVD(a)
+        let svd = try SVD(a, options: options(alg))
         #expect(expectValidSVD(a, svd).isEmpty)
         for i in 0..<9 {
             let got = Double(svd.singularValues[i]) * pow(2.0, Double(-e))
@@ -115,7 +121,7 @@ func exactRankDeficiency(double: Bool) throws {
     for e in [-1040, 1000] {
         let a = d.scaledByPowerOfTwo(e)
         let ref = try SVD(a.scaledByPowerOfTwo(-e))
-        let svd = try SVD(a)
+        let svd = try SVD(a, options: options(alg))
         for i in 0..<7 {
             let got = svd.singularValues[i].scaledByPowerOfTwo(-e)
             let quantum = e < 0 ? pow(2.0, -1074.0 - Double(e)) : 0
@@ -134,4 +140,5 @@ func exactRankDeficiency(double: Bool) throws {
     var f = Matrix<Float>(rows: 3, cols: 3)
     f[0, 1] = -.infinity
     #expect(throws: SVDError.nonFinite(row: 0, col: 1)) { try SVD(f) }
+    #expect(throws: SVDError.nonFinite(row: 0, col: 1)) { try SVD(f, options: .init(algorithm: .bidiagonal)) }
 }

@@ -162,7 +162,8 @@ func knownSpectrumIsRecovered(double: Bool) throws {
 }
 
 @Test func variantsAreNamed() {
-    #expect(SVDVariant.allCases.map(\.rawValue) == ["jacobi", "jacobi-blocked", "rsvd-gaussian", "rsvd-srft"])
+    #expect(SVDVariant.allCases.map(\.rawValue) == ["jacobi", "jacobi-blocked", "rsvd-gaussian", "rsvd-srft", "bidiagonal"])
+    #expect(SVDVariant.bidiagonal.algorithm(rank: 1) == .bidiagonal && !SVDVariant.bidiagonal.isRandomized)
     #expect(SVDVariant(rawValue: "rsvd-srft")?.algorithm(rank: 3, seed: 7)
             == .randomized(rank: 3, oversampling: 10, powerIterations: 2, sketch: .srft, seed: 7))
     #expect(SVDVariant.jacobiBlocked.algorithm(rank: 1) == .jacobiBlocked)
