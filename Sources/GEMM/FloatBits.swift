@@ -23,9 +23,11 @@ enum FloatBits {
     /// times 2⁻¹¹², and the multiplication by 2¹¹² restores it. Infinities and NaNs do not survive (they become
     /// large finite values): a weight beyond the half range (±65504) has no business in an f16 matrix.
     @inline(__always) static func halves(_ w: SIMD16<UInt32>) -> (SIMD16<Float>, SIMD16<Float>) {
-        let magnitude = SIMD16<UInt32>(repeating: 0x0FFF_E000), sign = SIMD16<UInt32>(repeating: 0x8000_0000)
-        let lo = ((w &<< 13) & magnitude) | ((w &<< 16) & sign)
-        let hi = ((w &>> 3) & magnitude) | (w & sign)
+        // A half in the top 16 bits of a lane, shifted right arithmetically by 3, has its sign copied into bits
+        // 28…31 and its exponent and mantissa at a Float's bits 13…27; the mask keeps bit 31 and bits 13…27.
+        let keep = SIMD16<Int32>(repeating: Int32(bitPattern: 0x8FFF_E000))
+        let lo = (SIMD16<Int32>(truncatingIfNeeded: w &<< 16) &>> 3) & keep
+        let hi = (SIMD16<Int32>(truncatingIfNeeded: w) &>> 3) & keep
         let scale = SIMD16<Float>(repeating: 0x1p112)
         return (unsafeBitCast(lo, to: SIMD16<Float>.self) * scale, unsafeBitCast(hi, to: SIMD16<Float>.self) * scale)
     }

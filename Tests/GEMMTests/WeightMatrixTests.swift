@@ -125,3 +125,33 @@ func packedMultiplyMatchesDequantizedGEMM(storage: WeightStorage) {
         }
     }
 }
+
+/// The bit-level widenings equal Swift's own conversions for every finite half and bfloat16 (subnormals, signed
+/// zeros and the extremes included), and the code conversion is exact for every byte and nibble.
+@Test func floatBitsWideningIsExact() {
+    var finiteHalves: [UInt16] = [], bfloats: [UInt16] = []
+    for b in 0...UInt16.max {
+        if Float16(bitPattern: b).isFinite { finiteHalves.append(b) }
+        if Float(bitPattern: UInt32(b) << 16).isFinite { bfloats.append(b) }
+    }
+    func check(_ values: [UInt16], _ widen: (SIMD16<UInt32>) -> (SIMD16<Float>, SIMD16<Float>), _ scalar: (UInt16) -> Float) -> Int {
+        var bad = 0
+        for i in stride(from: 0, to: values.count - 32, by: 32) {
+            var w = SIMD16<UInt32>()
+            for l in 0..<16 { w[l] = UInt32(values[i + 2 * l]) | UInt32(values[i + 2 * l + 1]) << 16 }
+            let (lo, hi) = widen(w)
+            for l in 0..<16 {
+                if lo[l].bitPattern != scalar(values[i + 2 * l]).bitPattern { bad += 1 }
+                if hi[l].bitPattern != scalar(values[i + 2 * l + 1]).bitPattern { bad += 1 }
+            }
+        }
+        return bad
+    }
+    #expect(check(finiteHalves, FloatBits.halves) { Float(Float16(bitPattern: $0)) } == 0)
+    #expect(check(bfloats, FloatBits.bfloatHalves) { Float(bitPattern: UInt32($0) << 16) } == 0)
+    for z in 0..<256 {
+        let u = SIMD16<UInt32>((0..<16).map { UInt32(($0 * 17 + z) % 256) })
+        let f = FloatBits.float(u, minus: SIMD16<Float>(repeating: FloatBits.magicValue + Float(z)))
+        for l in 0..<16 { #expect(f[l] == Float(Int(u[l]) - z)) }
+    }
+}
