@@ -47,7 +47,7 @@ let package = Package(
         // the compressed checkpoint.
         .target(name: "SVDLLM",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
-                               "Tokenizers", "TransformerRuntime"],
+                               "Tokenizers", "TransformerRuntime", "Quantization"],
                 swiftSettings: hotFlags),
         // GPTQ and round-to-nearest weight quantization: min/max grids, codes per (row, group), the output error.
         .target(name: "Quantization", dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations"],
@@ -57,7 +57,7 @@ let package = Package(
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
-                               "Tokenizers", "TransformerRuntime", "Evaluation", "SVDLLM"]),
+                               "Tokenizers", "TransformerRuntime", "Evaluation", "SVDLLM", "Quantization"]),
         .executableTarget(
             name: "svdllm",
             dependencies: ["SVDLLMKit", "Notebooks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
