@@ -73,7 +73,7 @@ let package = Package(
                     swiftSettings: hotFlags),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
-        .testTarget(name: "SVDLLMTests", dependencies: ["SVDLLM", "Evaluation"], swiftSettings: hotFlags),
+        .testTarget(name: "SVDLLMTests", dependencies: ["SVDLLM", "Evaluation", "Quantization"], swiftSettings: hotFlags),
         .testTarget(name: "QuantizationTests", dependencies: ["Quantization", "Formats"], resources: [.copy("Fixtures")],
                     swiftSettings: hotFlags),
         .testTarget(name: "NotebooksTests", dependencies: ["Notebooks"]),
