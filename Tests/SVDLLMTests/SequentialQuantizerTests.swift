@@ -157,6 +157,23 @@ import TransformerRuntime
         }
     }
 
+    @Test(arguments: ["opt", "qwen2", "gemma3"])
+    func otherArchitecturesSaveAndLoadBack(arch: String) throws {
+        let source = CompressorTests.tiny(arch)
+        var model = try CausalLM(huggingFaceFolder: source)
+        let windows = CompressorTests.windows(vocab: model.vocabularySize, count: 4, length: 24)
+        let options = SequentialQuantizationOptions(method: .gptq, bits: 4, groupSize: 32, embeddingBits: 8)
+        _ = try SequentialQuantizer(options: options, parallelism: .serial).run(&model, windows: windows)
+        #expect(Self.allInt4(model))
+        let out = CompressorTests.temporaryDirectory("arch-\(arch)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        try QuantizedModelWriter.write(model: model, source: source, to: out,
+                                       quantization: QuantizedModelInfo(options: options, calibration: nil))
+        let loaded = try CausalLM(huggingFaceFolder: out)
+        let tokens = Array(windows[0].prefix(10))
+        #expect(try Self.logits(loaded, tokens) == Self.logits(model, tokens))
+    }
+
     @Test func lowRankFactorsQuantizedFromMemoryAndFromACompressedFolder() throws {
         let source = CompressorTests.tiny("llama")
         var model = try CausalLM(huggingFaceFolder: source)
