@@ -157,7 +157,7 @@ struct InspectCommand: ParsableCommand {
         let width = r.tensors.map(\.name.count).max() ?? 0
         for t in r.tensors {
             let pad = String(repeating: " ", count: width - t.name.count)
-            out += "  \(t.name)\(pad)  \(t.type.padding(toLength: 6, withPad: " ", startingAt: 0))  [\(t.shape.map(String.init).joined(separator: ", "))]\(t.storage == t.type.lowercased() ? "" : "  \(t.storage)")\n"
+            out += "  \(t.name)\(pad)  \(t.type.padding(toLength: 6, withPad: " ", startingAt: 0))  [\(t.shape.map(String.init).joined(separator: ", "))]\(t.storage.lowercased() == t.type.lowercased() ? "" : "  \(t.storage)")\n"
         }
         if let t = r.tokenizer {
             out += "tokenizer:\n  model: \(t.model)\n  vocab_size: \(t.vocabSize)\n"
