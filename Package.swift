@@ -50,7 +50,7 @@ let package = Package(
         // the compressed checkpoint.
         .target(name: "SVDLLM",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
-                               "Tokenizers", "TransformerRuntime"],
+                               "Tokenizers", "TransformerRuntime", "Quantization"],
                 swiftSettings: hotFlags),
         // GPTQ and round-to-nearest weight quantization: min/max grids, codes per (row, group), the output error.
         .target(name: "Quantization", dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations"],
@@ -60,7 +60,7 @@ let package = Package(
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
-                               "Tokenizers", "TransformerRuntime", "Evaluation", "SVDLLM"]),
+                               "Tokenizers", "TransformerRuntime", "Evaluation", "SVDLLM", "Quantization"]),
         .executableTarget(
             name: "svdllm",
             dependencies: ["SVDLLMKit", "Notebooks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -81,7 +81,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: hotFlags),
         .testTarget(name: "SVDLLMTests",
                     dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "Formats", "Tokenizers",
-                                   "TransformerRuntime", "SVDLLM"],
+                                   "TransformerRuntime", "Evaluation", "Quantization", "SVDLLM"],
                     exclude: ["Fixtures"], swiftSettings: hotFlags),
         .testTarget(name: "QuantizationTests", dependencies: ["LinearAlgebraCore", "Quantization", "Formats"],
                     resources: [.copy("Fixtures")], swiftSettings: hotFlags),

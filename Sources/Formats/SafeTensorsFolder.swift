@@ -85,6 +85,14 @@ public final class SafeTensorsFolder: @unchecked Sendable {
     /// Drops the resident pages of tensor `name`'s data once it has been read (``SafeTensorsFile/releaseTensorPages(_:)``).
     public func releaseTensorPages(_ name: String) { owner[name].map { shards[$0].releaseTensorPages(name) } }
 
+    /// The raw little-endian bytes of tensor `name` (see ``SafeTensorsFile/tensorData(_:)``).
+    public func tensorData(_ name: String) throws(FormatError) -> UnsafeRawBufferPointer {
+        guard let i = owner[name] else {
+            throw FormatError.invalid(file: directory.path, field: name, reason: "no such tensor")
+        }
+        return try shards[i].tensorData(name)
+    }
+
     /// Tensor `name` as Float (see ``SafeTensorsFile/tensor(_:)``).
     public func tensor(_ name: String) throws(FormatError) -> Matrix<Float> {
         guard let i = owner[name] else {

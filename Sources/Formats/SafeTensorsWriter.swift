@@ -18,6 +18,9 @@ public struct SafeTensorsWriter {
         var matrix: Matrix<Float>
         var dtype: SafeTensorsDType
         var shape: [Int]
+        /// Little-endian bytes written as they are (integer tensors); nil = `matrix` converted to `dtype`.
+        var raw: [UInt8]? = nil
+        var byteCount: Int { raw?.count ?? matrix.elements.count * dtype.size }
     }
 
     /// Free-form `__metadata__` strings.
@@ -46,6 +49,20 @@ public struct SafeTensorsWriter {
         entries.append(Entry(name: name, matrix: matrix, dtype: dtype, shape: shape))
     }
 
+    /// Adds tensor `name` of any `dtype` from its little-endian bytes (e.g. packed I32 codes, I8 codes): `bytes`
+    /// must hold exactly shape.product · dtype.size bytes.
+    public mutating func addRaw(_ name: String, bytes: [UInt8], dtype: SafeTensorsDType, shape: [Int]) throws(FormatError) {
+        guard !name.isEmpty, name != "__metadata__", !names.contains(name) else {
+            throw FormatError.invalid(file: "<writer>", field: name, reason: "empty, reserved or duplicate tensor name")
+        }
+        guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) * dtype.size == bytes.count else {
+            throw FormatError.invalid(file: "<writer>", field: "\(name).shape",
+                                      reason: "\(shape) of \(dtype.rawValue) does not hold \(bytes.count) bytes")
+        }
+        names.insert(name)
+        entries.append(Entry(name: name, matrix: Matrix(rows: 0, cols: 0), dtype: dtype, shape: shape, raw: bytes))
+    }
+
     /// The header JSON (padded) and the entries in file order with their byte offsets.
     private func layout() -> (header: [UInt8], order: [(Entry, Int)]) {
         let order = entries.sorted { ($0.dtype.layoutRank, $1.name) > ($1.dtype.layoutRank, $0.name) }
@@ -57,7 +74,7 @@ public struct SafeTensorsWriter {
         var offset = 0
         var placed = [(Entry, Int)]()
         for e in order {
-            let bytes = e.matrix.elements.count * e.dtype.size
+            let bytes = e.byteCount
             let shape = e.shape.map(String.init).joined(separator: ",")
             parts.append("\(JSONValue.quote(e.name)):{\"dtype\":\"\(e.dtype.rawValue)\",\"shape\":[\(shape)],"
                          + "\"data_offsets\":[\(offset),\(offset + bytes)]}")
@@ -109,6 +126,10 @@ public struct SafeTensorsWriter {
         let chunk = 65_536
         var buffer = [UInt8](repeating: 0, count: chunk * 4)
         for (e, _) in order {
+            if let raw = e.raw {
+                guard raw.withUnsafeBytes({ put($0) }) else { throw fail() }
+                continue
+            }
             let n = e.matrix.elements.count
             var start = 0
             while start < n {

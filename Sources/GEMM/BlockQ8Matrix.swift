@@ -35,6 +35,42 @@ public struct BlockQ8Matrix: Sendable, Equatable {
         self.scales = scales
     }
 
+    /// Blocks of 32 that hold the row's inputs: ⌈cols / 32⌉ (the file layout has no padding block).
+    public var fileBlocksPerRow: Int { (cols + Self.blockSize - 1) / Self.blockSize }
+
+    /// From the file layout (GGUF Q8_0-like): signed codes rows × ⌈cols/32⌉·32 (zero past `cols`) and f16 scales
+    /// rows × ⌈cols/32⌉.
+    public init(rows: Int, cols: Int, signedCodes: [Int8], scales fileScales: [UInt16]) {
+        let bs = Self.blockSize, fileBlocks = (cols + bs - 1) / bs, blocks = Self.blocks(cols: cols)
+        precondition(signedCodes.count == rows * fileBlocks * bs && fileScales.count == rows * fileBlocks,
+                     "BlockQ8Matrix: \(signedCodes.count) codes and \(fileScales.count) scales for \(rows)×\(cols)")
+        var codes = [UInt8](repeating: 128, count: rows * blocks * bs)
+        var scales = [UInt16](repeating: 0, count: rows * blocks)
+        for i in 0..<rows {
+            for p in 0..<fileBlocks * bs { codes[i * blocks * bs + p] = UInt8(Int(signedCodes[i * fileBlocks * bs + p]) + 128) }
+            for b in 0..<fileBlocks { scales[i * blocks + b] = fileScales[i * fileBlocks + b] }
+        }
+        self.init(rows: rows, cols: cols, codes: codes, scales: scales)
+    }
+
+    /// The signed codes in the file layout (rows × ⌈cols/32⌉·32).
+    public var signedCodes: [Int8] {
+        let bs = Self.blockSize, fileBlocks = fileBlocksPerRow
+        var out = [Int8](repeating: 0, count: rows * fileBlocks * bs)
+        for i in 0..<rows {
+            for p in 0..<fileBlocks * bs { out[i * fileBlocks * bs + p] = Int8(Int(codes[i * blocksPerRow * bs + p]) - 128) }
+        }
+        return out
+    }
+
+    /// The scales in the file layout (rows × ⌈cols/32⌉ f16 bits).
+    public var fileScales: [UInt16] {
+        let fileBlocks = fileBlocksPerRow
+        var out = [UInt16](repeating: 0, count: rows * fileBlocks)
+        for i in 0..<rows { for b in 0..<fileBlocks { out[i * fileBlocks + b] = scales[i * blocksPerRow + b] } }
+        return out
+    }
+
     /// `m` quantized block by block.
     public init(_ m: Matrix<Float>) {
         let bs = Self.blockSize, blocks = Self.blocks(cols: m.cols)

@@ -5,6 +5,7 @@
 @_exported import TransformerRuntime
 @_exported import SpectralDecompositions
 @_exported import SVDLLM
+@_exported import Quantization
 @_exported import Tokenizers
 @_exported import GEMM
 @_exported import LinearAlgebraCore

@@ -82,9 +82,20 @@ final class WeightBinder {
 
     /// The tensor as rows × cols in the binder's storage (the f32 copy lives only while it is converted).
     ///
+    /// A quantized checkpoint's `<stem>.q8_codes` / `<stem>.q8_scales` pair stands for `<stem>.weight`
+    /// (``Q8EmbeddingTensors``) and loads as q8 unless another storage is asked for.
+    ///
     /// A large GGUF tensor going to a compact storage (the token embedding) is decoded and converted in chunks of
     /// rows, so its f32 copy never exists whole; q/k keep the whole-tensor path (their un-permutation mixes rows).
     func weightMatrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix {
+        if !has(name), name.hasSuffix(".weight"), case let .huggingFace(folder) = source {
+            let stem = String(name.dropLast(".weight".count))
+            if has(stem + ".q8_codes") {
+                let q = try q8Matrix(folder, stem: stem, rows: rows, cols: cols)
+                if let storage, storage != .q8 { return WeightMatrix(q.dequantized(), storage: storage) }
+                return q
+            }
+        }
         let target = storage ?? storedStorage(name)
         if target != .f32, case let .gguf(f) = source, let info = f.tensorInfo(name), info.rows == rows,
            info.cols == cols, rows * cols >= 1 << 22, !name.contains(".attn_q."), !name.contains(".attn_k.") {
@@ -123,7 +134,17 @@ final class WeightBinder {
     func linear(_ weight: String, bias: String?, out: Int, in: Int) throws -> Linear {
         let b = try bias.map { b throws in try vector(b, count: out) }
         if !has(weight), case let .huggingFace(folder) = source, weight.hasSuffix(".weight") {
-            let names = LowRankTensorNames.factors(ofModule: String(weight.dropLast(".weight".count)))
+            let module = String(weight.dropLast(".weight".count))
+            let names = LowRankTensorNames.factors(ofModule: module)
+            if hasQuantized(module) {
+                return .packed(weight: try quantizedMatrix(module, rows: out, cols: `in`), bias: b)
+            }
+            if hasQuantized(names.u), hasQuantized(names.v), let vShape = folder.shape(names.v + ".qweight"), vShape.count == 2 {
+                let r = vShape[1]
+                guard r >= 1 else { throw RuntimeError.shapeMismatch(file: file, name: names.v + ".qweight", expected: [(`in` + 7) / 8, 1], got: vShape) }
+                return .packedLowRank(u: try quantizedMatrix(names.u, rows: out, cols: r),
+                                      v: try quantizedMatrix(names.v, rows: r, cols: `in`), bias: b)
+            }
             let uName = names.u + ".weight", vName = names.v + ".weight"
             if let shape = folder.shape(uName), shape.count == 2, has(vName) {
                 let r = shape[1]
@@ -139,6 +160,72 @@ final class WeightBinder {
         let w = try weightMatrix(weight, rows: out, cols: `in`)
         if let w32 = w.float32 { return .dense(weight: w32, bias: b) }
         return .packed(weight: w, bias: b)
+    }
+
+    /// The raw bytes of a tensor of a folder after checking its dtype and shape; marks it used.
+    private func raw(_ folder: SafeTensorsFolder, _ name: String, dtype: SafeTensorsDType, shape: [Int]) throws -> UnsafeRawBufferPointer {
+        guard let info = folder.info(name) else { throw RuntimeError.missingTensor(file: file, name: name) }
+        guard info.dtype == dtype else {
+            throw RuntimeError.invalidInput(argument: name, reason: "dtype \(info.dtype.rawValue), expected \(dtype.rawValue)")
+        }
+        guard info.shape == shape else { throw RuntimeError.shapeMismatch(file: file, name: name, expected: shape, got: info.shape) }
+        unused.remove(name)
+        return try folder.tensorData(name)
+    }
+
+    private static func words(_ p: UnsafeRawBufferPointer) -> [UInt32] {
+        (0..<p.count / 4).map { UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self)) }
+    }
+
+    private static func halves(_ p: UnsafeRawBufferPointer) -> [UInt16] {
+        (0..<p.count / 2).map { UInt16(littleEndian: p.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self)) }
+    }
+
+    /// The 8-bit embedding (``Q8EmbeddingTensors``), kept as q8.
+    private func q8Matrix(_ folder: SafeTensorsFolder, stem: String, rows: Int, cols: Int) throws -> WeightMatrix {
+        let blocks = (cols + BlockQ8Matrix.blockSize - 1) / BlockQ8Matrix.blockSize
+        let codes = try raw(folder, stem + ".q8_codes", dtype: .i8, shape: [rows, blocks * BlockQ8Matrix.blockSize])
+        let scales = try raw(folder, stem + ".q8_scales", dtype: .f16, shape: [rows, blocks])
+        return .q8(BlockQ8Matrix(rows: rows, cols: cols, signedCodes: codes.map { Int8(bitPattern: $0) },
+                                 scales: Self.halves(scales)))
+    }
+
+    /// Whether module `module` is stored in the GPTQ layout (`<module>.qweight`).
+    func hasQuantized(_ module: String) -> Bool { !isGGUF && has(module + ".qweight") }
+
+    /// The 4-bit GPTQ-layout matrix of `module` (``GPTQPackedTensors``), out × in, as ``GroupQuantizedMatrix``
+    /// (packed codes are unpacked row by row into the runtime's layout; nothing is widened to f32).
+    func quantizedMatrix(_ module: String, rows out: Int, cols `in`: Int) throws -> WeightMatrix {
+        guard case let .huggingFace(folder) = source else { throw RuntimeError.missingTensor(file: file, name: module + ".qweight") }
+        guard let zShape = folder.shape(module + ".qzeros"), zShape.count == 2, zShape[0] >= 1 else {
+            throw RuntimeError.missingTensor(file: file, name: module + ".qzeros")
+        }
+        let groups = zShape[0]
+        guard let gs = GPTQPackedTensors.inferGroupSize(cols: `in`, groups: groups) else {
+            throw RuntimeError.invalidInput(argument: module + ".qzeros", reason: "\(groups) groups do not fit \(`in`) inputs")
+        }
+        let qweight = try raw(folder, module + ".qweight", dtype: .i32, shape: [(`in` + 7) / 8, out])
+        let qzeros = try raw(folder, module + ".qzeros", dtype: .i32, shape: [groups, (out + 7) / 8])
+        let scales = try raw(folder, module + ".scales", dtype: .f16, shape: [groups, out])
+        var gIdx: [Int32]? = nil
+        if has(module + ".g_idx") {
+            let g = try raw(folder, module + ".g_idx", dtype: .i32, shape: [`in`])
+            let values = Self.words(g).map { Int32(bitPattern: $0) }
+            var counts = [Int](repeating: 0, count: groups)
+            for v in values {
+                guard (0..<Int32(groups)).contains(v) else {
+                    throw RuntimeError.invalidInput(argument: module + ".g_idx", reason: "group \(v) outside 0..<\(groups)")
+                }
+                counts[Int(v)] += 1
+            }
+            guard counts.dropLast().allSatisfy({ $0 == gs }) else {
+                throw RuntimeError.invalidInput(argument: module + ".g_idx", reason: "groups are not all of size \(gs)")
+            }
+            gIdx = values
+        }
+        let packed = GPTQPackedTensors(rows: out, cols: `in`, bits: 4, groupSize: gs, qweight: Self.words(qweight),
+                                       qzeros: Self.words(qzeros), scales: Self.halves(scales), gIdx: gIdx)
+        return .int4(packed.groupQuantizedMatrix())
     }
 
     /// Marks a tensor the runtime knowingly does not need (e.g. llama.cpp's precomputed rope_freqs).

@@ -53,6 +53,18 @@ struct CompressCommand: ParsableCommand {
     @Flag(help: "Continue an interrupted run from OUT.partial.") var resume = false
     @Flag(help: "Replace a non-empty output folder (and discard an interrupted run's OUT.partial).") var force = false
     @Flag(help: "Print one JSON object.") var json = false
+    @Option(help: "After compressing, quantize the model in memory on the same calibration windows and save it quantized: <method><bits>, gptq4 or rtn4 (e.g. gptq4).")
+    var quantize: String?
+    @OptionGroup var quantization: QuantizationArguments
+
+    /// The options of --quantize.
+    var quantizationOptions: SequentialQuantizationOptions? {
+        quantize.flatMap(parseQuantizeSpec).map { m, b in
+            SequentialQuantizationOptions(method: m, bits: b, groupSize: quantization.groupSize, symmetric: quantization.sym,
+                                          actOrder: quantization.actOrder, damp: quantization.damp,
+                                          embeddingBits: quantization.embeddingBits, measureRTN: m == .gptq)
+        }
+    }
 
     /// The library's parameters as this command's flags (``FlagNames``).
     static let flagNames = FlagNames([
@@ -90,6 +102,11 @@ struct CompressCommand: ParsableCommand {
         if sensitivitiesFrom != nil, rankAllocation != .sensitivity {
             throw ValidationError("--sensitivities needs --rank-allocation sensitivity")
         }
+        if let quantize {
+            guard let q = quantizationOptions else { throw ValidationError("--quantize must be <gptq|rtn><bits>, e.g. gptq4 (got '\(quantize)')") }
+            do { try q.validate() } catch { throw ValidationError(error.description) }
+            guard q.bits == 4 else { throw ValidationError("--quantize: only 4-bit models can be saved (got \(quantize)); use svdllm quantize --eval-text on the compressed folder") }
+        }
     }
 
     struct Output: Encodable {
@@ -114,6 +131,7 @@ struct CompressCommand: ParsableCommand {
         var profile_from_cache: Bool
         var shifted_pivots: Int
         var predicted_loss_sum: Double
+        var quantization: QuantizationSummary?
     }
 
     func run() throws {
@@ -192,11 +210,24 @@ struct CompressCommand: ParsableCommand {
         var result = try compressor.run(&loaded.model, windows: windows, updateWindows: updateWindows, seed: seed)
         result.seconds.calibration += calibrationSeconds
 
+        // --quantize: the compressed model, quantized in memory on the same windows, then written once.
+        var quantized: QuantizationSummary?
+        if let q = quantizationOptions {
+            let qReport = try quantizeModel(&loaded.model, windows: windows, options: q, threads: workers.threads)
+            quantized = QuantizationSummary(report: qReport, model: loaded.model)
+        }
         let writeStart = Date()
         let info = CompressedModelInfo(report: result, model: loaded.model, calibrationText: calibURL.lastPathComponent)
-        try CompressedModelWriter.write(model: loaded.model, source: modelURL, to: outURL,
-                                        dtype: SafeTensorsDType(rawValue: dtype.rawValue.uppercased())!,
-                                        svdLLM: info, force: force)
+        if let q = quantizationOptions {
+            try QuantizedModelWriter.write(model: loaded.model, source: modelURL, to: outURL, quantization: QuantizedModelInfo(
+                options: q, calibration: .init(text: calibURL.lastPathComponent, nsamples: nsamples, seqlen: seqlen, seed: seed)),
+                svdLLM: info, force: force)
+            quantized?.bytes["folder"] = folderBytes(outURL)
+        } else {
+            try CompressedModelWriter.write(model: loaded.model, source: modelURL, to: outURL,
+                                            dtype: SafeTensorsDType(rawValue: dtype.rawValue.uppercased())!,
+                                            svdLLM: info, force: force)
+        }
         checkpoint.remove()
         result.seconds.writing += Date().timeIntervalSince(writeStart)
         if let report {
@@ -209,6 +240,7 @@ struct CompressCommand: ParsableCommand {
         let s = result.seconds
         var seconds = ["calibration": s.calibration, "profiling": s.profiling, "factorization": s.factorization,
                        "update": s.update, "writing": s.writing, "total": Date().timeIntervalSince(start)]
+        if let q = quantized?.seconds["total"] { seconds["quantization"] = q }
         if let sensitivity = s.sensitivity { seconds["sensitivity"] = sensitivity }
         let output = Output(
             out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd.rawValue, nsamples: nsamples, seqlen: seqlen,
@@ -221,7 +253,7 @@ struct CompressCommand: ParsableCommand {
             peak_rss_bytes: peakResidentBytes(), resumed_layers: result.resumedLayers,
             profile_from_cache: result.profileFromCache,
             shifted_pivots: result.matrices.reduce(0) { $0 + $1.shiftedPivots },
-            predicted_loss_sum: result.matrices.reduce(0) { $0 + $1.predictedLoss })
+            predicted_loss_sum: result.matrices.reduce(0) { $0 + $1.predictedLoss }, quantization: quantized)
         if json {
             print(jsonLine(output))
         } else {

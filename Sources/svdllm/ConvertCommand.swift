@@ -39,6 +39,10 @@ struct ConvertCommand: ParsableCommand {
     @OptionGroup var workers: WorkerThreads
 
     func run() throws {
+        let source = URL(fileURLWithPath: model)
+        if QuantizedModelWriter.isQuantizedFolder(source) {
+            throw CLIError("\(model): a quantized folder (config.json has a \"quantization\" object) cannot be converted; convert the GGUF it came from")
+        }
         let dest = URL(fileURLWithPath: out)
         let seconds = try Stopwatch.seconds {
             try HuggingFaceExport.convert(

@@ -24,6 +24,19 @@ struct InspectCommand: ParsableCommand {
         var shape: [Int]
         var elements: Int
         var bytes: Int
+        /// What the tensor stores: the dtype, or its role in a quantized checkpoint (int4 GPTQ codes, q8 codes, …).
+        var storage: String
+    }
+
+    /// The storage a tensor name and type stand for in a quantized checkpoint (GPTQ layout, q8 embedding).
+    static func storage(name: String, type: String) -> String {
+        if name.hasSuffix(".qweight") { return "int4 codes (GPTQ qweight, 8 per I32 along the input)" }
+        if name.hasSuffix(".qzeros") { return "int4 zeros (GPTQ qzeros, 8 per I32 along the output)" }
+        if name.hasSuffix(".scales") { return "\(type.lowercased()) group scales" }
+        if name.hasSuffix(".g_idx") { return "group index (act-order)" }
+        if name.hasSuffix(".q8_codes") { return "q8 codes (blocks of 32)" }
+        if name.hasSuffix(".q8_scales") { return "q8 block scales" }
+        return type.lowercased()
     }
 
     struct TokenizerSummary: Encodable {
@@ -73,14 +86,15 @@ struct InspectCommand: ParsableCommand {
         case let .gguf(file):
             config = try ModelConfig(gguf: file)
             tensors = file.tensors.map {
-                Tensor(name: $0.name, type: "\($0.type)", shape: $0.shape, elements: $0.elementCount, bytes: $0.byteCount)
+                Tensor(name: $0.name, type: "\($0.type)", shape: $0.shape, elements: $0.elementCount, bytes: $0.byteCount,
+                       storage: "\($0.type)")
             }
         case let .huggingFace(dir):
             config = try ModelConfig(huggingFaceConfig: dir)
             let folder = try SafeTensorsFolder(directory: dir)
             tensors = folder.names.compactMap { folder.info($0) }.map {
                 Tensor(name: $0.name, type: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount,
-                       bytes: $0.dataRange.count)
+                       bytes: $0.dataRange.count, storage: storage(name: $0.name, type: $0.dtype.rawValue))
             }
         }
         do {
@@ -143,7 +157,7 @@ struct InspectCommand: ParsableCommand {
         let width = r.tensors.map(\.name.count).max() ?? 0
         for t in r.tensors {
             let pad = String(repeating: " ", count: width - t.name.count)
-            out += "  \(t.name)\(pad)  \(t.type.padding(toLength: 6, withPad: " ", startingAt: 0))  [\(t.shape.map(String.init).joined(separator: ", "))]\n"
+            out += "  \(t.name)\(pad)  \(t.type.padding(toLength: 6, withPad: " ", startingAt: 0))  [\(t.shape.map(String.init).joined(separator: ", "))]\(t.storage.lowercased() == t.type.lowercased() ? "" : "  \(t.storage)")\n"
         }
         if let t = r.tokenizer {
             out += "tokenizer:\n  model: \(t.model)\n  vocab_size: \(t.vocabSize)\n"
