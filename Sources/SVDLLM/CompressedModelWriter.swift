@@ -19,7 +19,6 @@ import TransformerRuntime
 public enum CompressedModelWriter {
     public static func write(model: CausalLM, source: URL, to destination: URL, dtype: SafeTensorsDType,
                              svdLLM: CompressedModelInfo, force: Bool = false) throws {
-        let fm = FileManager.default
         let dest = destination.standardizedFileURL
         guard [.f32, .f16, .bf16].contains(dtype) else {
             throw CompressionError.invalidArgument(name: "dtype", reason: "\(dtype.rawValue) is not f32, f16 or bf16")
@@ -37,12 +36,7 @@ public enum CompressedModelWriter {
         }
 
         try StagingFolder.assemble(at: dest, force: force) { tmp in
-            func put(_ text: String, _ name: String) throws {
-                let file = tmp.appendingPathComponent(name)
-                do { try Data(text.utf8).write(to: file) } catch {
-                    throw CompressionError.io(path: file.path, reason: "cannot write: \(error.localizedDescription)")
-                }
-            }
+            func put(_ text: String, _ name: String) throws { try SourceModelExport.put(text, name, in: tmp) }
             var writer = SafeTensorsWriter(metadata: ["format": "pt", "svd_llm": svdLLM.method])
             var used = Set<String>()
             func add(_ name: String, _ m: Matrix<Float>, shape: [Int]) throws {
@@ -57,41 +51,10 @@ public enum CompressedModelWriter {
                 }
             }
 
-            let configText: String
-            var isDir: ObjCBool = false
-            if fm.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue {
-                // A Hugging Face folder: copy everything but the weights; re-write the weights.
-                guard let text = fm.contents(atPath: source.appendingPathComponent("config.json").path)
-                    .flatMap({ String(data: $0, encoding: .utf8) }) else {
-                    throw CompressionError.io(path: source.appendingPathComponent("config.json").path, reason: "cannot read")
-                }
-                configText = text
-                for entry in try fm.contentsOfDirectory(atPath: source.path).sorted()
-                where entry != "config.json" && !entry.hasSuffix(".safetensors") && entry != SafeTensorsFolder.indexFileName {
-                    var entryIsDir: ObjCBool = false
-                    let from = source.appendingPathComponent(entry)
-                    guard fm.fileExists(atPath: from.path, isDirectory: &entryIsDir), !entryIsDir.boolValue else { continue }
-                    try fm.copyItem(at: from, to: tmp.appendingPathComponent(entry))
-                }
-                let folder = try SafeTensorsFolder(directory: source)
-                for name in folder.names {
-                    try add(name, try folder.tensor(name), shape: folder.shape(name) ?? [])
-                }
-            } else {
-                let gguf = try GGUFFile(url: source)
-                let config = try ModelConfig(gguf: gguf)
-                let spec = try TokenizerDescription(gguf: gguf)
-                configText = try HuggingFaceExport.configJSON(config, dtype: dtype)
-                try put(HuggingFaceExport.generationConfigJSON(config), "generation_config.json")
-                try put(TokenizerJSONWriter.tokenizerJSON(spec), "tokenizer.json")
-                try put(TokenizerJSONWriter.tokenizerConfigJSON(spec, chatTemplate: gguf.string("tokenizer.chat_template"),
-                                                                modelMaxLength: config.contextLength),
-                        "tokenizer_config.json")
-                for info in gguf.tensors {
-                    guard let hf = try HuggingFaceExport.tensorName(gguf: info.name, architecture: config.architecture) else { continue }
-                    let m = try HuggingFaceExport.tensor(gguf, info.name, config: config, parallelism: model.parallelism)
-                    try add(hf, m, shape: info.dims.count == 1 ? [info.dims[0]] : info.shape)
-                }
+            // A Hugging Face folder's side files are copied, a GGUF's written; its weights are re-written.
+            let configText = try SourceModelExport.export(source: source, into: tmp, configDType: dtype,
+                                                          parallelism: model.parallelism) { name, shape, read in
+                try add(name, try read(), shape: shape)
             }
             let missing = Set(factors.keys).subtracting(used)
             guard missing.isEmpty else {

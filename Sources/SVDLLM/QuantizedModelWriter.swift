@@ -63,7 +63,6 @@ public enum QuantizedModelWriter {
 
     public static func write(model: CausalLM, source: URL, to destination: URL, quantization: QuantizedModelInfo,
                              svdLLM: CompressedModelInfo? = nil, force: Bool = false) throws {
-        let fm = FileManager.default
         let dest = destination.standardizedFileURL
         try CompressedModelWriter.checkDestination(dest, force: force)
         let opt = model.config.architecture == .opt
@@ -90,12 +89,7 @@ public enum QuantizedModelWriter {
         let embeddingName = opt ? "model.decoder.embed_tokens.weight" : "model.embed_tokens.weight"
 
         try StagingFolder.assemble(at: dest, force: force) { tmp in
-            func put(_ text: String, _ name: String) throws {
-                let file = tmp.appendingPathComponent(name)
-                do { try Data(text.utf8).write(to: file) } catch {
-                    throw CompressionError.io(path: file.path, reason: "cannot write: \(error.localizedDescription)")
-                }
-            }
+            func put(_ text: String, _ name: String) throws { try SourceModelExport.put(text, name, in: tmp) }
             var writer = SafeTensorsWriter(metadata: ["format": "pt", "quantization": "\(quantization.method)\(quantization.bits)"])
             var done = Set<String>()
             /// Adds source tensor `name`; `tensor` is read only when needed.
@@ -124,41 +118,9 @@ public enum QuantizedModelWriter {
                 }
             }
 
-            var configText: String
-            var isDir: ObjCBool = false
-            if fm.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue {
-                guard let text = fm.contents(atPath: source.appendingPathComponent("config.json").path)
-                    .flatMap({ String(data: $0, encoding: .utf8) }) else {
-                    throw CompressionError.io(path: source.appendingPathComponent("config.json").path, reason: "cannot read")
-                }
-                configText = text
-                for entry in try fm.contentsOfDirectory(atPath: source.path).sorted()
-                where entry != "config.json" && !entry.hasSuffix(".safetensors") && entry != SafeTensorsFolder.indexFileName {
-                    var entryIsDir: ObjCBool = false
-                    let from = source.appendingPathComponent(entry)
-                    guard fm.fileExists(atPath: from.path, isDirectory: &entryIsDir), !entryIsDir.boolValue else { continue }
-                    try fm.copyItem(at: from, to: tmp.appendingPathComponent(entry))
-                }
-                let folder = try SafeTensorsFolder(directory: source)
-                for name in folder.names {
-                    try add(name, shape: folder.shape(name) ?? []) { try folder.tensor(name) }
-                }
-            } else {
-                let gguf = try GGUFFile(url: source)
-                let config = try ModelConfig(gguf: gguf)
-                let spec = try TokenizerDescription(gguf: gguf)
-                configText = try HuggingFaceExport.configJSON(config, dtype: .f32)
-                try put(HuggingFaceExport.generationConfigJSON(config), "generation_config.json")
-                try put(TokenizerJSONWriter.tokenizerJSON(spec), "tokenizer.json")
-                try put(TokenizerJSONWriter.tokenizerConfigJSON(spec, chatTemplate: gguf.string("tokenizer.chat_template"),
-                                                                modelMaxLength: config.contextLength),
-                        "tokenizer_config.json")
-                for info in gguf.tensors {
-                    guard let hf = try HuggingFaceExport.tensorName(gguf: info.name, architecture: config.architecture) else { continue }
-                    try add(hf, shape: info.dims.count == 1 ? [info.dims[0]] : info.shape) {
-                        try HuggingFaceExport.tensor(gguf, info.name, config: config, parallelism: model.parallelism)
-                    }
-                }
+            var configText = try SourceModelExport.export(source: source, into: tmp, configDType: .f32,
+                                                          parallelism: model.parallelism) { name, shape, read in
+                try add(name, shape: shape, read)
             }
             let expected = Set(entries.values.flatMap { e -> [String] in
                 switch e {
