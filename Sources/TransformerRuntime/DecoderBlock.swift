@@ -1,3 +1,4 @@
+import GEMM
 import LinearAlgebraCore
 
 /// Where a block runs: its index, the position of its first row, threads, and the profile timing its phases.
@@ -59,15 +60,28 @@ extension BlockContext {
     /// in one or two parallel regions (``Linear/forwardOneToken(_:_:parallelism:)``), else one GEMM each.
     func projectGroup(_ linears: [Linear], _ x: Matrix<Float>, phase: ForwardProfile.Phase) -> [Matrix<Float>] {
         time(phase, flops: linears.reduce(0) { $0 + $1.flops(rows: x.rows) }) {
-            x.rows == 1 ? Linear.forwardOneToken(linears, x.elements, parallelism: parallelism)
+            x.rows == 1 ? Linear.forwardOneToken(linears, x.elements, parallelism: parallelism, params: Self.oneTokenParams)
                 : linears.map { $0.forward(x, parallelism: parallelism) }
         }
     }
 
-    /// H ← H + X Wᵀ (+ b): a sublayer's output projection with the residual add fused into its GEMM.
+    /// H ← H + X Wᵀ (+ b): a sublayer's output projection with the residual add fused into its GEMM; for one token
+    /// the product runs in the decode regions (``Linear/forwardOneToken(_:_:parallelism:params:)``), so a low-rank
+    /// projection's two small products are split over the threads too.
     func addProjection(_ linear: Linear, _ x: Matrix<Float>, to h: inout Matrix<Float>, phase: ForwardProfile.Phase) {
-        time(phase, flops: linear.flops(rows: x.rows)) { linear.forward(x, addingTo: &h, parallelism: parallelism) }
+        time(phase, flops: linear.flops(rows: x.rows)) {
+            if x.rows == 1 {
+                let y = Linear.forwardOneToken([linear], x.elements, parallelism: parallelism, params: Self.oneTokenParams)[0]
+                h.add(y, parallelism: .serial)
+            } else {
+                linear.forward(x, addingTo: &h, parallelism: parallelism)
+            }
+        }
     }
+
+    /// One token's products go parallel from 10⁵ flops (a 50 K-weight matrix): the worker pool's threads are
+    /// spinning between a decode step's regions, so a region costs far less than splitting such a product saves.
+    static let oneTokenParams = GEMMParams(parallelGEMVFlopThreshold: 1e5)
 
     /// H ← H + Y, rows split over the threads.
     func addResidual(_ y: Matrix<Float>, to h: inout Matrix<Float>) {
