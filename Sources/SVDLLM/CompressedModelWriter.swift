@@ -76,16 +76,7 @@ public enum CompressedModelWriter {
 
     /// The config text with `"svd_llm": {…}` added as its last key.
     static func insertSVDLLM(_ info: CompressedModelInfo, into config: String) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(info), as: UTF8.self)
-        guard let close = config.lastIndex(of: "}") else {
-            throw CompressionError.invalidArgument(name: "config.json", reason: "not a JSON object")
-        }
-        var head = String(config[..<close])
-        while let last = head.last, last.isWhitespace { head.removeLast() }
-        let separator = head.hasSuffix("{") ? "" : ","
-        return head + separator + "\n  \"svd_llm\": " + json + "\n}\n"
+        try SourceModelExport.insert(key: "svd_llm", info, into: config)
     }
 }
 

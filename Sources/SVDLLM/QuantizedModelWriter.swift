@@ -140,16 +140,7 @@ public enum QuantizedModelWriter {
 
     /// The config text with `"quantization": {…}` added as its last key.
     static func insertQuantization(_ info: QuantizedModelInfo, into config: String) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let json = String(decoding: try encoder.encode(info), as: UTF8.self)
-        guard let close = config.lastIndex(of: "}") else {
-            throw CompressionError.invalidArgument(name: "config.json", reason: "not a JSON object")
-        }
-        var head = String(config[..<close])
-        while let last = head.last, last.isWhitespace { head.removeLast() }
-        let separator = head.hasSuffix("{") ? "" : ","
-        return head + separator + "\n  \"quantization\": " + json + "\n}\n"
+        try SourceModelExport.insert(key: "quantization", info, into: config)
     }
 
     /// Whether the folder's config.json has a `"quantization"` object.

@@ -63,4 +63,19 @@ enum SourceModelExport {
         }
         return text
     }
+
+    /// The config text with `"key": {…}` (the value as sorted-key JSON) added as its last key, the way both
+    /// writers add their `svd_llm` and `quantization` objects.
+    static func insert<T: Encodable>(key: String, _ value: T, into config: String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let json = String(decoding: try encoder.encode(value), as: UTF8.self)
+        guard let close = config.lastIndex(of: "}") else {
+            throw CompressionError.invalidArgument(name: "config.json", reason: "not a JSON object")
+        }
+        var head = String(config[..<close])
+        while let last = head.last, last.isWhitespace { head.removeLast() }
+        let separator = head.hasSuffix("{") ? "" : ","
+        return head + separator + "\n  \"\(key)\": " + json + "\n}\n"
+    }
 }
