@@ -78,6 +78,9 @@ public final class SafeTensorsFolder: @unchecked Sendable {
     /// Every tensor name, sorted.
     public var names: [String] { owner.keys.sorted() }
 
+    /// The shard holding tensor `name`.
+    public func shard(of name: String) -> SafeTensorsFile? { owner[name].map { shards[$0] } }
+
     public func info(_ name: String) -> SafeTensorsTensorInfo? { owner[name].flatMap { shards[$0].info(name) } }
 
     public func shape(_ name: String) -> [Int]? { info(name)?.shape }

@@ -20,7 +20,9 @@ public struct SafeTensorsWriter {
         var shape: [Int]
         /// Little-endian bytes written as they are (integer tensors); nil = `matrix` converted to `dtype`.
         var raw: [UInt8]? = nil
-        var byteCount: Int { raw?.count ?? matrix.elements.count * dtype.size }
+        /// Makes the matrix when the file reaches it (``addDeferred(_:dtype:shape:produce:)``); nil = `matrix`.
+        var produce: (() throws -> Matrix<Float>)? = nil
+        var byteCount: Int { raw?.count ?? shape.reduce(1, *) * dtype.size }
     }
 
     /// Free-form `__metadata__` strings.
@@ -47,6 +49,24 @@ public struct SafeTensorsWriter {
         }
         names.insert(name)
         entries.append(Entry(name: name, matrix: matrix, dtype: dtype, shape: shape))
+    }
+
+    /// Adds tensor `name` whose values `produce` makes only when ``write(to:)`` reaches it, converted to `dtype`:
+    /// a writer of deferred tensors holds one of them in memory at a time, so a model larger than memory can be
+    /// written tensor by tensor. `produce` must return shape.product elements.
+    public mutating func addDeferred(_ name: String, dtype: SafeTensorsDType = .f32, shape: [Int],
+                                     produce: @escaping () throws -> Matrix<Float>) throws(FormatError) {
+        guard dtype.isFloatConvertible else {
+            throw FormatError.unsupported(file: "<writer>", field: "\(name).dtype", value: dtype.rawValue)
+        }
+        guard !name.isEmpty, name != "__metadata__", !names.contains(name) else {
+            throw FormatError.invalid(file: "<writer>", field: name, reason: "empty, reserved or duplicate tensor name")
+        }
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw FormatError.invalid(file: "<writer>", field: "\(name).shape", reason: "\(shape) has a negative axis")
+        }
+        names.insert(name)
+        entries.append(Entry(name: name, matrix: Matrix(rows: 0, cols: 0), dtype: dtype, shape: shape, produce: produce))
     }
 
     /// Adds tensor `name` of any `dtype` from its little-endian bytes (e.g. packed I32 codes, I8 codes): `bytes`
@@ -130,12 +150,26 @@ public struct SafeTensorsWriter {
                 guard raw.withUnsafeBytes({ put($0) }) else { throw fail() }
                 continue
             }
-            let n = e.matrix.elements.count
+            let matrix: Matrix<Float>
+            if let produce = e.produce {
+                do { matrix = try produce() } catch {
+                    unlink(tmp)
+                    throw FormatError.io(file: path, reason: "cannot make tensor '\(e.name)': \(error)")
+                }
+                guard matrix.elements.count == e.shape.reduce(1, *) else {
+                    unlink(tmp)
+                    throw FormatError.invalid(file: path, field: "\(e.name).shape",
+                                              reason: "\(e.shape) does not hold the \(matrix.rows)×\(matrix.cols) elements made")
+                }
+            } else {
+                matrix = e.matrix
+            }
+            let n = matrix.elements.count
             var start = 0
             while start < n {
                 let count = Swift.min(chunk, n - start)
                 let bytes = count * e.dtype.size
-                e.matrix.elements.withUnsafeBufferPointer { src in
+                matrix.elements.withUnsafeBufferPointer { src in
                     buffer.withUnsafeMutableBytes { dst in
                         Self.encode(src.baseAddress! + start, count, e.dtype, into: dst.baseAddress!)
                     }

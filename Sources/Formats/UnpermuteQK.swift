@@ -13,6 +13,13 @@ public enum QKPermutation {
         try reorder(m, heads: heads) { h, d, s, i in (h * d + 2 * i + s, h * d + s * (d / 2) + i) }
     }
 
+    /// The GGUF row holding Hugging Face row `row` of a matrix of `rows` rows in `heads` heads (the inverse map of
+    /// ``unpermute(_:heads:)``, one row at a time).
+    public static func ggufRow(ofHuggingFaceRow row: Int, rows: Int, heads: Int) -> Int {
+        let d = rows / heads, h = row / d, t = row % d, s = t / (d / 2), i = t % (d / 2)
+        return h * d + 2 * i + s
+    }
+
     /// Hugging Face layout → GGUF layout.
     public static func permute<T: LinalgScalar>(_ m: Matrix<T>, heads: Int) throws(FormatError) -> Matrix<T> {
         try reorder(m, heads: heads) { h, d, s, i in (h * d + s * (d / 2) + i, h * d + 2 * i + s) }
@@ -56,16 +63,17 @@ extension GGUFFile {
     public func dequantizeHF(_ name: String, config: ModelConfig, variant: DequantizeVariant = .simd,
                              parallelism: Parallelism = .serial) throws(FormatError) -> Matrix<Float> {
         let m = try dequantize(name, variant: variant, parallelism: parallelism)
-        guard architecture == "llama", config.architecture == .llama || config.architecture == .mistral else { return m }
-        if name.hasSuffix(".attn_q.weight") || name.hasSuffix(".attn_q.bias") {
-            return try QKPermutation.unpermute(m.rows == 1 ? m.transposed() : m, heads: config.headCount)
-                .reshapedLike(m)
-        }
-        if name.hasSuffix(".attn_k.weight") || name.hasSuffix(".attn_k.bias") {
-            return try QKPermutation.unpermute(m.rows == 1 ? m.transposed() : m, heads: config.kvHeadCount)
-                .reshapedLike(m)
-        }
-        return m
+        guard let heads = permutedHeads(name, config: config) else { return m }
+        return try QKPermutation.unpermute(m.rows == 1 ? m.transposed() : m, heads: heads).reshapedLike(m)
+    }
+
+    /// The head count of tensor `name`'s ``QKPermutation`` when its rows are stored permuted (a llama attn_q or
+    /// attn_k weight or bias: attention heads for q, key/value heads for k); nil when they are in Hugging Face order.
+    public func permutedHeads(_ name: String, config: ModelConfig) -> Int? {
+        guard architecture == "llama", config.architecture == .llama || config.architecture == .mistral else { return nil }
+        if name.hasSuffix(".attn_q.weight") || name.hasSuffix(".attn_q.bias") { return config.headCount }
+        if name.hasSuffix(".attn_k.weight") || name.hasSuffix(".attn_k.bias") { return config.kvHeadCount }
+        return nil
     }
 }
 

@@ -13,6 +13,8 @@ public enum WeightMatrix: Sendable, Equatable {
     case half(HalfMatrix)
     case q8(BlockQ8Matrix)
     case int4(GroupQuantizedMatrix)
+    /// Stored bytes read through a decoder (a mapped tensor in its file's type), rows widened as products need them.
+    case decoded(DecodedMatrix)
 
     /// `m` in `storage` (f32, f16, bf16 or q8; int4 needs a quantizer's grid).
     public init(_ m: Matrix<Float>, storage: WeightStorage) {
@@ -22,6 +24,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case .bf16: self = .half(HalfMatrix(m, format: .bf16))
         case .q8: self = .q8(BlockQ8Matrix(m))
         case .int4: preconditionFailure("WeightMatrix: int4 needs a quantizer's grid (GroupQuantizedMatrix)")
+        case .mapped: preconditionFailure("WeightMatrix: mapped storage needs a file's tensor (DecodedMatrix)")
         }
     }
 
@@ -31,6 +34,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): return m.rows
         case let .q8(m): return m.rows
         case let .int4(m): return m.rows
+        case let .decoded(m): return m.rows
         }
     }
 
@@ -40,6 +44,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): return m.cols
         case let .q8(m): return m.cols
         case let .int4(m): return m.cols
+        case let .decoded(m): return m.cols
         }
     }
 
@@ -49,6 +54,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): return m.format == .f16 ? .f16 : .bf16
         case .q8: return .q8
         case .int4: return .int4
+        case .decoded: return .mapped
         }
     }
 
@@ -59,6 +65,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): return m.byteCount
         case let .q8(m): return m.byteCount
         case let .int4(m): return m.byteCount
+        case let .decoded(m): return m.decoder.byteCount
         }
     }
 
@@ -91,6 +98,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): m.dequantizeRows(r, into: out, ld: ld)
         case let .q8(m): m.dequantizeRows(r, into: out, ld: ld)
         case let .int4(m): m.dequantizeRows(r, into: out, ld: ld)
+        case let .decoded(m): m.decoder.decodeRows(r, into: out, ld: ld)
         }
     }
 
@@ -156,6 +164,8 @@ public enum WeightMatrix: Sendable, Equatable {
                 let xk = UnsafePointer(buf.baseAddress!)
                 split { groupQuantizedGEMV(m, prepared: xk, rows: $0, y: y, beta: beta) }
             }
+        case let (.decoded(m), _):
+            split { m.gemv(x: x, rows: $0, y: y, beta: beta, params: params) }
         }
     }
 
@@ -196,6 +206,12 @@ public enum WeightMatrix: Sendable, Equatable {
 }
 
 extension WeightMatrix {
+    /// Gives a mapped matrix's stored pages back to the kernel (``RowDecoder/releasePages()``); a no-op for the
+    /// storages held in memory.
+    public func releasePages() {
+        if case let .decoded(m) = self { m.decoder.releasePages() }
+    }
+
     /// Calls `body` with each buffer this matrix stores (values, codes, scales, …): what a product streams from memory.
     public func withStoredBuffers(_ body: (UnsafeRawBufferPointer) -> Void) {
         switch self {
@@ -208,6 +224,7 @@ extension WeightMatrix {
             m.words.withUnsafeBytes(body)
             m.scales.withUnsafeBytes(body)
             m.zeros.withUnsafeBytes(body)
+        case let .decoded(m): m.decoder.withStoredBytes(body)
         }
     }
 }
@@ -224,7 +241,7 @@ extension WeightMatrix {
             self = .f32(m)
             return
         }
-        precondition(storage != .int4, "WeightMatrix: int4 needs a quantizer's grid")
+        precondition(storage != .int4 && storage != .mapped, "WeightMatrix: \(storage) cannot be made from f32 rows")
         var parts: [WeightMatrix] = []
         for r0 in stride(from: 0, to: rows, by: Swift.max(1, chunkRows)) {
             let r = r0..<Swift.min(rows, r0 + Swift.max(1, chunkRows))
@@ -240,7 +257,7 @@ extension WeightMatrix {
         case .q8:
             let q = parts.map { p -> BlockQ8Matrix in if case let .q8(m) = p { return m }; fatalError() }
             self = .q8(BlockQ8Matrix(rows: rows, cols: cols, codes: q.flatMap(\.codes), scales: q.flatMap(\.scales)))
-        case .f32, .int4:
+        case .f32, .int4, .mapped:
             fatalError("unreachable")
         }
     }

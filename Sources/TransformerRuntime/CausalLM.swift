@@ -84,7 +84,8 @@ public struct CausalLM: Sendable {
     /// bf16 / q8 to run in fewer bytes). The tied output keeps sharing the embedding's storage.
     public func converted(to storage: WeightStorage) -> CausalLM {
         var m = self
-        m.embedding = embedding.storage == storage ? embedding : WeightMatrix(embedding.dequantized(), storage: storage)
+        m.embedding = embedding.storage == storage || storage == .mapped ? embedding
+            : WeightMatrix(embedding.dequantized(), storage: storage)
         m.output = outputTied ? CausalLM.tiedOutput(m.embedding) : output.converted(to: storage)
         for i in m.blocks.indices {
             for name in m.blocks[i].linearNames {

@@ -21,8 +21,9 @@ public enum Linear: Sendable, Equatable {
     case packedLowRank(u: WeightMatrix, v: WeightMatrix, bias: [Float]?)
 
     /// This layer with its matrices in `storage` (f32: the `dense`/`lowRank` forms; others: `packed`), converting
-    /// from whatever it holds now.
+    /// from whatever it holds now. `mapped` leaves the layer as it is (mapping is chosen when a model is loaded).
     public func converted(to storage: WeightStorage) -> Linear {
+        if storage == .mapped { return self }
         let (u, v, b) = (factors.u, factors.v, bias)
         func convert(_ m: WeightMatrix) -> WeightMatrix {
             m.storage == storage ? m : WeightMatrix(m.dequantized(), storage: storage)

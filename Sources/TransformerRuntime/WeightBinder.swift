@@ -92,11 +92,12 @@ final class WeightBinder {
             let stem = String(name.dropLast(".weight".count))
             if has(stem + ".q8_codes") {
                 let q = try q8Matrix(folder, stem: stem, rows: rows, cols: cols)
-                if let storage, storage != .q8 { return WeightMatrix(q.dequantized(), storage: storage) }
+                if let storage, storage != .q8, storage != .mapped { return WeightMatrix(q.dequantized(), storage: storage) }
                 return q
             }
         }
-        let target = storage ?? storedStorage(name)
+        if storage == .mapped, let w = try mappedMatrix(name, rows: rows, cols: cols) { return w }
+        let target = (storage == .mapped ? nil : storage) ?? storedStorage(name)
         if target != .f32, case let .gguf(f) = source, let info = f.tensorInfo(name), info.rows == rows,
            info.cols == cols, rows * cols >= 1 << 22, !name.contains(".attn_q."), !name.contains(".attn_k.") {
             let w = try WeightMatrix(rows: rows, cols: cols, storage: target) { r, out in
@@ -109,6 +110,27 @@ final class WeightBinder {
         }
         let m = try matrix(name, rows: rows, cols: cols)
         return target == .f32 ? .f32(m) : WeightMatrix(m, storage: target)
+    }
+
+    /// The tensor read in place from the mapped file (``WeightStorage/mapped``, ``GGUFRowDecoder``,
+    /// ``SafeTensorsRowDecoder``), marked as used; nil when its type has no decoder here (a folder's integer
+    /// tensors), which the caller then loads as f32.
+    func mappedMatrix(_ name: String, rows: Int, cols: Int) throws -> WeightMatrix? {
+        let decoder: any RowDecoder
+        switch source {
+        case let .gguf(f):
+            guard let info = f.tensorInfo(name) else { throw RuntimeError.missingTensor(file: file, name: name) }
+            decoder = try GGUFRowDecoder(file: f, info: info, permutedHeads: f.permutedHeads(name, config: config))
+        case let .huggingFace(f):
+            guard let info = f.info(name) else { throw RuntimeError.missingTensor(file: file, name: name) }
+            guard [.f32, .f16, .bf16].contains(info.dtype), let shard = f.shard(of: name) else { return nil }
+            decoder = try SafeTensorsRowDecoder(file: shard, name: name)
+        }
+        guard decoder.rows == rows, decoder.cols == cols else {
+            throw RuntimeError.shapeMismatch(file: file, name: name, expected: [rows, cols], got: [decoder.rows, decoder.cols])
+        }
+        unused.remove(name)
+        return .decoded(DecodedMatrix(decoder))
     }
 
     /// The storage a tensor keeps when no `storage` is asked for: f16 / bf16 for such safetensors, else f32.
