@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import GEMM
 import LinearAlgebraCore
 import Tokenizers
 import TransformerRuntime
@@ -25,13 +26,12 @@ public enum CompressedModelWriter {
         }
         try checkDestination(dest, force: force)
         let opt = model.config.architecture == .opt
-        // The compressed linears by their Hugging Face weight name.
-        var factors: [String: (u: Matrix<Float>, v: Matrix<Float>)] = [:]
+        // The compressed linears by their Hugging Face weight name (in memory, or mapped from a checkpoint).
+        var factors: [String: (u: WeightMatrix, v: WeightMatrix)] = [:]
         for (i, block) in model.blocks.enumerated() {
             for name in block.linearNames {
-                if case let .lowRank(u, v, _) = block.linear(name) {
-                    factors[LowRankTensorNames.module(layer: i, name: name, opt: opt) + ".weight"] = (u, v)
-                }
+                let (u, v) = block.linear(name).factors
+                if let v { factors[LowRankTensorNames.module(layer: i, name: name, opt: opt) + ".weight"] = (u, v) }
             }
         }
 
@@ -39,22 +39,30 @@ public enum CompressedModelWriter {
             func put(_ text: String, _ name: String) throws { try SourceModelExport.put(text, name, in: tmp) }
             var writer = SafeTensorsWriter(metadata: ["format": "pt", "svd_llm": svdLLM.method])
             var used = Set<String>()
-            func add(_ name: String, _ m: Matrix<Float>, shape: [Int]) throws {
+            /// Every tensor is made when the file reaches it (one in memory at a time): the source's read from
+            /// the source, a factor widened from wherever it is held.
+            func add(_ name: String, shape: [Int], read: @escaping () throws -> Matrix<Float>) throws {
                 if let f = factors[name] {
                     let module = String(name.dropLast(".weight".count))
                     let names = LowRankTensorNames.factors(ofModule: module)
-                    try writer.add(names.u + ".weight", f.u, dtype: dtype)
-                    try writer.add(names.v + ".weight", f.v, dtype: dtype)
+                    try writer.addDeferred(names.u + ".weight", dtype: dtype, shape: [f.u.rows, f.u.cols]) {
+                        defer { f.u.releasePages() }
+                        return f.u.dequantized()
+                    }
+                    try writer.addDeferred(names.v + ".weight", dtype: dtype, shape: [f.v.rows, f.v.cols]) {
+                        defer { f.v.releasePages() }
+                        return f.v.dequantized()
+                    }
                     used.insert(name)
                 } else {
-                    try writer.add(name, m, dtype: dtype, shape: shape)
+                    try writer.addDeferred(name, dtype: dtype, shape: shape, produce: read)
                 }
             }
 
             // A Hugging Face folder's side files are copied, a GGUF's written; its weights are re-written.
             let configText = try SourceModelExport.export(source: source, into: tmp, configDType: dtype,
                                                           parallelism: model.parallelism) { name, shape, read in
-                try add(name, try read(), shape: shape)
+                try add(name, shape: shape, read: read)
             }
             let missing = Set(factors.keys).subtracting(used)
             guard missing.isEmpty else {

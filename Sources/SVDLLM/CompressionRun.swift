@@ -10,8 +10,12 @@ struct CompressionRun {
     let windows: [[Int]]
     /// The official code's update windows (``TokenWindowSampler``), when given.
     let separateUpdateWindows: [[Int]]?
-    /// The uncompressed model: its blocks produce the dense stream and the propagated profiles.
-    let dense: CausalLM
+    /// The uncompressed model: its blocks produce the dense stream and the propagated profiles. Loaded mapped
+    /// (``WeightStorage/mapped``), only the block in work is widened to f32 (``widen(block:)``).
+    var dense: CausalLM
+    /// The block in work's linears as they were before ``widen(block:)`` (mapped ones only), put back by
+    /// ``narrow(block:_:)``.
+    var narrowLinears: [(LinearName, Linear)] = []
     let layers: Int
     let seqlen: Int
     /// Update methods: the windows the update is fitted on (the separate ones, or the first of the calibration
@@ -89,6 +93,7 @@ struct CompressionRun {
     mutating func calibrate() throws {
         let t0 = now()
         embedded = try windows.map { try dense.embed($0) }
+        dense.embedding.releasePages()
         hDense = method.needsDenseProfile && !cacheComplete ? embedded : []
         if method.updatesU {
             hComp = try separateUpdateWindows.map { try $0.map { try dense.embed($0) } }
@@ -147,6 +152,7 @@ struct CompressionRun {
         var list: [TruncationSensitivity] = []
         for i in 0..<layers {
             progress(.sensitivity, block: i, at: now())
+            try widen(block: i)
             var profile: LayerProfile?
             if method.needsDenseProfile {
                 let p = try computeDenseProfile(block: i)
@@ -155,6 +161,7 @@ struct CompressionRun {
             }
             list += try compressor.sensitivities(of: dense, layer: i, hidden: hEval, tokens: evalTokens, profile: profile)
             if i + 1 < layers { hEval = forwardLayerWindows(dense, layer: i, inputs: hEval, parallelism: parallelism) }
+            try narrowDense(block: i)
         }
         if method.needsDenseProfile {
             profilesInMemory = profiles
@@ -166,6 +173,39 @@ struct CompressionRun {
         }
         times.sensitivity = now() - t0
         return list
+    }
+
+    // MARK: - Widen and narrow a block
+
+    /// Block i of the dense model widened to f32 when it is held mapped: profiling and factorization read f32, and
+    /// memory holds one widened block at a time.
+    mutating func widen(block i: Int) throws {
+        narrowLinears = []
+        for name in dense.blocks[i].linearNames {
+            let linear = dense.blocks[i].linear(name)
+            guard linear.factors.u.storage == .mapped || linear.factors.v?.storage == .mapped else { continue }
+            narrowLinears.append((name, linear))
+            try dense.setLinear(layer: i, name: name, to: linear.converted(to: .f32))
+        }
+    }
+
+    /// Block i of the dense model back to its mapped linears, their pages given back to the kernel.
+    mutating func narrowDense(block i: Int) throws {
+        for (name, linear) in narrowLinears {
+            try dense.setLinear(layer: i, name: name, to: linear)
+            linear.factors.u.releasePages()
+            linear.factors.v?.releasePages()
+        }
+        narrowLinears = []
+    }
+
+    /// ``narrowDense(block:)``, and — when the model is mapped and finished layers are checkpointed — block i's
+    /// factors in `model` replaced by views of the checkpoint file, so finished layers do not stay in memory.
+    mutating func narrow(block i: Int, _ model: inout CausalLM) throws {
+        guard !narrowLinears.isEmpty else { return }
+        try narrowDense(block: i)
+        guard let mapped = try compressor.checkpoint?.mappedLinears(layer: i, block: model.blocks[i]) else { return }
+        for (name, linear) in mapped { try model.setLinear(layer: i, name: name, to: linear) }
     }
 
     // MARK: - Profile a block
@@ -211,11 +251,11 @@ struct CompressionRun {
     // MARK: - Whiten, truncate, update
 
     /// Block i's linears as W_u·W_v (``Compressor/factorLayer(block:layer:denseProfile:propagated:ranks:)``).
-    mutating func factor(block i: Int, of model: CausalLM, dense: LayerProfile?, propagated: LayerProfile?,
+    mutating func factor(block i: Int, dense: LayerProfile?, propagated: LayerProfile?,
                          ranks: [MatrixKey: Int]?) throws -> FactoredLayer {
         progress(.factorization, block: i, at: now())
         let t0 = now()
-        let factored = try compressor.factorLayer(block: model.blocks[i], layer: i, denseProfile: dense,
+        let factored = try compressor.factorLayer(block: self.dense.blocks[i], layer: i, denseProfile: dense,
                                                   propagated: propagated, ranks: ranks)
         let seconds = now() - t0
         times.factorization += seconds - factored.updateSeconds

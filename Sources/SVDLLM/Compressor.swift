@@ -68,13 +68,19 @@ public struct Compressor {
         var run = try CompressionRun(self, model: model, windows: windows, updateWindows: updateWindows)
         try run.calibrate()
         let ranks = try run.allocateRanks()
+        run.embedded = []  // block 0's inputs live on in the streams
         for i in 0..<model.layerCount {
+            try run.widen(block: i)
             let dense = try run.profileDense(block: i)
-            if try run.resume(block: i, &model) { continue }
+            if try run.resume(block: i, &model) {
+                try run.narrow(block: i, &model)
+                continue
+            }
             let propagated = run.profilePropagated(block: i, dense: dense)
-            let factored = try run.factor(block: i, of: model, dense: dense, propagated: propagated, ranks: ranks)
+            let factored = try run.factor(block: i, dense: dense, propagated: propagated, ranks: ranks)
             try run.swap(block: i, factored, into: &model)
             try run.checkpoint(block: i, factored)
+            try run.narrow(block: i, &model)
         }
         return try run.report(model, seed: seed, ranks: ranks)
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Formats
+import GEMM
 import LinearAlgebraCore
 import TransformerRuntime
 
@@ -87,6 +88,34 @@ public struct LayerCheckpoint: Sendable {
             throw e
         } catch {
             throw .mismatch(path: tensors.path, reason: "cannot read the saved layer \(layer): \(error)")
+        }
+    }
+
+    /// The saved layer's factors read in place from its mapped file (``SafeTensorsRowDecoder``: memory holds only
+    /// the pages a product touches); nil when the layer has not finished. Shapes are checked against the block.
+    public func mappedLinears(layer: Int, block: any DecoderBlock) throws(CompressionError) -> [(LinearName, Linear)]? {
+        let json = file(layer, "json"), tensors = file(layer, "safetensors")
+        guard FileManager.default.fileExists(atPath: json.path), FileManager.default.fileExists(atPath: tensors.path) else {
+            return nil
+        }
+        do {
+            let f = try SafeTensorsFile(url: tensors)
+            var linears: [(LinearName, Linear)] = []
+            for name in block.linearNames where f.info("\(name.rawValue).u") != nil {
+                let current = block.linear(name)
+                let u = try SafeTensorsRowDecoder(file: f, name: "\(name.rawValue).u")
+                let v = try SafeTensorsRowDecoder(file: f, name: "\(name.rawValue).v")
+                guard u.rows == current.outFeatures, v.cols == current.inFeatures, u.cols == v.rows else {
+                    throw CompressionError.mismatch(path: tensors.path, reason: "\(name.rawValue) factors do not fit the model")
+                }
+                let bias = f.info("\(name.rawValue).bias") != nil ? try f.tensor("\(name.rawValue).bias").elements : nil
+                linears.append((name, .packedLowRank(u: .decoded(DecodedMatrix(u)), v: .decoded(DecodedMatrix(v)), bias: bias)))
+            }
+            return linears
+        } catch let e as CompressionError {
+            throw e
+        } catch {
+            throw .mismatch(path: tensors.path, reason: "cannot map the saved layer \(layer): \(error)")
         }
     }
 

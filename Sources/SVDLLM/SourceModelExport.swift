@@ -23,9 +23,10 @@ enum SourceModelExport {
     }
 
     /// Copies or writes the side files into `folder`, calls `tensor(name, shape, read)` for every tensor in the
-    /// source's order, and returns the config text (without the writer's own blocks).
+    /// source's order, and returns the config text (without the writer's own blocks). `read` may be kept and
+    /// called later (a writer of deferred tensors); it gives the source tensor's mapped pages back when done.
     static func export(source: URL, into folder: URL, configDType: SafeTensorsDType, parallelism: Parallelism,
-                       tensor: (_ name: String, _ shape: [Int], _ read: () throws -> Matrix<Float>) throws -> Void) throws -> String {
+                       tensor: (_ name: String, _ shape: [Int], _ read: @escaping () throws -> Matrix<Float>) throws -> Void) throws -> String {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue {
@@ -42,7 +43,10 @@ enum SourceModelExport {
             }
             let weights = try SafeTensorsFolder(directory: source)
             for name in weights.names {
-                try tensor(name, weights.shape(name) ?? []) { try weights.tensor(name) }
+                try tensor(name, weights.shape(name) ?? []) {
+                    defer { weights.releaseTensorPages(name) }
+                    return try weights.tensor(name)
+                }
             }
             return text
         }
@@ -58,7 +62,8 @@ enum SourceModelExport {
         for info in gguf.tensors {
             guard let hf = try HuggingFaceExport.tensorName(gguf: info.name, architecture: config.architecture) else { continue }
             try tensor(hf, info.dims.count == 1 ? [info.dims[0]] : info.shape) {
-                try HuggingFaceExport.tensor(gguf, info.name, config: config, parallelism: parallelism)
+                defer { gguf.releaseTensorPages(info.name) }
+                return try HuggingFaceExport.tensor(gguf, info.name, config: config, parallelism: parallelism)
             }
         }
         return text

@@ -18,6 +18,8 @@ struct CompressCommand: ParsableCommand {
             """)
 
     enum DType: String, ExpressibleByArgument, CaseIterable { case f32, f16, bf16 }
+    /// What the run holds in memory.
+    enum Memory: String, ExpressibleByArgument, CaseIterable { case layer, model }
 
     @Argument(help: "A .gguf file or a Hugging Face folder.") var model: String
     @Option(help: "Fraction of the decoder linears' parameters to remove, in (0, 1).") var ratio: Double
@@ -47,6 +49,8 @@ struct CompressCommand: ParsableCommand {
     var sensitivitiesFrom: String?
     @Option(help: "Output folder (default: MODELNAME-METHOD-RATIO beside the current folder).") var out: String?
     @Option(help: "Stored weight type: f32, f16 or bf16.") var dtype: DType = .f32
+    @Option(help: "layer: the source stays mapped in its stored type, one decoder layer is widened to f32 at a time and finished layers are read back from OUT.partial (peak memory ≈ one layer + the calibration activations); model: the whole model widened to f32 up front. --quantize needs model (the default then).")
+    var memory: Memory?
     @Option(name: .customLong("profile-cache"), help: "Folder to save / reuse dense-model Gram profiles.") var profileCache: String?
     @OptionGroup var workers: WorkerThreads
     @Option(help: "Also write the full per-matrix report (ranks, losses, singular values) as JSON here.") var report: String?
@@ -101,6 +105,9 @@ struct CompressCommand: ParsableCommand {
         }
         if sensitivitiesFrom != nil, rankAllocation != .sensitivity {
             throw ValidationError("--sensitivities needs --rank-allocation sensitivity")
+        }
+        if quantize != nil, memory == .layer {
+            throw ValidationError("--quantize needs --memory model (the quantizer works on the whole model in memory)")
         }
         if let quantize {
             guard let q = quantizationOptions else { throw ValidationError("--quantize must be <gptq|rtn><bits>, e.g. gptq4 (got '\(quantize)')") }
@@ -163,7 +170,8 @@ struct CompressCommand: ParsableCommand {
         do { text = try String(contentsOf: calibURL, encoding: .utf8) } catch {
             throw CLIError("--calib: cannot read '\(calibURL.path)' as UTF-8: \(error.localizedDescription)")
         }
-        var loaded = try LoadedModel(path: model, threads: workers.threads, storage: .f32)
+        let memory = self.memory ?? (quantize == nil ? .layer : .model)
+        var loaded = try LoadedModel(path: model, threads: workers.threads, storage: memory == .layer ? .mapped : .f32)
         let windows = try calibrationSampler.windows(text: text, tokenizer: loaded.tokenizer)
         let updateWindows = usesTokenWindows
             ? try Self.updateSamplerFlagNames { try tokenWindowSampler.windows(text: text, tokenizer: loaded.tokenizer) }
