@@ -94,3 +94,19 @@ func ptbTokenizationMatchesTransformers(name: String) throws {
     #expect(s.params > 134_000_000 && s.params < 135_000_000)
     #expect(s.decodeTokensPerSecond > 0 && s.prefillTokensPerSecond > 0)
 }
+
+/// `--weights mapped`: the GGUF's own blocks (Q4_1 / Q4_K / Q6_K …) read in place and widened as each product
+/// needs them give the logits of the model widened to f32 at load, bit for bit — prefill and cached decode,
+/// llama q/k rows un-permuted one at a time.
+@Test(arguments: ["smollm2", "gemma3"])
+func mappedWeightsGiveTheF32Logits(name: String) throws {
+    let fx = try EvalFixture(name)
+    let url = try modelURL(name)
+    let f32 = try CausalLM(ggufURL: url, parallelism: .threads(2))
+    let mapped = try CausalLM(ggufURL: url, parallelism: .threads(2), storage: .mapped)
+    #expect(mapped.storageDescription == "mapped")
+    let tokens = Array(fx.ids.prefix(24))
+    var c1: KVCache? = nil, c2: KVCache? = nil
+    #expect(try f32.forward(tokens: tokens, cache: &c1) == mapped.forward(tokens: tokens, cache: &c2))
+    #expect(try f32.forward(tokens: [tokens[3]], cache: &c1) == mapped.forward(tokens: [tokens[3]], cache: &c2))
+}

@@ -155,3 +155,31 @@ func packedMultiplyMatchesDequantizedGEMM(storage: WeightStorage) {
         for l in 0..<16 { #expect(f[l] == Float(Int(u[l]) - z)) }
     }
 }
+
+/// A matrix read through a decoder (``WeightStorage/mapped``) multiplies exactly as the same matrix held in f32:
+/// the decoder only moves rows, and the panels run the same GEMM (one token and many, serial and on 2 threads).
+@Test func decodedMatrixMultipliesAsItsF32Matrix() {
+    for (index, (rows, cols)) in [(1, 1), (5, 17), (37, 130), (100, 576)].enumerated() {
+        let m = weight(rows: rows, cols: cols, seed: UInt64(40 + index))
+        let f32 = WeightMatrix.f32(m), decoded = WeightMatrix.decoded(DecodedMatrix(MatrixRowDecoder(m)))
+        #expect(decoded.storage == .mapped && decoded.byteCount == f32.byteCount)
+        #expect(decoded.dequantized() == m)
+        #expect(decoded.dequantized(rows: 1..<rows) == f32.dequantized(rows: 1..<rows))
+        let x = Matrix<Float>.gaussian(rows: 7, cols: cols, seed: UInt64(50 + index))
+        for parallelism in [Parallelism.serial, .threads(2)] {
+            var y1 = [Float](repeating: 0.5, count: rows), y2 = y1
+            x.elements.withUnsafeBufferPointer { xp in
+                f32.gemv(xp.baseAddress!, into: &y1, beta: 1, parallelism: parallelism)
+                decoded.gemv(xp.baseAddress!, into: &y2, beta: 1, parallelism: parallelism)
+            }
+            let scale = m.elements.map(abs).max()! * x.elements.prefix(cols).map(abs).reduce(0, +) + 1
+            for j in 0..<rows { #expect(abs(y1[j] - y2[j]) <= 4 * Float(cols) * Float.ulpOfOne * scale) }
+            var c1 = Matrix<Float>(rows: 7, cols: rows), c2 = c1
+            x.withView { xv in
+                c1.withMutableView { f32.multiply(xv, into: $0, beta: 0, parallelism: parallelism) }
+                c2.withMutableView { decoded.multiply(xv, into: $0, beta: 0, parallelism: parallelism) }
+            }
+            #expect(c1 == c2)
+        }
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import SVDLLM
 import Formats
+import GEMM
 import LinearAlgebraCore
 import TransformerRuntime
 
@@ -318,5 +319,51 @@ import TransformerRuntime
             guard case .io = e else { Issue.record("\(e)"); return }
         }
         #expect(Self.layerFiles(dir) == ["layer-000.json", "layer-000.safetensors"])
+    }
+
+    /// `compress --memory layer`: the model loaded mapped (``WeightStorage/mapped``), one block widened to f32 at a
+    /// time and finished blocks read back from the checkpoint, gives the factors and the folder of the model held in
+    /// f32, byte for byte — also when the run is interrupted and resumed.
+    @Test(arguments: ["llama", "opt", "gemma3"], [CompressionMethod.whiten, .whitenUpdate, .svd])
+    func mappedRunEqualsInMemoryRun(arch: String, method: CompressionMethod) throws {
+        let source = Self.tiny(arch)
+        let vocab = try CausalLM(huggingFaceFolder: source).vocabularySize
+        let windows = Self.windows(vocab: vocab)
+        var fingerprint = RunFingerprint()
+        fingerprint.add(windows: windows)
+        let options = CompressionOptions(method: method, ratio: 0.4, parallelism: .threads(2))
+        var folders: [URL] = []
+        defer { for f in folders { try? FileManager.default.removeItem(at: f) } }
+        /// The compressed model and its written weights file.
+        func run(_ storage: WeightStorage?, checkpoint dir: URL, resume: Bool = false) throws -> (CausalLM, Data) {
+            var model = try CausalLM(huggingFaceFolder: source, storage: storage)
+            let checkpoint = try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: resume)
+            let report = try Compressor(options: options, checkpoint: checkpoint).run(&model, windows: windows)
+            let out = Self.temporaryDirectory("mapped-out")
+            folders.append(out)
+            try CompressedModelWriter.write(model: model, source: source, to: out, dtype: .f32,
+                                            svdLLM: CompressedModelInfo(report: report, model: model, calibrationText: "random"))
+            return (model, try Data(contentsOf: out.appendingPathComponent(SafeTensorsFolder.singleFileName)))
+        }
+        let memoryDir = Self.temporaryDirectory("mapped-ckpt-memory"), mappedDir = Self.temporaryDirectory("mapped-ckpt")
+        folders += [memoryDir, mappedDir]
+        let (inMemory, expected) = try run(nil, checkpoint: memoryDir)
+        let (mapped, written) = try run(.mapped, checkpoint: mappedDir)
+        #expect(written == expected)
+        for i in mapped.blocks.indices {
+            for name in mapped.blocks[i].linearNames {
+                let a = inMemory.blocks[i].linear(name), b = mapped.blocks[i].linear(name)
+                #expect(b.storage == .mapped)  // nothing of a finished block stays in memory
+                #expect(b.factors.u.dequantized() == a.factors.u.dequantized())
+                #expect(b.factors.v?.dequantized() == a.factors.v?.dequantized())
+                #expect(b.bias == a.bias)
+            }
+        }
+        let tokens = Array(windows[0].prefix(12))
+        #expect(try Self.logits(mapped, tokens) == Self.logits(inMemory, tokens))
+        // Interrupted after block 0, then resumed, mapped.
+        for ext in ["json", "safetensors"] { try FileManager.default.removeItem(at: mappedDir.appendingPathComponent("layer-001.\(ext)")) }
+        let (_, resumed) = try run(.mapped, checkpoint: mappedDir, resume: true)
+        #expect(resumed == expected)
     }
 }
