@@ -31,10 +31,10 @@ public struct Cholesky<T: GEMMScalar>: Sendable {
         self.l = l
     }
 
-    static func factor(_ a: Matrix<T>, variant: CholeskyVariant, params: CholeskyParams,
+    static func factor(_ a: consuming Matrix<T>, variant: CholeskyVariant, params: CholeskyParams,
                        parallelism: Parallelism, policy: inout PivotPolicy<T>) throws(FactorizationError)
         -> Matrix<T> {
-        var l = a
+        var l = consume a  // in place when the caller gave up its reference
         var failure: FactorizationError?
         l.withMutableView { v in
             do throws(FactorizationError) {

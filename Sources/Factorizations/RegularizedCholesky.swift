@@ -22,14 +22,17 @@ public struct RegularizedCholesky<T: GEMMScalar>: Sendable {
 
     @specialized(where T == Float)
     @specialized(where T == Double)
-    public init(_ a: Matrix<T>, params: RegularizationParams = .default, variant: CholeskyVariant = .blocked,
+    ///
+    /// `a` is consumed: passed without other references (`consume g`), it becomes the factor in place, so a large
+    /// Gram is not held twice.
+    public init(_ a: consuming Matrix<T>, params: RegularizationParams = .default, variant: CholeskyVariant = .blocked,
                 choleskyParams: CholeskyParams = .default, parallelism: Parallelism = .serial)
         throws(FactorizationError) {
         guard a.rows == a.cols else {
             throw .dimensionMismatch(argument: "a", expected: "a square matrix", got: "\(a.rows)×\(a.cols)")
         }
         var policy = try Self.policy(for: a, params: params)
-        let l = try Cholesky<T>.factor(a, variant: variant, params: choleskyParams, parallelism: parallelism,
+        let l = try Cholesky<T>.factor(consume a, variant: variant, params: choleskyParams, parallelism: parallelism,
                                        policy: &policy)
         factor = Cholesky(factor: l)
         report = RegularizationReport(shiftedPivots: policy.shiftedPivots, shifts: policy.shifts,

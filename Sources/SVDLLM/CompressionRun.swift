@@ -251,11 +251,12 @@ struct CompressionRun {
     // MARK: - Whiten, truncate, update
 
     /// Block i's linears as W_u·W_v (``Compressor/factorLayer(block:layer:denseProfile:propagated:ranks:)``).
-    mutating func factor(block i: Int, dense: LayerProfile?, propagated: LayerProfile?,
+    /// `dense` is consumed (its Grams become the whitening factors in place).
+    mutating func factor(block i: Int, dense: consuming LayerProfile?, propagated: LayerProfile?,
                          ranks: [MatrixKey: Int]?) throws -> FactoredLayer {
         progress(.factorization, block: i, at: now())
         let t0 = now()
-        let factored = try compressor.factorLayer(block: self.dense.blocks[i], layer: i, denseProfile: dense,
+        let factored = try compressor.factorLayer(block: self.dense.blocks[i], layer: i, denseProfile: consume dense,
                                                   propagated: propagated, ranks: ranks)
         let seconds = now() - t0
         times.factorization += seconds - factored.updateSeconds

@@ -77,7 +77,7 @@ public struct Compressor {
                 continue
             }
             let propagated = run.profilePropagated(block: i, dense: dense)
-            let factored = try run.factor(block: i, dense: dense, propagated: propagated, ranks: ranks)
+            let factored = try run.factor(block: i, dense: consume dense, propagated: propagated, ranks: ranks)
             try run.swap(block: i, factored, into: &model)
             try run.checkpoint(block: i, factored)
             try run.narrow(block: i, &model)

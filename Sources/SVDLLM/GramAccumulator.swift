@@ -72,6 +72,22 @@ public struct GramAccumulator: Sendable {
         return g
     }
 
+    /// G / N (N = the tokens accumulated, at least 1), symmetric, made in place from the accumulator's own
+    /// storage: the accumulator is left without its Gram (``dimension`` 0 columns), so a large Gram is never held
+    /// twice. For a consumer that needs nothing else of it (``whitening(_:layer:name:)``).
+    public mutating func takeMeanGram() -> Matrix<Double> {
+        var g = Matrix<Double>(rows: 0, cols: 0)
+        swap(&g, &lower)
+        let n = dimension, count = Double(Swift.max(1, tokens))
+        g.elements.withUnsafeMutableBufferPointer { e in
+            for i in 0..<n {
+                for j in 0...i { e[i * n + j] /= count }
+                for j in (i + 1)..<n { e[i * n + j] = e[j * n + i] }
+            }
+        }
+        return g
+    }
+
     /// Restores an accumulator from saved statistics (a profile cache).
     public init(gram: Matrix<Double>, absoluteSums: [Double], tokens: Int, blockSize: Int = 0) {
         precondition(gram.rows == gram.cols && absoluteSums.count == gram.rows)

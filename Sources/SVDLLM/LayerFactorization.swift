@@ -15,7 +15,10 @@ extension Compressor {
     /// The linears run in parallel, one serial task each, the largest first (for the dynamic schedule); the reports
     /// come back in the block's own order. `ranks`: the searched rank of every compressed matrix (absent: left
     /// dense); nil = the uniform rule. The third value is the update's share of the wall time.
-    func factorLayer(block: any DecoderBlock, layer i: Int, denseProfile: LayerProfile?, propagated: LayerProfile?,
+    ///
+    /// `denseProfile` is consumed: unless the loss is measured (``measureLoss``, which needs the Grams), each
+    /// group's Gram becomes its whitening factor in place, so a layer's Grams are not held twice.
+    func factorLayer(block: any DecoderBlock, layer i: Int, denseProfile: consuming LayerProfile?, propagated: LayerProfile?,
                      ranks: [MatrixKey: Int]? = nil) throws(CompressionError) -> FactoredLayer {
         func rank(_ name: LinearName) -> Int? {
             let w = block.linear(name)
@@ -25,18 +28,20 @@ extension Compressor {
         let names = block.linearNames.filter { rank($0) != nil }.sorted {
             block.linear($0).parameterCount > block.linear($1).parameterCount
         }
-        let (scalings, regs) = try inputScalings(denseProfile, layer: i)
+        let groups = denseProfile?.groups
+        let measured = measureLoss ? denseProfile : nil  // the Grams the loss is measured on, kept only then
+        let (scalings, regs) = try inputScalings(consume denseProfile, layer: i)
 
         var outcomes = [Result<(Linear, MatrixReport, Double), CompressionError>?](repeating: nil, count: names.count)
         outcomes.withUnsafeMutableBufferPointer { out in
             options.parallelism.forEachTask(names.count) { t, _ in
                 let name = names[t]
                 out[t] = Result { () throws(CompressionError) in
-                    let g = denseProfile?.groupIndex(of: name)
+                    let g = groups?.firstIndex { $0.contains(name) }
                     return try self.factor(block.linear(name), name: name, layer: i, rank: rank(name)!,
                                            scaling: g.flatMap { scalings[$0] } ?? .identity,
                                            regularization: g.flatMap { regs[$0] },
-                                           dense: g.map { denseProfile!.statistics[$0] },
+                                           dense: measured.flatMap { p in g.map { p.statistics[$0] } },
                                            propagated: propagated?.statistics(for: name))
                 }
             }
@@ -58,22 +63,32 @@ extension Compressor {
     /// S of every input group of block `layer`'s dense profile (groups in parallel), and the regularization
     /// reports of the Choleskys that needed one: ``whitening(_:layer:name:)`` for whiten and whiten+update,
     /// ``activationScaling(_:alpha:layer:name:)`` for asvd, none for svd and update (S = I).
-    func inputScalings(_ profile: LayerProfile?, layer i: Int) throws(CompressionError)
+    ///
+    /// `profile` is consumed: each group's Gram is taken out of it for its whitening (in place when nothing else
+    /// holds the profile).
+    func inputScalings(_ profile: consuming LayerProfile?, layer i: Int) throws(CompressionError)
         -> (scalings: [Int: InputScaling], regularizations: [Int: RegularizationReport]) {
         var scalings: [Int: InputScaling] = [:]
         var regs: [Int: RegularizationReport] = [:]
-        guard let profile, options.method != .svd, options.method != .update else { return (scalings, regs) }
+        guard let owned = consume profile, options.method != .svd, options.method != .update else { return (scalings, regs) }
         let method = options.method, alpha = options.asvdAlpha
-        let groups = Array(profile.groups.indices)
+        let names = owned.groups
+        let groups = Array(names.indices)
+        // Moved out of the profile: each task takes its group's accumulator, leaving nil.
+        var statistics: [GramAccumulator?] = owned.statistics
+        _ = consume owned
         var results = [Result<(InputScaling, RegularizationReport?), CompressionError>?](repeating: nil, count: groups.count)
         results.withUnsafeMutableBufferPointer { out in
-            options.parallelism.forEachTask(groups.count) { g, _ in
-                out[g] = Result { () throws(CompressionError) in
-                    let stats = profile.statistics[g]
-                    let label = profile.groups[g].map(\.rawValue).joined(separator: "/")
-                    if method == .asvd { return (try activationScaling(stats, alpha: alpha, layer: i, name: label), nil) }
-                    let (s, r) = try whitening(stats, layer: i, name: label)
-                    return (s, r)
+            statistics.withUnsafeMutableBufferPointer { taken in
+                options.parallelism.forEachTask(groups.count) { g, _ in
+                    out[g] = Result { () throws(CompressionError) in
+                        let stats = taken[g]!
+                        taken[g] = nil
+                        let label = names[g].map(\.rawValue).joined(separator: "/")
+                        if method == .asvd { return (try activationScaling(stats, alpha: alpha, layer: i, name: label), nil) }
+                        let (s, r) = try whitening(consume stats, layer: i, name: label)
+                        return (s, r)
+                    }
                 }
             }
         }

@@ -79,8 +79,10 @@ public func profileLayer(_ model: CausalLM, layer: Int, inputs: [Matrix<Float>],
             }
         }
     }
-    var merged = profiles[0]
-    for l in 1..<lanes { merged.merge(profiles[l]) }
+    // Moved out of the array, so the merge adds in place instead of copying lane 0's Grams; each lane is dropped
+    // once added.
+    var merged = profiles.removeFirst()
+    while !profiles.isEmpty { merged.merge(profiles.removeFirst()) }
     return (merged, outputs)
 }
 

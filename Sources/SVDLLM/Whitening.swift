@@ -10,11 +10,14 @@ import LinearAlgebraCore
 /// - Returns: S (lower triangular) and the report of the pivots the regularization shifted.
 /// - Throws: ``CompressionError/nonFinite(layer:name:what:)`` when the Gram holds NaN or ±Inf (`layer`, `name`
 ///   label the group).
-func whitening(_ stats: GramAccumulator, layer: Int, name: String)
+///
+/// `stats` is consumed: given without other references, its Gram becomes S in place (one n × n buffer, not three).
+func whitening(_ stats: consuming GramAccumulator, layer: Int, name: String)
     throws(CompressionError) -> (scaling: InputScaling, regularization: RegularizationReport) {
-    let g = meanGram(stats)
+    var owned = consume stats
+    let g = owned.takeMeanGram()
     do {
-        let chol = try RegularizedCholesky(g, params: whiteningRegularization, parallelism: .serial)
+        let chol = try RegularizedCholesky(consume g, params: whiteningRegularization, parallelism: .serial)
         return (.lowerTriangular(chol.l), chol.report)
     } catch {
         throw .nonFinite(layer: layer, name: name, what: "the Gram matrix (\(error))")

@@ -134,6 +134,8 @@ struct CompressCommand: ParsableCommand {
         var model_params_after: Int
         var seconds: [String: Double]
         var peak_rss_bytes: Int
+        var predicted_peak_rss_bytes: Int
+        var memory: String
         var resumed_layers: Int
         var profile_from_cache: Bool
         var shifted_pivots: Int
@@ -177,6 +179,20 @@ struct CompressCommand: ParsableCommand {
             ? try Self.updateSamplerFlagNames { try tokenWindowSampler.windows(text: text, tokenizer: loaded.tokenizer) }
             : nil
         let calibrationSeconds = Date().timeIntervalSince(start)
+
+        // The peak this run will need, before any long work; refused when the machine cannot give it.
+        let estimate = MemoryEstimate(model: loaded.model, options: options, windows: windows.count, seqlen: seqlen,
+                                      resident: MemoryEstimate.residentBytes())
+        let available = MemoryEstimate.availableBytes()
+        printError(String(format: "compress: predicted peak RSS %.2f GB (now %.2f GB, hidden states %.2f GB, largest phase: %@)%@",
+                          Double(estimate.peak) / 1e9, Double(estimate.resident) / 1e9, Double(estimate.streams) / 1e9,
+                          estimate.dominantPart, available.map { String(format: "; %.2f GB available", Double($0) / 1e9) } ?? ""))
+        if let available, estimate.peak - estimate.resident > available {
+            throw CLIError(String(format: "compress needs about %.2f GB more memory than the %.2f GB available (predicted peak %.2f GB); "
+                                  + "dominated by %@. Lower it with --nsamples (hidden states), --threads (per-worker Grams), or --memory layer (not the whole model in f32).",
+                                  Double(estimate.peak - estimate.resident - available) / 1e9, Double(available) / 1e9,
+                                  Double(estimate.peak) / 1e9, estimate.dominantPart))
+        }
 
         var profile = RunFingerprint.model(at: modelURL)
         profile.add(windows: windows)
@@ -258,7 +274,8 @@ struct CompressCommand: ParsableCommand {
             decoder_linear_params_after: result.parameters.decoderLinearsAfter,
             model_params_before: result.parameters.modelBefore, model_params_after: result.parameters.modelAfter,
             seconds: seconds,
-            peak_rss_bytes: peakResidentBytes(), resumed_layers: result.resumedLayers,
+            peak_rss_bytes: peakResidentBytes(), predicted_peak_rss_bytes: estimate.peak, memory: memory.rawValue,
+            resumed_layers: result.resumedLayers,
             profile_from_cache: result.profileFromCache,
             shifted_pivots: result.matrices.reduce(0) { $0 + $1.shiftedPivots },
             predicted_loss_sum: result.matrices.reduce(0) { $0 + $1.predictedLoss }, quantization: quantized)
@@ -272,8 +289,8 @@ struct CompressCommand: ParsableCommand {
                          100 * Double(p.decoderLinearsAfter) / Double(max(1, p.decoderLinearsBefore)), p.modelBefore, p.modelAfter))
             print(String(format: "time: calibration %.1f s, profiling %.1f s, factorization %.1f s, update %.1f s, writing %.1f s, total %.1f s",
                          s.calibration, s.profiling, s.factorization, s.update, s.writing, output.seconds["total"]!))
-            print(String(format: "peak RSS %.0f MB; %d Cholesky pivots shifted%@%@", Double(output.peak_rss_bytes) / 1e6,
-                         output.shifted_pivots, result.resumedLayers > 0 ? "; \(result.resumedLayers) layers resumed" : "",
+            print(String(format: "peak RSS %.0f MB (predicted %.0f MB); %d Cholesky pivots shifted%@%@", Double(output.peak_rss_bytes) / 1e6,
+                         Double(estimate.peak) / 1e6, output.shifted_pivots, result.resumedLayers > 0 ? "; \(result.resumedLayers) layers resumed" : "",
                          result.profileFromCache ? "; profile from cache" : ""))
         }
     }
