@@ -24,6 +24,10 @@ public struct CompressionOptions: Sendable {
     /// same model, method, calibration and windows) to search on instead of measuring it again; the list depends
     /// on neither the ratio nor the update.
     public var sensitivities: [TruncationSensitivity]?
+    /// Compress only these decoder layers (nil = all): the run stops after the last one, its layers saved in the
+    /// checkpoint, for another run (`--resume`, or a join of several ranges) to complete. Layers before the range
+    /// only advance the hidden-state streams; the update methods need the earlier layers' factors in the checkpoint.
+    public var layers: Range<Int>?
 
     public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .jacobi, asvdAlpha: Double = 0.5,
                 parallelism: Parallelism = .serial, updateSamples: Int? = nil,
@@ -49,6 +53,12 @@ public struct CompressionOptions: Sendable {
         }
         guard sensitivityWindows >= 1 else {
             throw .invalidArgument(name: "sensitivityWindows", reason: "must be at least 1, got \(sensitivityWindows)")
+        }
+        if let r = layers, r.isEmpty || r.lowerBound < 0 {
+            throw .invalidArgument(name: "layers", reason: "must be a non-empty range of layer indices, got \(r)")
+        }
+        if layers != nil, rankAllocation == .sensitivity {
+            throw .invalidArgument(name: "layers", reason: "the sensitivity rank search allocates over all layers at once; use uniform ranks with a layer range")
         }
         if let n = updateSamples, n < 1 {
             throw .invalidArgument(name: "updateSamples", reason: "must be at least 1, got \(n)")

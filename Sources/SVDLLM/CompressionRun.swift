@@ -39,6 +39,8 @@ struct CompressionRun {
     var times = PhaseTimes()
     var reports: [MatrixReport] = []
     var resumed = 0
+    /// Dense profiles computed and stored in the profile cache by this run (the cache is complete only when all are).
+    var storedProfiles = 0
 
     var options: CompressionOptions { compressor.options }
     var method: CompressionMethod { compressor.options.method }
@@ -204,8 +206,47 @@ struct CompressionRun {
     mutating func narrow(block i: Int, _ model: inout CausalLM) throws {
         guard !narrowLinears.isEmpty else { return }
         try narrowDense(block: i)
-        guard let mapped = try compressor.checkpoint?.mappedLinears(layer: i, block: model.blocks[i]) else { return }
-        for (name, linear) in mapped { try model.setLinear(layer: i, name: name, to: linear) }
+        guard let mapped = try compressor.checkpoint?.load(layer: i, block: model.blocks[i], mapped: true) else { return }
+        for (name, linear) in mapped.linears { try model.setLinear(layer: i, name: name, to: linear) }
+    }
+
+    // MARK: - Layer ranges
+
+    /// The update methods compress layers in order (each update is fitted on the compressed model's inputs):
+    /// a range starting at A > 0 needs layers 0…A−1 in the checkpoint.
+    func checkPredecessors(of range: Range<Int>, saved: Set<Int>) throws {
+        guard range.upperBound <= layers else {
+            throw CompressionError.invalidArgument(name: "layers", reason: "\(range.lowerBound)-\(range.upperBound - 1) is outside the model's layers 0-\(layers - 1)")
+        }
+        guard method.updatesU, let missing = (0..<range.lowerBound).first(where: { !saved.contains($0) }) else { return }
+        throw CompressionError.invalidArgument(
+            name: "layers",
+            reason: "\(method.rawValue) compresses layers in order, and layer \(missing) before the range \(range.lowerBound)-\(range.upperBound - 1) is not in the checkpoint; compress layers 0-\(range.lowerBound - 1) first (for whiten, svd and asvd the ranges are independent)")
+    }
+
+    /// A layer before the range: the dense stream advanced through it (no profile), and for the update methods
+    /// the compressed stream through its saved factors.
+    mutating func advance(block i: Int, _ model: inout CausalLM) throws {
+        let t0 = now()
+        try widen(block: i)
+        if method.needsDenseProfile, !cacheComplete, !hDense.isEmpty {
+            hDense = forwardLayerWindows(dense, layer: i, inputs: hDense, parallelism: parallelism)
+        }
+        times.profiling += now() - t0
+        if method.updatesU { _ = try resume(block: i, &model) }
+        try narrow(block: i, &model)
+    }
+
+    /// A saved layer after the last one this run computes: its factors taken from the checkpoint (mapped when the
+    /// model is), no stream advanced — a join, or a resume of a finished run, writes without recomputing.
+    mutating func adopt(block i: Int, _ model: inout CausalLM) throws {
+        guard let checkpoint = compressor.checkpoint,
+              let saved = try checkpoint.load(layer: i, block: model.blocks[i], mapped: model.blocks[i].linearNames.contains {
+                  model.blocks[i].linear($0).storage == .mapped }) else { return }
+        progress(.resumed, block: i, at: now())
+        for (name, linear) in saved.linears { try model.setLinear(layer: i, name: name, to: linear) }
+        reports.append(contentsOf: saved.reports)
+        resumed += 1
     }
 
     // MARK: - Profile a block
@@ -228,6 +269,7 @@ struct CompressionRun {
         let (p, out) = profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers, parallelism: parallelism)
         hDense = out
         try compressor.profileCache?.store(p)
+        storedProfiles += 1
         return p
     }
 
@@ -306,7 +348,9 @@ struct CompressionRun {
     /// The run's summary, once every block is done (and the profile cache marked complete). `ranks`: those of
     /// the rank search (``allocateRanks()``), nil for uniform ranks.
     func report(_ model: CausalLM, seed: UInt64, ranks: [MatrixKey: Int]?) throws -> CompressionReport {
-        if method.needsDenseProfile, !cacheComplete { try compressor.profileCache?.markComplete(layers: layers) }
+        if method.needsDenseProfile, !cacheComplete, storedProfiles == layers {
+            try compressor.profileCache?.markComplete(layers: layers)
+        }
         let linearsAfter = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
         var report = CompressionReport(
             method: method.rawValue, ratio: options.ratio, svd: options.svd.rawValue, nsamples: windows.count,

@@ -69,7 +69,20 @@ public struct Compressor {
         try run.calibrate()
         let ranks = try run.allocateRanks()
         run.embedded = []  // block 0's inputs live on in the streams
-        for i in 0..<model.layerCount {
+        let range = options.layers ?? 0..<model.layerCount
+        let saved = checkpoint?.finishedLayers() ?? []
+        try run.checkPredecessors(of: range, saved: saved)
+        // The last layer of the range that still has to be computed; the saved ones after it are only adopted.
+        let lastToCompute = range.reversed().first { !saved.contains($0) }
+        for i in 0..<range.upperBound {
+            if lastToCompute.map({ i > $0 }) ?? true {
+                try run.adopt(block: i, &model)
+                continue
+            }
+            if i < range.lowerBound {
+                try run.advance(block: i, &model)
+                continue
+            }
             try run.widen(block: i)
             let dense = try run.profileDense(block: i)
             if try run.resume(block: i, &model) {

@@ -63,8 +63,10 @@ public struct LayerCheckpoint: Sendable {
         try writeJSON(reports, to: file(layer, "json"))
     }
 
-    /// The saved layer, if it finished; its linears are checked against the block's shapes.
-    public func load(layer: Int, block: any DecoderBlock) throws(CompressionError)
+    /// The saved layer, if it finished; its linears are checked against the block's shapes. `mapped`: the factors
+    /// are read in place from the mapped file (``SafeTensorsRowDecoder``: memory holds only the pages a product
+    /// touches) instead of copied into memory.
+    public func load(layer: Int, block: any DecoderBlock, mapped: Bool = false) throws(CompressionError)
         -> (linears: [(LinearName, Linear)], reports: [MatrixReport])? {
         let json = file(layer, "json"), tensors = file(layer, "safetensors")
         guard let data = FileManager.default.contents(atPath: json.path),
@@ -76,12 +78,17 @@ public struct LayerCheckpoint: Sendable {
             let compressed = Set(reports.map(\.name))  // a searched allocation may leave matrices dense
             for name in block.linearNames where compressed.contains(name.rawValue) {
                 let dense = block.linear(name)
-                let u = try f.tensor("\(name.rawValue).u"), v = try f.tensor("\(name.rawValue).v")
+                let u = try SafeTensorsRowDecoder(file: f, name: "\(name.rawValue).u")
+                let v = try SafeTensorsRowDecoder(file: f, name: "\(name.rawValue).v")
                 guard u.rows == dense.outFeatures, v.cols == dense.inFeatures, u.cols == v.rows else {
                     throw CompressionError.mismatch(path: tensors.path, reason: "\(name.rawValue) factors do not fit the model")
                 }
                 let bias = f.info("\(name.rawValue).bias") != nil ? try f.tensor("\(name.rawValue).bias").elements : nil
-                linears.append((name, .lowRank(u: u, v: v, bias: bias)))
+                if mapped {
+                    linears.append((name, .packedLowRank(u: .decoded(DecodedMatrix(u)), v: .decoded(DecodedMatrix(v)), bias: bias)))
+                } else {
+                    linears.append((name, .lowRank(u: try f.tensor(u.info.name), v: try f.tensor(v.info.name), bias: bias)))
+                }
             }
             return (linears, reports)
         } catch let e as CompressionError {
@@ -91,33 +98,55 @@ public struct LayerCheckpoint: Sendable {
         }
     }
 
-    /// The saved layer's factors read in place from its mapped file (``SafeTensorsRowDecoder``: memory holds only
-    /// the pages a product touches); nil when the layer has not finished. Shapes are checked against the block.
-    public func mappedLinears(layer: Int, block: any DecoderBlock) throws(CompressionError) -> [(LinearName, Linear)]? {
-        let json = file(layer, "json"), tensors = file(layer, "safetensors")
-        guard FileManager.default.fileExists(atPath: json.path), FileManager.default.fileExists(atPath: tensors.path) else {
-            return nil
+    /// The layers saved and finished (both files there).
+    public func finishedLayers() -> Set<Int> {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        var layers = Set<Int>()
+        for name in names where name.hasPrefix("layer-") && name.hasSuffix(".json") {
+            if let i = Int(name.dropFirst("layer-".count).dropLast(".json".count)),
+               names.contains(String(format: "layer-%03d.safetensors", i)) { layers.insert(i) }
         }
-        do {
-            let f = try SafeTensorsFile(url: tensors)
-            var linears: [(LinearName, Linear)] = []
-            for name in block.linearNames where f.info("\(name.rawValue).u") != nil {
-                let current = block.linear(name)
-                let u = try SafeTensorsRowDecoder(file: f, name: "\(name.rawValue).u")
-                let v = try SafeTensorsRowDecoder(file: f, name: "\(name.rawValue).v")
-                guard u.rows == current.outFeatures, v.cols == current.inFeatures, u.cols == v.rows else {
-                    throw CompressionError.mismatch(path: tensors.path, reason: "\(name.rawValue) factors do not fit the model")
-                }
-                let bias = f.info("\(name.rawValue).bias") != nil ? try f.tensor("\(name.rawValue).bias").elements : nil
-                linears.append((name, .packedLowRank(u: .decoded(DecodedMatrix(u)), v: .decoded(DecodedMatrix(v)), bias: bias)))
-            }
-            return linears
-        } catch let e as CompressionError {
-            throw e
-        } catch {
-            throw .mismatch(path: tensors.path, reason: "cannot map the saved layer \(layer): \(error)")
-        }
+        return layers
     }
+
+    /// Copies the finished layers of another checkpoint folder of the same run (another machine's `--layers`
+    /// range) into this one: the join of several ranges. Its `run.json` must equal this one's; a layer this folder
+    /// already has is kept. Each layer's tensors are copied before its JSON, so an interrupted join leaves only
+    /// whole layers. Returns the layers copied.
+    @discardableResult
+    public func absorb(_ other: URL) throws(CompressionError) -> [Int] {
+        let fm = FileManager.default
+        let mine = fm.contents(atPath: directory.appendingPathComponent("run.json").path)
+        let theirs = fm.contents(atPath: other.appendingPathComponent("run.json").path)
+        guard let theirs else { throw .mismatch(path: other.path, reason: "holds no run.json: not a compress checkpoint (OUT.partial) folder") }
+        guard let mine, let a = try? JSONDecoder().decode(RunIdentity.self, from: mine),
+              let b = try? JSONDecoder().decode(RunIdentity.self, from: theirs), a == b else {
+            throw .mismatch(path: other.path, reason: "belongs to another run (model, calibration, method or ratio differ); only ranges of one run can be joined")
+        }
+        let source = LayerCheckpoint(existing: other)
+        var copied: [Int] = []
+        let have = finishedLayers()
+        for i in source.finishedLayers().sorted() where !have.contains(i) {
+            for ext in ["safetensors", "json"] {
+                let from = source.file(i, ext), to = file(i, ext)
+                let tmp = directory.appendingPathComponent(".\(to.lastPathComponent).join-\(UUID().uuidString)")
+                do {
+                    try fm.copyItem(at: from, to: tmp)
+                    guard rename(tmp.path, to.path) == 0 else {  // atomic, over a stale file of an interrupted join
+                        throw CompressionError.io(path: to.path, reason: String(cString: strerror(errno)))
+                    }
+                } catch {
+                    try? fm.removeItem(at: tmp)
+                    throw .io(path: to.path, reason: "cannot copy layer \(i) from \(other.path): \(error.localizedDescription)")
+                }
+            }
+            copied.append(i)
+        }
+        return copied
+    }
+
+    /// A view of an existing folder (for reading its layers).
+    private init(existing directory: URL) { self.directory = directory }
 
     /// Deletes the folder (after the final model is in place).
     public func remove() { try? FileManager.default.removeItem(at: directory) }

@@ -51,6 +51,10 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Stored weight type: f32, f16 or bf16.") var dtype: DType = .f32
     @Option(help: "layer: the source stays mapped in its stored type, one decoder layer is widened to f32 at a time and finished layers are read back from OUT.partial (peak memory ≈ one layer + the calibration activations); model: the whole model widened to f32 up front. --quantize needs model (the default then).")
     var memory: Memory?
+    @Option(help: "Compress only decoder layers A-B (inclusive, e.g. 0-13): they are saved in OUT.partial and the run stops; a later run with --resume (or --join) completes the model. whiten, svd and asvd ranges are independent (one machine each); the update methods need the earlier layers first.")
+    var layers: String?
+    @Option(help: "Join the finished layers of other runs' OUT.partial folders (comma-separated; the same model, calibration and method, e.g. --layers ranges computed on other machines) into this run's, then complete it.")
+    var join: String?
     @Option(name: .customLong("profile-cache"), help: "Folder to save / reuse dense-model Gram profiles.") var profileCache: String?
     @OptionGroup var workers: WorkerThreads
     @Option(help: "Also write the full per-matrix report (ranks, losses, singular values) as JSON here.") var report: String?
@@ -83,9 +87,18 @@ struct CompressCommand: ParsableCommand {
     var usesTokenWindows: Bool { updateSampler == .tokenWindows && method.updatesU }
 
     var options: CompressionOptions {
-        CompressionOptions(method: method, ratio: ratio, svd: svd, parallelism: .threads(workers.threads),
-                           updateSamples: usesTokenWindows ? nil : updateNsamples,
-                           rankAllocation: rankAllocation, sensitivityWindows: sensitivityWindows)
+        var o = CompressionOptions(method: method, ratio: ratio, svd: svd, parallelism: .threads(workers.threads),
+                                   updateSamples: usesTokenWindows ? nil : updateNsamples,
+                                   rankAllocation: rankAllocation, sensitivityWindows: sensitivityWindows)
+        o.layers = layers.flatMap(Self.parseLayers)
+        return o
+    }
+
+    /// "A-B" (inclusive) or "A" as a range of layer indices; nil when malformed.
+    static func parseLayers(_ text: String) -> Range<Int>? {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard (1...2).contains(parts.count), let a = parts.first!, let b = parts.last!, a >= 0, b >= a else { return nil }
+        return a..<(b + 1)
     }
     var calibrationSampler: CalibrationSampler { CalibrationSampler(sampleCount: nsamples, sequenceLength: seqlen, seed: seed) }
     var tokenWindowSampler: TokenWindowSampler {
@@ -102,6 +115,12 @@ struct CompressCommand: ParsableCommand {
         if usesTokenWindows { try Self.updateSamplerFlagNames.validating { try tokenWindowSampler.validate() } }
         if let n = updateNsamples, !usesTokenWindows, n > nsamples {
             throw ValidationError("--update-nsamples must be at most --nsamples (\(nsamples)), got \(n)")
+        }
+        if let layers, Self.parseLayers(layers) == nil {
+            throw ValidationError("--layers must be A-B with 0 ≤ A ≤ B (layer indices, inclusive), got '\(layers)'")
+        }
+        if layers != nil, quantize != nil {
+            throw ValidationError("--layers and --quantize cannot be combined: quantize the completed model")
         }
         if sensitivitiesFrom != nil, rankAllocation != .sensitivity {
             throw ValidationError("--sensitivities needs --rank-allocation sensitivity")
@@ -207,8 +226,13 @@ struct CompressCommand: ParsableCommand {
         }
         let description = "\(method.rawValue) ratio \(ratio) svd \(svd.rawValue), \(nsamples)×\(seqlen) seed \(seed)"
         let partial = URL(fileURLWithPath: outURL.path + ".partial")
-        if force && !resume { try? FileManager.default.removeItem(at: partial) }  // --force starts over
-        let checkpoint = try LayerCheckpoint(directory: partial, fingerprint: run, description: description, resume: resume)
+        if force && !resume && join == nil { try? FileManager.default.removeItem(at: partial) }  // --force starts over
+        let checkpoint = try LayerCheckpoint(directory: partial, fingerprint: run, description: description,
+                                             resume: resume || join != nil)
+        for other in (join ?? "").split(separator: ",").map({ URL(fileURLWithPath: String($0)).standardizedFileURL }) {
+            let copied = try checkpoint.absorb(other)
+            printError("compress: joined \(copied.count) layers from \(other.path)")
+        }
         var compressor = Compressor(options: options,
                                     profileCache: try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) },
                                     checkpoint: checkpoint)
@@ -233,6 +257,32 @@ struct CompressCommand: ParsableCommand {
         }
         var result = try compressor.run(&loaded.model, windows: windows, updateWindows: updateWindows, seed: seed)
         result.seconds.calibration += calibrationSeconds
+        if let range = options.layers, checkpoint.finishedLayers().count < layers {
+            // A range: its layers are in OUT.partial; another run completes the model.
+            let s = result.seconds
+            let perLayer = (s.profiling + s.factorization + s.update) / Double(max(1, range.count))
+            let message = String(format: "compress: layers %d-%d saved in %@ (%d of %d layers finished); %.1f s per layer, "
+                                 + "projected whole model %.0f s. Complete with the same command and --resume (or --join the other ranges' OUT.partial folders). peak RSS %.0f MB (predicted %.0f MB)",
+                                 range.lowerBound, range.upperBound - 1, partial.path, checkpoint.finishedLayers().count, layers,
+                                 perLayer, perLayer * Double(layers) + s.calibration + s.writing,
+                                 Double(peakResidentBytes()) / 1e6, Double(estimate.peak) / 1e6)
+            if json {
+                struct Partial: Encodable {
+                    var partial: String; var layers: [Int]; var finished_layers: Int; var model_layers: Int
+                    var seconds_per_layer: Double; var projected_seconds: Double; var peak_rss_bytes: Int
+                    var predicted_peak_rss_bytes: Int; var seconds: [String: Double]
+                }
+                print(jsonLine(Partial(partial: partial.path, layers: [range.lowerBound, range.upperBound - 1],
+                                       finished_layers: checkpoint.finishedLayers().count, model_layers: layers,
+                                       seconds_per_layer: perLayer, projected_seconds: perLayer * Double(layers) + s.calibration + s.writing,
+                                       peak_rss_bytes: peakResidentBytes(), predicted_peak_rss_bytes: estimate.peak,
+                                       seconds: ["calibration": s.calibration, "profiling": s.profiling,
+                                                 "factorization": s.factorization, "update": s.update])))
+            } else {
+                print(message)
+            }
+            return
+        }
 
         // --quantize: the compressed model, quantized in memory on the same windows, then written once.
         var quantized: QuantizationSummary?

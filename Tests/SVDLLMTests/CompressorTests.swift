@@ -366,4 +366,59 @@ import TransformerRuntime
         let (_, resumed) = try run(.mapped, checkpoint: mappedDir, resume: true)
         #expect(resumed == expected)
     }
+
+    /// `--layers` ranges: two ranges computed apart (two checkpoint folders, as on two machines) and joined give
+    /// the single run's factors bit for bit (whiten: independent ranges, model mapped); the update methods run
+    /// their ranges in order, and refuse a range whose earlier layers are missing.
+    @Test func layerRangesJoinedEqualOneRun() throws {
+        let source = Self.tiny("gemma3")  // 3 layers
+        let vocab = try CausalLM(huggingFaceFolder: source).vocabularySize
+        let windows = Self.windows(vocab: vocab)
+        var fingerprint = RunFingerprint()
+        fingerprint.add(windows: windows)
+        var dirs: [URL] = []
+        defer { for d in dirs { try? FileManager.default.removeItem(at: d) } }
+        func checkpoint(_ name: String, resume: Bool = false) throws -> LayerCheckpoint {
+            let dir = Self.temporaryDirectory(name)
+            dirs.append(dir)
+            return try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: resume)
+        }
+        func run(_ method: CompressionMethod, layers: Range<Int>?, _ ckpt: LayerCheckpoint) throws -> CausalLM {
+            var options = CompressionOptions(method: method, ratio: 0.4, parallelism: .threads(2))
+            options.layers = layers
+            var model = try CausalLM(huggingFaceFolder: source, storage: .mapped)
+            _ = try Compressor(options: options, checkpoint: ckpt).run(&model, windows: windows)
+            return model
+        }
+        func factors(_ m: CausalLM) -> [[Float]] {
+            m.blocks.flatMap { b in b.linearNames.flatMap { n in
+                [b.linear(n).factors.u.dequantized().elements, b.linear(n).factors.v?.dequantized().elements ?? []] } }
+        }
+        for method in [CompressionMethod.whiten, .whitenUpdate] {
+            let single = try run(method, layers: nil, try checkpoint("single"))
+            let first = try checkpoint("first")
+            if method.updatesU {
+                #expect(throws: CompressionError.self) { try run(method, layers: 1..<3, try checkpoint("orphan")) }
+                _ = try run(method, layers: 0..<1, first)
+                _ = try run(method, layers: 1..<3, first)  // in order, in the same folder
+                #expect(first.finishedLayers() == [0, 1, 2])
+            } else {
+                let second = try checkpoint("second")
+                _ = try run(method, layers: 1..<3, second)
+                _ = try run(method, layers: 0..<1, first)
+                #expect(first.finishedLayers() == [0] && second.finishedLayers() == [1, 2])
+                #expect(try first.absorb(second.directory) == [1, 2])
+            }
+            // The completing run adopts every saved layer.
+            let joined = try run(method, layers: nil, try LayerCheckpoint(directory: first.directory, fingerprint: fingerprint,
+                                                                           description: "t", resume: true))
+            #expect(factors(joined) == factors(single), "\(method)")
+        }
+        var other = fingerprint
+        other.add("another run")
+        let foreign = Self.temporaryDirectory("foreign")
+        dirs.append(foreign)
+        _ = try LayerCheckpoint(directory: foreign, fingerprint: other, description: "u", resume: false)
+        #expect(throws: CompressionError.self) { try checkpoint("join-target").absorb(foreign) }
+    }
 }
