@@ -12,7 +12,7 @@ struct SVDLLMCommand: ParsableCommand {
         abstract: "SVD-LLM compression of language models, on pure-Swift linear algebra.",
         subcommands: [BenchCommand.self, LinalgCommand.self, InspectCommand.self, TokenizeCommand.self,
                       ConvertCommand.self, EvalCommand.self, GenerateCommand.self, CompressCommand.self, QuantizeCommand.self,
-                      NotebookCommand.self])
+                      SynthesizeCommand.self, NotebookCommand.self])
 
     static func main() {
         // A file-size limit (`ulimit -f`) would kill the process with SIGXFSZ in the middle of a write and leave

@@ -34,43 +34,24 @@ struct TestGGUFWriter {
     var tensors: [Tensor] = []
     var alignment = 32
 
+    /// The file's bytes and where each field sits. The fields are encoded by the toolkit's own ``GGUFEncoder`` (the
+    /// one ``GGUFWriter`` uses); the tensor table is spelled out field by field from the raw `dims`, `type` and
+    /// `offset` values, so a test can also declare values the public writer would refuse.
     func build() -> (bytes: [UInt8], layout: Layout) {
-        var out = [UInt8]()
+        var e = GGUFEncoder()
         var layout = Layout()
-        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        func putString(_ s: String) { put(UInt64(s.utf8.count)); out.append(contentsOf: s.utf8) }
-        func putValue(_ v: GGUFValue) {
-            switch v {
-            case let .uint8(x): put(x)
-            case let .int8(x): put(x)
-            case let .uint16(x): put(x)
-            case let .int16(x): put(x)
-            case let .uint32(x): put(x)
-            case let .int32(x): put(x)
-            case let .uint64(x): put(x)
-            case let .int64(x): put(x)
-            case let .float32(x): put(x.bitPattern)
-            case let .float64(x): put(x.bitPattern)
-            case let .bool(x): put(UInt8(x ? 1 : 0))
-            case let .string(s): putString(s)
-            case let .array(t, values):
-                put(t.rawValue)
-                put(UInt64(values.count))
-                values.forEach(putValue)
-            }
-        }
-        out.append(contentsOf: Array("GGUF".utf8))
-        put(version)
-        layout.tensorCount = out.count
-        put(UInt64(tensors.count))
-        layout.kvCount = out.count
-        put(UInt64(metadata.count))
+        e.append(contentsOf: "GGUF".utf8)
+        e.append(version)
+        layout.tensorCount = e.count
+        e.append(UInt64(tensors.count))
+        layout.kvCount = e.count
+        e.append(UInt64(metadata.count))
         for (key, value) in metadata {
-            putString(key)
-            layout.valueType[key] = out.count
-            put(value.type.rawValue)
-            layout.value[key] = out.count
-            putValue(value)
+            e.append(string: key)
+            layout.valueType[key] = e.count
+            e.append(value.type.rawValue)
+            layout.value[key] = e.count
+            e.append(value: value)
         }
         var next = 0
         var offsets = [Int]()
@@ -79,28 +60,28 @@ struct TestGGUFWriter {
             next += (t.data.count + alignment - 1) / alignment * alignment
         }
         for (t, assigned) in zip(tensors, offsets) {
-            layout.nameLength[t.name] = out.count
-            putString(t.name)
-            layout.nDims[t.name] = out.count
-            put(UInt32(t.dims.count))
-            layout.dims[t.name] = out.count
-            t.dims.forEach { put($0) }
-            layout.type[t.name] = out.count
-            put(t.type)
-            layout.offset[t.name] = out.count
-            put(t.offset ?? UInt64(assigned))
+            layout.nameLength[t.name] = e.count
+            e.append(string: t.name)
+            layout.nDims[t.name] = e.count
+            e.append(UInt32(t.dims.count))
+            layout.dims[t.name] = e.count
+            t.dims.forEach { e.append($0) }
+            layout.type[t.name] = e.count
+            e.append(t.type)
+            layout.offset[t.name] = e.count
+            e.append(t.offset ?? UInt64(assigned))
         }
-        while out.count % alignment != 0 { out.append(0) }
-        layout.dataStart = out.count
+        e.pad(to: alignment)
+        layout.dataStart = e.count
         for (t, assigned) in zip(tensors, offsets) {
             layout.data[t.name] = layout.dataStart + assigned
-            if out.count < layout.dataStart + assigned {
-                out.append(contentsOf: [UInt8](repeating: 0, count: layout.dataStart + assigned - out.count))
+            if e.count < layout.dataStart + assigned {
+                e.append(contentsOf: repeatElement(0, count: layout.dataStart + assigned - e.count))
             }
-            out.append(contentsOf: t.data)
+            e.append(contentsOf: t.data)
         }
-        while out.count % alignment != 0 { out.append(0) }
-        return (out, layout)
+        e.pad(to: alignment)
+        return (e.bytes, layout)
     }
 
     /// Writes `bytes` to a fresh temporary file and returns its URL.
