@@ -26,11 +26,11 @@ struct CompressionRun {
     let start = DispatchTime.now()
 
     /// The calibration windows' embeddings (block 0's inputs).
-    var embedded: [Matrix<Float>] = []
+    var embedded = HiddenStates.empty
     /// The dense model's inputs of the next block to profile (empty when the profiles come from elsewhere).
-    var hDense: [Matrix<Float>] = []
+    var hDense = HiddenStates.empty
     /// Update methods: the compressed model's inputs of the next block (the first ``updateWindowCount`` windows).
-    var hComp: [Matrix<Float>] = []
+    var hComp = HiddenStates.empty
     /// Whether every dense profile can be read from the profile cache.
     var cacheComplete: Bool
     /// The dense profiles the rank search computed, reused by the main loop.
@@ -45,6 +45,8 @@ struct CompressionRun {
     var options: CompressionOptions { compressor.options }
     var method: CompressionMethod { compressor.options.method }
     var parallelism: Parallelism { compressor.options.parallelism }
+    /// Where the hidden-state streams live (``Compressor/activations``).
+    var activations: HiddenStates.Location { compressor.activations }
 
     /// Checks the options, the windows and (uniform ranks) that the ratio leaves every matrix a rank ≥ 1, before
     /// any work.
@@ -94,13 +96,21 @@ struct CompressionRun {
     /// the update methods, for the compressed stream (its own windows when separate ones were given).
     mutating func calibrate() throws {
         let t0 = now()
-        embedded = try windows.map { try dense.embed($0) }
-        dense.embedding.releasePages()
-        hDense = method.needsDenseProfile && !cacheComplete ? embedded : []
+        let model = dense, hidden = dense.hiddenSize, windows = self.windows
+        embedded = try HiddenStates.make(count: windows.count, rows: seqlen, cols: hidden, location: activations,
+                                         parallelism: .serial) { try model.embed(windows[$0]) }
+        hDense = method.needsDenseProfile && !cacheComplete ? embedded : .empty
         if method.updatesU {
-            hComp = try separateUpdateWindows.map { try $0.map { try dense.embed($0) } }
-                ?? Array(embedded.prefix(updateWindowCount))
+            let embedded = self.embedded
+            if let separate = separateUpdateWindows {
+                hComp = try HiddenStates.make(count: separate.count, rows: seqlen, cols: hidden, location: activations,
+                                              parallelism: .serial) { try model.embed(separate[$0]) }
+            } else {
+                hComp = try HiddenStates.make(count: updateWindowCount, rows: seqlen, cols: hidden, location: activations,
+                                              parallelism: .serial) { embedded[$0] }
+            }
         }
+        dense.embedding.releasePages()
         times.calibration += now() - t0
     }
 
@@ -149,7 +159,7 @@ struct CompressionRun {
         let t0 = now()
         let k = Swift.min(options.sensitivityWindows, windows.count)
         let evalTokens = Array(windows.prefix(k))
-        var hEval = Array(embedded.prefix(k))
+        var hEval = embedded.prefix(k)
         var profiles: [LayerProfile] = []
         var list: [TruncationSensitivity] = []
         for i in 0..<layers {
@@ -167,7 +177,7 @@ struct CompressionRun {
         }
         if method.needsDenseProfile {
             profilesInMemory = profiles
-            hDense = []
+            hDense = .empty
             if !cacheComplete, compressor.profileCache != nil {
                 try compressor.profileCache?.markComplete(layers: layers)
                 cacheComplete = true
@@ -230,7 +240,7 @@ struct CompressionRun {
         let t0 = now()
         try widen(block: i)
         if method.needsDenseProfile, !cacheComplete, !hDense.isEmpty {
-            hDense = forwardLayerWindows(dense, layer: i, inputs: hDense, parallelism: parallelism)
+            hDense = try forwardLayerWindows(dense, layer: i, inputs: hDense, parallelism: parallelism)
         }
         times.profiling += now() - t0
         if method.updatesU { _ = try resume(block: i, &model) }
@@ -266,7 +276,7 @@ struct CompressionRun {
     /// the block's outputs) and stored in the cache.
     mutating func computeDenseProfile(block i: Int) throws -> LayerProfile {
         if cacheComplete, let cached = try compressor.profileCache?.load(layer: i) { return cached }
-        let (p, out) = profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers, parallelism: parallelism)
+        let (p, out) = try profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers, parallelism: parallelism)
         hDense = out
         try compressor.profileCache?.store(p)
         storedProfiles += 1
@@ -276,7 +286,7 @@ struct CompressionRun {
     /// Update methods: ΣXᵀX of block i's inputs as the compressed model feeds them (the dense block on the
     /// compressed stream); nil for the other methods. Block 0 of the calibration windows themselves has the dense
     /// profile's inputs: nothing is compressed before it.
-    mutating func profilePropagated(block i: Int, dense denseProfile: LayerProfile?) -> LayerProfile? {
+    mutating func profilePropagated(block i: Int, dense denseProfile: LayerProfile?) throws -> LayerProfile? {
         guard method.updatesU else { return nil }
         let t0 = now()
         progress(.update, block: i, at: t0)
@@ -284,7 +294,7 @@ struct CompressionRun {
         if i == 0, separateUpdateWindows == nil, updateWindowCount == windows.count, let denseProfile {
             profile = denseProfile
         } else {
-            profile = profileLayer(dense, layer: i, inputs: hComp, keepOutputs: false, parallelism: parallelism).profile
+            profile = try profileLayer(dense, layer: i, inputs: hComp, keepOutputs: false, parallelism: parallelism).profile
         }
         times.update += now() - t0
         return profile
@@ -312,14 +322,14 @@ struct CompressionRun {
     mutating func swap(block i: Int, _ factored: FactoredLayer, into model: inout CausalLM) throws {
         for (name, linear) in factored.linears { try model.setLinear(layer: i, name: name, to: linear) }
         reports.append(contentsOf: factored.reports)
-        advanceCompressedStream(through: i, of: model)
+        try advanceCompressedStream(through: i, of: model)
     }
 
     /// Update methods: the compressed stream through block i of `model` (compressed), unless it is the last.
-    mutating func advanceCompressedStream(through i: Int, of model: CausalLM) {
+    mutating func advanceCompressedStream(through i: Int, of model: CausalLM) throws {
         guard method.updatesU, i + 1 < layers else { return }
         let t0 = now()
-        hComp = forwardLayerWindows(model, layer: i, inputs: hComp, parallelism: parallelism)
+        hComp = try forwardLayerWindows(model, layer: i, inputs: hComp, parallelism: parallelism)
         times.update += now() - t0
     }
 
@@ -339,7 +349,7 @@ struct CompressionRun {
         for (name, linear) in saved.linears { try model.setLinear(layer: i, name: name, to: linear) }
         reports.append(contentsOf: saved.reports)
         resumed += 1
-        advanceCompressedStream(through: i, of: model)
+        try advanceCompressedStream(through: i, of: model)
         return true
     }
 

@@ -50,6 +50,9 @@ public struct Compressor {
     /// Measure ‖(W − W_u W_v)X‖² on the dense calibration inputs (needs a profile).
     public var measureLoss = true
     public var progress: ((CompressionProgress) -> Void)?
+    /// Where the calibration hidden states live: in memory, or spilled to files in a folder (one window per worker
+    /// in memory at a time).
+    public var activations: HiddenStates.Location = .memory
 
     public init(options: CompressionOptions, profileCache: ProfileCache? = nil, checkpoint: LayerCheckpoint? = nil) {
         self.options = options
@@ -68,7 +71,7 @@ public struct Compressor {
         var run = try CompressionRun(self, model: model, windows: windows, updateWindows: updateWindows)
         try run.calibrate()
         let ranks = try run.allocateRanks()
-        run.embedded = []  // block 0's inputs live on in the streams
+        run.embedded = .empty  // block 0's inputs live on in the streams
         let range = options.layers ?? 0..<model.layerCount
         let saved = checkpoint?.finishedLayers() ?? []
         try run.checkPredecessors(of: range, saved: saved)
@@ -89,7 +92,7 @@ public struct Compressor {
                 try run.narrow(block: i, &model)
                 continue
             }
-            let propagated = run.profilePropagated(block: i, dense: dense)
+            let propagated = try run.profilePropagated(block: i, dense: dense)
             let factored = try run.factor(block: i, dense: consume dense, propagated: propagated, ranks: ranks)
             try run.swap(block: i, factored, into: &model)
             try run.checkpoint(block: i, factored)

@@ -51,7 +51,8 @@ public struct LayerProfile: Sendable {
 }
 
 /// Block `layer` of `model` on every window of `inputs` (each tokens × hidden), accumulating the profile of its
-/// linear inputs. Returns the profile and, when `keepOutputs`, the block's outputs (the next layer's inputs).
+/// linear inputs. Returns the profile and, when `keepOutputs`, the block's outputs (the next layer's inputs),
+/// stored where `inputs` are (or at `outputLocation`).
 ///
 /// Parallel over windows, not inside them: lane l of L = min(threads, windows) runs windows l, l + L, l + 2L, …
 /// through the block with serial kernels into a profile of its own, and the lane profiles are merged in lane
@@ -59,42 +60,56 @@ public struct LayerProfile: Sendable {
 /// waits at every GEMM, SYRK and attention head, leaving cores idle). The sums are the same
 /// up to rounding and deterministic for a given thread count; peak memory holds L sets of the block's Grams and
 /// activations instead of one.
-public func profileLayer(_ model: CausalLM, layer: Int, inputs: [Matrix<Float>], keepOutputs: Bool,
-                         parallelism: Parallelism) -> (profile: LayerProfile, outputs: [Matrix<Float>]) {
+public func profileLayer(_ model: CausalLM, layer: Int, inputs: HiddenStates, keepOutputs: Bool,
+                         parallelism: Parallelism, outputLocation: HiddenStates.Location? = nil) throws
+    -> (profile: LayerProfile, outputs: HiddenStates) {
     let lanes = Swift.max(1, Swift.min(parallelism.threads, inputs.count))
     var serial = model
     serial.parallelism = .serial
     var profiles = [LayerProfile](repeating: LayerProfile(layer: layer), count: lanes)
-    var outputs = [Matrix<Float>](repeating: Matrix(rows: 0, cols: 0), count: keepOutputs ? inputs.count : 0)
+    let outputs = keepOutputs
+        ? try HiddenStates.Builder(count: inputs.count, rows: inputs.rows, cols: inputs.cols,
+                                   location: outputLocation ?? inputs.location) : nil
     final class Box { var profile: LayerProfile; init(_ p: LayerProfile) { profile = p } }
     profiles.withUnsafeMutableBufferPointer { lane in
-        outputs.withUnsafeMutableBufferPointer { out in
-            parallelism.forEachTask(lanes) { l, _ in
-                let box = Box(LayerProfile(layer: layer))
-                for w in stride(from: l, to: inputs.count, by: lanes) {
-                    let y = serial.forwardLayer(layer, inputs[w], capture: { box.profile.add($0, parallelism: .serial) })
-                    if keepOutputs { out[w] = y }
-                }
-                lane[l] = box.profile
+        parallelism.forEachTask(lanes) { l, _ in
+            let box = Box(LayerProfile(layer: layer))
+            for w in stride(from: l, to: inputs.count, by: lanes) {
+                let y = serial.forwardLayer(layer, inputs[w], capture: { box.profile.add($0, parallelism: .serial) })
+                outputs?.put(w, y)
             }
+            lane[l] = box.profile
         }
     }
     // Moved out of the array, so the merge adds in place instead of copying lane 0's Grams; each lane is dropped
     // once added.
     var merged = profiles.removeFirst()
     while !profiles.isEmpty { merged.merge(profiles.removeFirst()) }
-    return (merged, outputs)
+    return (merged, try outputs?.finish() ?? .empty)
+}
+
+/// ``profileLayer(_:layer:inputs:keepOutputs:parallelism:outputLocation:)`` on windows held in memory.
+public func profileLayer(_ model: CausalLM, layer: Int, inputs: [Matrix<Float>], keepOutputs: Bool,
+                         parallelism: Parallelism) -> (profile: LayerProfile, outputs: [Matrix<Float>]) {
+    let (profile, outputs) = try! profileLayer(model, layer: layer, inputs: HiddenStates(windows: inputs),
+                                               keepOutputs: keepOutputs, parallelism: parallelism)
+    return (profile, outputs.prefix(outputs.count))
 }
 
 /// Block `layer` of `model` on every window of `inputs`, windows in parallel with serial kernels (as in
-/// ``profileLayer``).
-public func forwardLayerWindows(_ model: CausalLM, layer: Int, inputs: [Matrix<Float>],
-                         parallelism: Parallelism) -> [Matrix<Float>] {
+/// ``profileLayer(_:layer:inputs:keepOutputs:parallelism:outputLocation:)``), stored where `inputs` are.
+public func forwardLayerWindows(_ model: CausalLM, layer: Int, inputs: HiddenStates,
+                                parallelism: Parallelism) throws -> HiddenStates {
     var serial = model
     serial.parallelism = .serial
-    var outputs = [Matrix<Float>](repeating: Matrix(rows: 0, cols: 0), count: inputs.count)
-    outputs.withUnsafeMutableBufferPointer { out in
-        parallelism.forEachTask(inputs.count) { w, _ in out[w] = serial.forwardLayer(layer, inputs[w]) }
-    }
-    return outputs
+    let model = serial
+    return try HiddenStates.make(count: inputs.count, rows: inputs.rows, cols: inputs.cols, location: inputs.location,
+                                 parallelism: parallelism) { w in model.forwardLayer(layer, inputs[w]) }
+}
+
+/// ``forwardLayerWindows(_:layer:inputs:parallelism:)`` on windows held in memory.
+public func forwardLayerWindows(_ model: CausalLM, layer: Int, inputs: [Matrix<Float>],
+                                parallelism: Parallelism) -> [Matrix<Float>] {
+    let out = try! forwardLayerWindows(model, layer: layer, inputs: HiddenStates(windows: inputs), parallelism: parallelism)
+    return out.prefix(out.count)
 }

@@ -9,12 +9,13 @@ import TransformerRuntime
 /// - resident: what the process holds when the estimate is made (runtime, tokenizer, calibration tokens, and the
 ///   model itself: mapped, only its touched pages; widened to f32, all of it).
 /// - streams: the calibration hidden states, B = nsamples · seqlen · hidden · 4 bytes each: the dense stream and the
-///   block's outputs (2B), and for the update methods the compressed stream and its outputs (2B more).
+///   block's outputs (2B), and for the update methods the compressed stream and its outputs (2B more); with the
+///   streams spilled to disk (``HiddenStates/Location/disk(_:)``), two windows per lane.
 /// - profiling: one block widened to f32 (mapped runs), and per lane (L = min(threads, nsamples)) one set of the
 ///   block's Grams, Σ_g n_g² · 8 bytes over the input groups, plus one window's activations.
-/// - factorization: the widened block, the merged Grams, the scalings S (one n_g × n_g Double each), the
-///   whitening's two transient copies of the largest Gram (the mirrored Gram and its Cholesky factor), and per
-///   task six Double m × n matrices of the largest linear (W, W·S, the SVD's work and factors).
+/// - factorization: the widened block, the merged Grams (which whitening turns into the factors S in place;
+///   kept beside them when the loss is measured), and per task six Double m × n matrices of the largest linear
+///   (W, W·S, the SVD's work and factors).
 /// - writing: the largest tensor as f32 and its encoded copy.
 /// - factors: a model held in f32 keeps every finished layer's factors, (1 − ratio) of its linears' bytes by
 ///   the end; a mapped one reads them back from the checkpoint (0).
@@ -32,23 +33,28 @@ public struct MemoryEstimate: Sendable, Codable, Equatable {
 
     /// The estimate for `model` (as loaded: mapped or f32) compressed on `windows` × `seqlen` tokens.
     /// `resident`: the process's resident bytes now.
-    public init(model: CausalLM, options: CompressionOptions, windows: Int, seqlen: Int, resident: Int) {
+    /// `measuresLoss`: the Grams are kept beside the whitening factors (``Compressor/measureLoss``).
+    public init(model: CausalLM, options: CompressionOptions, windows: Int, seqlen: Int, resident: Int,
+                measuresLoss: Bool = false, activations: HiddenStates.Location = .memory) {
         let hidden = model.hiddenSize
         let lanes = Swift.max(1, Swift.min(options.parallelism.threads, windows))
         let stream = windows * seqlen * hidden * 4
         self.resident = resident
-        streams = stream * (options.method.updatesU ? 4 : 2)
+        if activations == .memory {
+            streams = stream * (options.method.updatesU ? 4 : 2)
+        } else {
+            streams = 2 * lanes * seqlen * hidden * 4
+        }
 
-        var widest = 0, widenedBlock = 0, grams = 0, largestGram = 0, activations = 0, f32Linears = 0
+        var widest = 0, widenedBlock = 0, grams = 0, activations = 0, f32Linears = 0
         for block in model.blocks {
-            var blockGrams = 0, blockBytes = 0, largest = 0
+            var blockGrams = 0, blockBytes = 0
             var seen = Set<LinearName>()
             for name in block.linearNames where !seen.contains(name) {
                 let group = MemoryEstimate.inputGroup(of: name).filter { block.linearNames.contains($0) }
                 seen.formUnion(group)
                 let n = block.linear(name).inFeatures
                 blockGrams += n * n * 8
-                largest = Swift.max(largest, n * n * 8)
             }
             for name in block.linearNames {
                 let l = block.linear(name)
@@ -59,15 +65,14 @@ public struct MemoryEstimate: Sendable, Codable, Equatable {
                 activations = Swift.max(activations, l.outFeatures)
             }
             grams = Swift.max(grams, blockGrams)
-            largestGram = Swift.max(largestGram, largest)
             widenedBlock = Swift.max(widenedBlock, blockBytes)
         }
         // One window through a block: the input, norms, q/k/v, attention scores of every head, the MLP's widest
         // intermediates (three), and the output.
         let window = 4 * seqlen * (8 * hidden + 3 * activations) + 4 * model.config.headCount * seqlen * seqlen
         profiling = widenedBlock + lanes * (grams + window)
-        let scalings = options.method == .whiten || options.method == .whitenUpdate ? grams : 0
-        factorization = widenedBlock + grams + scalings + 2 * largestGram + lanes * 6 * widest * 8
+        let kept = measuresLoss && (options.method == .whiten || options.method == .whitenUpdate) ? grams : 0
+        factorization = widenedBlock + grams + kept + lanes * 6 * widest * 8
         let largestTensor = Swift.max(widest, model.vocabularySize * hidden)
         writing = 2 * 4 * largestTensor
         factors = Int((1 - options.ratio) * Double(f32Linears))
@@ -85,7 +90,7 @@ public struct MemoryEstimate: Sendable, Codable, Equatable {
     /// The part that dominates the peak, for messages ("profiling (the per-lane Grams)", …).
     public var dominantPart: String {
         let phase = Swift.max(profiling, factorization, writing)
-        if streams > phase { return "the calibration hidden states (lower --nsamples or --seqlen)" }
+        if streams > phase { return "the calibration hidden states (--activations disk, or lower --nsamples or --seqlen)" }
         if phase == profiling { return "profiling: one set of Grams per worker (lower --threads)" }
         if phase == factorization { return "factorization: the Grams, whitening factors and SVD work of one layer (lower --threads)" }
         return "writing: the largest tensor"

@@ -37,7 +37,7 @@ struct CompressCommand: ParsableCommand {
     var updateSampler: UpdateSampler = .calibration
 
     enum UpdateSampler: String, ExpressibleByArgument, CaseIterable { case calibration, tokenWindows = "token-windows" }
-    @Option(help: "SVD of W·S: jacobi or rsvd.") var svd: TruncationSVD = .jacobi
+    @Option(help: "SVD of W·S: jacobi (the reference), bidiagonal (gesdd-like, faster on large matrices) or rsvd (randomized).") var svd: TruncationSVD = .jacobi
     @Option(name: .customLong("rank-allocation"),
             help: "uniform (the paper: r = ⌊m·n·(1−R)/(m+n)⌋ for every matrix) or sensitivity (ASVD's truncation rank search: every matrix truncated alone to 10 %…90 % of its parameters, perplexity on --sensitivity-windows calibration windows, the least harmful candidates taken until the budget is met; unpicked matrices stay dense).")
     var rankAllocation: RankAllocation = .uniform
@@ -51,6 +51,10 @@ struct CompressCommand: ParsableCommand {
     @Option(help: "Stored weight type: f32, f16 or bf16.") var dtype: DType = .f32
     @Option(help: "layer: the source stays mapped in its stored type, one decoder layer is widened to f32 at a time and finished layers are read back from OUT.partial (peak memory ≈ one layer + the calibration activations); model: the whole model widened to f32 up front. --quantize needs model (the default then).")
     var memory: Memory?
+    /// Where the calibration hidden states live.
+    enum Activations: String, ExpressibleByArgument, CaseIterable { case memory, disk }
+    @Option(help: "memory: the calibration hidden states (nsamples × seqlen × hidden floats per stream) stay in memory; disk: they are spilled to files in OUT.partial and read back one window per worker.")
+    var activations: Activations = .memory
     @Option(help: "Compress only decoder layers A-B (inclusive, e.g. 0-13): they are saved in OUT.partial and the run stops; a later run with --resume (or --join) completes the model. whiten, svd and asvd ranges are independent (one machine each); the update methods need the earlier layers first.")
     var layers: String?
     @Option(help: "Join the finished layers of other runs' OUT.partial folders (comma-separated; the same model, calibration and method, e.g. --layers ranges computed on other machines) into this run's, then complete it.")
@@ -182,6 +186,7 @@ struct CompressCommand: ParsableCommand {
         let modelURL = URL(fileURLWithPath: model).standardizedFileURL
         let stem = modelURL.deletingPathExtension().lastPathComponent
         let outURL = URL(fileURLWithPath: out ?? "\(stem)-\(method.rawValue)-\(ratio)").standardizedFileURL
+        let partial = URL(fileURLWithPath: outURL.path + ".partial")
         // Fail on an unusable destination before any work.
         try CompressedModelWriter.checkDestination(outURL, force: force)
         let start = Date()
@@ -201,14 +206,15 @@ struct CompressCommand: ParsableCommand {
 
         // The peak this run will need, before any long work; refused when the machine cannot give it.
         let estimate = MemoryEstimate(model: loaded.model, options: options, windows: windows.count, seqlen: seqlen,
-                                      resident: MemoryEstimate.residentBytes())
+                                      resident: MemoryEstimate.residentBytes(), measuresLoss: report != nil,
+                                      activations: activations == .disk ? .disk(partial) : .memory)
         let available = MemoryEstimate.availableBytes()
         printError(String(format: "compress: predicted peak RSS %.2f GB (now %.2f GB, hidden states %.2f GB, largest phase: %@)%@",
                           Double(estimate.peak) / 1e9, Double(estimate.resident) / 1e9, Double(estimate.streams) / 1e9,
                           estimate.dominantPart, available.map { String(format: "; %.2f GB available", Double($0) / 1e9) } ?? ""))
         if let available, estimate.peak - estimate.resident > available {
             throw CLIError(String(format: "compress needs about %.2f GB more memory than the %.2f GB available (predicted peak %.2f GB); "
-                                  + "dominated by %@. Lower it with --nsamples (hidden states), --threads (per-worker Grams), or --memory layer (not the whole model in f32).",
+                                  + "dominated by %@. Lower it with --activations disk or --nsamples (hidden states), --threads (per-worker Grams), or --memory layer (not the whole model in f32).",
                                   Double(estimate.peak - estimate.resident - available) / 1e9, Double(available) / 1e9,
                                   Double(estimate.peak) / 1e9, estimate.dominantPart))
         }
@@ -225,7 +231,6 @@ struct CompressCommand: ParsableCommand {
             run.add("update \(updateNsamples)")
         }
         let description = "\(method.rawValue) ratio \(ratio) svd \(svd.rawValue), \(nsamples)×\(seqlen) seed \(seed)"
-        let partial = URL(fileURLWithPath: outURL.path + ".partial")
         if force && !resume && join == nil { try? FileManager.default.removeItem(at: partial) }  // --force starts over
         let checkpoint = try LayerCheckpoint(directory: partial, fingerprint: run, description: description,
                                              resume: resume || join != nil)
@@ -237,6 +242,7 @@ struct CompressCommand: ParsableCommand {
                                     profileCache: try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) },
                                     checkpoint: checkpoint)
         compressor.keepSpectra = report != nil
+        if activations == .disk { compressor.activations = .disk(partial) }
         compressor.measureLoss = report != nil  // ‖(W − W_u W_v)X‖² costs two GEMMs per matrix: only for the report
         let layers = loaded.model.layerCount
         var lastLayer = -1

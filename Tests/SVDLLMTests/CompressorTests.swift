@@ -421,4 +421,24 @@ import TransformerRuntime
         _ = try LayerCheckpoint(directory: foreign, fingerprint: other, description: "u", resume: false)
         #expect(throws: CompressionError.self) { try checkpoint("join-target").absorb(foreign) }
     }
+
+    /// `--activations disk`: the hidden-state streams spilled to files give the same factors as in memory, and the
+    /// spill files are gone when the run ends.
+    @Test(arguments: [CompressionMethod.whiten, .whitenUpdate, .asvd])
+    func spilledActivationsEqualInMemory(method: CompressionMethod) throws {
+        let source = Self.tiny("llama")
+        let windows = Self.windows(vocab: 97)
+        let spill = Self.temporaryDirectory("spill")
+        defer { try? FileManager.default.removeItem(at: spill) }
+        func run(_ location: HiddenStates.Location) throws -> [Linear] {
+            var model = try CausalLM(huggingFaceFolder: source)
+            var compressor = Compressor(options: CompressionOptions(method: method, ratio: 0.4, parallelism: .threads(2),
+                                                                    updateSamples: 4))
+            compressor.activations = location
+            _ = try compressor.run(&model, windows: windows)
+            return model.blocks.flatMap { b in b.linearNames.map { b.linear($0) } }
+        }
+        #expect(try run(.disk(spill)) == run(.memory))
+        #expect(((try? FileManager.default.contentsOfDirectory(atPath: spill.path)) ?? []).isEmpty)
+    }
 }
