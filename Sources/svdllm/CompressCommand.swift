@@ -340,7 +340,7 @@ struct CompressCommand: ParsableCommand {
         } else {
             let p = result.parameters
             print("compressed \(model) → \(outURL.path) (\(method.rawValue), ratio \(ratio), svd \(svd.rawValue))")
-            print(String(format: "decoder linears %d → %d params (%.2f %% kept); whole model %d → %d",
+            print(String(format: "decoder linears %ld → %ld params (%.2f %% kept); whole model %ld → %ld",
                          p.decoderLinearsBefore, p.decoderLinearsAfter,
                          100 * Double(p.decoderLinearsAfter) / Double(max(1, p.decoderLinearsBefore)), p.modelBefore, p.modelAfter))
             print(String(format: "time: calibration %.1f s, profiling %.1f s, factorization %.1f s, update %.1f s, writing %.1f s, total %.1f s",

@@ -143,7 +143,7 @@ struct SpeedCommand: ParsableCommand {
         } else {
             print(String(format: "prefill %.1f tok/s (%d tokens), decode %.2f tok/s (%d tokens), %d threads",
                          out.prefill_tokens_per_s, promptTokens, out.decode_tokens_per_s, genTokens, workers.threads))
-            print(String(format: "params %d, weights %.1f MB (%@), peak RSS %.0f MB (%.2f× the weights)", out.params,
+            print(String(format: "params %ld, weights %.1f MB (%@), peak RSS %.0f MB (%.2f× the weights)", out.params,
                          Double(out.weight_bytes) / 1e6, out.storage, Double(out.peak_rss_bytes) / 1e6,
                          Double(out.peak_rss_bytes) / Double(out.weight_bytes)))
             print(String(format: "a decode step reads %.1f MB; weights stream at %.1f GB/s: decode bound %.1f tok/s (%.0f %% reached)",
