@@ -61,7 +61,7 @@ public final class FolderLock: @unchecked Sendable {
         file = Self.lockFile(for: folder)
         let parent = file.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
-            throw .io(file: parent.path, reason: "cannot create the folder of the lock file \(file.lastPathComponent): "
+            throw .io(file: parent.path, reason: "cannot create this folder (for the lock file \(file.lastPathComponent)): "
                       + error.localizedDescription)
         }
         // A few rounds at most: a round is repeated only when the holder removed the file in between.
