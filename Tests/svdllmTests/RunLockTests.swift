@@ -226,6 +226,9 @@ import SVDLLMKit
         var args = s.compress(out: out)
         args[args.firstIndex(of: "--calib")! + 1] = missing
         try expectEarlyFailure(args, naming: [missing], "missing --calib")
+        // quantize reads --eval-text after quantizing and writing --out: checked first, nothing is written.
+        try expectEarlyFailure(["quantize", s.model.path, "--method", "rtn", "--bits", "4", "--threads", "1",
+                                "--out", out.path, "--eval-text", missing], naming: [missing], "missing --eval-text")
 
         #if os(Linux)
         let unwritable = "/proc/svdllm-cannot-write-\(UUID().uuidString)"
