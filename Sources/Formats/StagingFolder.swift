@@ -6,7 +6,9 @@ import Foundation
 /// - On any error in the body the temporary folder is removed and `DEST` is untouched.
 /// - `DEST` may be absent or an empty folder; a non-empty folder only with `force`. A replaced folder is moved
 ///   aside first, and put back if the final rename fails, so at every moment one complete folder is at `DEST`.
+/// - `DEST`'s parent must be a writable folder, or not exist yet below one (it is then created).
 /// - The destination is checked before any work and again just before the rename.
+/// - Two processes assembling the same `DEST` are kept apart by the caller, with a ``FolderLock`` on `DEST`.
 public enum StagingFolder {
     /// Runs `body` with the temporary folder, then renames it to `destination`.
     ///
@@ -17,6 +19,7 @@ public enum StagingFolder {
         let dest = destination.standardizedFileURL
         try checkDestination(dest, force: force)
         let parent = dest.deletingLastPathComponent()
+        try? fm.createDirectory(at: parent, withIntermediateDirectories: true)  // (mkdtemp reports a failure)
         var template = Array("\(parent.path)/\(dest.lastPathComponent).tmp-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw FormatError.io(file: dest.path, reason: "cannot create a temporary folder in \(parent.path): "
@@ -53,8 +56,11 @@ public enum StagingFolder {
         return result
     }
 
-    /// Throws unless `dest` is absent, an empty folder, or (with `force`) a folder.
+    /// Throws unless `dest` is absent, an empty folder, or (with `force`) a folder, and its parent folder (or,
+    /// when the parent does not exist yet, the nearest folder above it that does) is writable — so that a
+    /// read-only location fails here, before any work, rather than when the finished folder is written.
     public static func checkDestination(_ dest: URL, force: Bool) throws(FormatError) {
+        try checkWritableLocation(dest)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: dest.path, isDirectory: &isDir) else { return }
         guard isDir.boolValue else {
@@ -64,6 +70,28 @@ public enum StagingFolder {
         if !entries.isEmpty && !force {
             throw FormatError.invalid(file: dest.path, field: "destination",
                                       reason: "folder exists and is not empty (`force` replaces it)")
+        }
+    }
+
+    /// Throws unless the folder `dest` goes into (its parent, or the nearest existing folder above) is a folder
+    /// this process may create entries in.
+    static func checkWritableLocation(_ dest: URL) throws(FormatError) {
+        let fm = FileManager.default
+        var folder = dest.deletingLastPathComponent()
+        var isDir: ObjCBool = false
+        while !fm.fileExists(atPath: folder.path, isDirectory: &isDir) {
+            let up = folder.deletingLastPathComponent()
+            guard up.path != folder.path else { break }
+            folder = up
+        }
+        guard isDir.boolValue else {
+            throw FormatError.invalid(file: dest.path, field: "destination",
+                                      reason: "cannot be created: \(folder.path) is not a folder")
+        }
+        guard access(folder.path, W_OK | X_OK) == 0 else {
+            throw FormatError.invalid(file: dest.path, field: "destination",
+                                      reason: "cannot be created: its folder \(folder.path) is not writable ("
+                                          + String(cString: strerror(errno)) + ")")
         }
     }
 }

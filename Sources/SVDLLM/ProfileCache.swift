@@ -9,19 +9,44 @@ import TransformerRuntime
 /// Σ XᵀX), `layer-007-g0.abs.npy` (float64 Σ|x|), …, and `complete.json` once every layer is in. The
 /// fingerprint covers the model file and the calibration token ids (so text, tokenizer, nsamples, seqlen and
 /// seed); a cache without `complete.json` (an interrupted profiling pass) is ignored and rewritten.
+///
+/// One process at a time writes a fingerprint's folder: a value made for an incomplete cache holds the folder's
+/// ``FolderLock`` (`ROOT/<fingerprint>.lock`) until ``markComplete(layers:)`` or until the value is gone, and
+/// another process making one for the same fingerprint meanwhile is refused at once, naming the holder's pid.
+/// A complete cache is never written again, so any number of runs read it at once without a lock; runs of other
+/// fingerprints under the same root never wait for each other.
 public struct ProfileCache: Sendable {
     public let directory: URL
     /// Whether every layer was stored when this value was made.
     public let isComplete: Bool
+    /// Held while this value may write the cache (nil for a complete one).
+    private let lock: FolderLock?
 
-    public init(root: URL, fingerprint: RunFingerprint) throws(CompressionError) {
-        directory = root.appendingPathComponent(fingerprint.hex)
+    /// Opens (creating it if needed) the cache of `fingerprint` under `root`.
+    ///
+    /// - Throws: ``CompressionError/io(path:reason:)`` when the folder cannot be created;
+    ///   ``FolderLockError/held(folder:lockFile:pid:since:)`` when the cache is incomplete and another process
+    ///   (or another value in this one) is writing it; ``FolderLockError/io(file:reason:)`` when it cannot be
+    ///   locked.
+    public init(root: URL, fingerprint: RunFingerprint) throws {
+        let directory = root.appendingPathComponent(fingerprint.hex)
+        self.directory = directory
         do {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         } catch {
-            throw .io(path: directory.path, reason: "cannot create the profile cache: \(error.localizedDescription)")
+            throw CompressionError.io(path: directory.path, reason: "cannot create the profile cache: \(error.localizedDescription)")
         }
-        isComplete = FileManager.default.fileExists(atPath: directory.appendingPathComponent("complete.json").path)
+        let marker = directory.appendingPathComponent("complete.json").path
+        guard !FileManager.default.fileExists(atPath: marker) else {
+            isComplete = true
+            lock = nil
+            return
+        }
+        let lock = try FolderLock(guarding: directory)
+        // Another run may have completed it between the look and the lock.
+        isComplete = FileManager.default.fileExists(atPath: marker)
+        if isComplete { lock.release() }
+        self.lock = isComplete ? nil : lock
     }
 
     private struct LayerIndex: Codable {
@@ -79,8 +104,10 @@ public struct ProfileCache: Sendable {
         return LayerProfile(layer: layer, groups: groups, statistics: stats)
     }
 
+    /// Marks every layer stored. The cache is then read-only, and its lock is released for other runs.
     public func markComplete(layers: Int) throws(CompressionError) {
         try writeJSON(["layers": layers], to: directory.appendingPathComponent("complete.json"))
+        lock?.release()
     }
 }
 

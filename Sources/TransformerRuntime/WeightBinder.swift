@@ -17,6 +17,7 @@ final class WeightBinder {
 
     let source: Source
     let config: ModelConfig
+    /// The model file or folder, as error messages name it.
     let file: String
     let parallelism: Parallelism
     private(set) var unused: Set<String>
@@ -32,10 +33,10 @@ final class WeightBinder {
         self.parallelism = parallelism
         switch source {
         case let .gguf(f):
-            file = f.url.lastPathComponent
+            file = f.url.path
             unused = Set(f.tensors.map(\.name))
         case let .huggingFace(f):
-            file = f.directory.lastPathComponent
+            file = f.directory.path
             unused = Set(f.names)
         }
     }

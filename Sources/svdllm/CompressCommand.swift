@@ -189,6 +189,10 @@ struct CompressCommand: ParsableCommand {
         let partial = URL(fileURLWithPath: outURL.path + ".partial")
         // Fail on an unusable destination before any work.
         try CompressedModelWriter.checkDestination(outURL, force: force)
+        // One run per output folder: another one, even with --resume or --force, is refused here (naming this pid)
+        // before it reads anything or touches OUT.partial.
+        let outLock = try FolderLock(guarding: outURL)
+        defer { outLock.release() }
         let start = Date()
 
         let calibURL = try calib.map { URL(fileURLWithPath: $0) } ?? AssetCache.default.require(AssetCache.default.ptb("train"))
@@ -231,6 +235,9 @@ struct CompressCommand: ParsableCommand {
             run.add("update \(updateNsamples)")
         }
         let description = "\(method.rawValue) ratio \(ratio) svd \(svd.rawValue), \(nsamples)×\(seqlen) seed \(seed)"
+        // Only dense profiles are cached; a cache being written by another run is refused before OUT.partial is touched.
+        let cache = !method.needsDenseProfile ? nil
+            : try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) }
         if force && !resume && join == nil { try? FileManager.default.removeItem(at: partial) }  // --force starts over
         let checkpoint = try LayerCheckpoint(directory: partial, fingerprint: run, description: description,
                                              resume: resume || join != nil)
@@ -239,7 +246,7 @@ struct CompressCommand: ParsableCommand {
             printError("compress: joined \(copied.count) layers from \(other.path)")
         }
         var compressor = Compressor(options: options,
-                                    profileCache: try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) },
+                                    profileCache: cache,
                                     checkpoint: checkpoint)
         compressor.keepSpectra = report != nil
         if activations == .disk { compressor.activations = .disk(partial) }

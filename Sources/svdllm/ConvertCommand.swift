@@ -43,7 +43,10 @@ struct ConvertCommand: ParsableCommand {
         if QuantizedModelWriter.isQuantizedFolder(source) {
             throw CLIError("\(model): a quantized folder (config.json has a \"quantization\" object) cannot be converted; convert the GGUF it came from")
         }
-        let dest = URL(fileURLWithPath: out)
+        let dest = URL(fileURLWithPath: out).standardizedFileURL
+        try StagingFolder.checkDestination(dest, force: force)
+        let lock = try FolderLock(guarding: dest)  // one run per output folder
+        defer { lock.release() }
         let seconds = try Stopwatch.seconds {
             try HuggingFaceExport.convert(
                 gguf: URL(fileURLWithPath: model), to: dest,

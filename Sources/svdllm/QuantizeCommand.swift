@@ -154,6 +154,14 @@ struct QuantizeCommand: ParsableCommand {
         }
         let outURL = out.map { URL(fileURLWithPath: $0).standardizedFileURL }
         if let outURL { try CompressedModelWriter.checkDestination(outURL, force: force) }
+        let outLock = try outURL.map { try FolderLock(guarding: $0) }  // one run per output folder
+        defer { outLock?.release() }
+        // The texts are read after loading (--calib) and after quantizing (--eval-text): checked now.
+        for (flag, path) in [("--calib", calib), ("--eval-text", evalText)] {
+            if let path, !FileManager.default.isReadableFile(atPath: path) {
+                throw CLIError("\(flag): cannot read '\(path)': no such readable file")
+            }
+        }
         var loaded = try LoadedModel(path: model, threads: workers.threads, storage: .f32)
         let opts = options
         var windows: [[Int]] = []

@@ -43,6 +43,7 @@ func toolkitErrorMessage(_ error: Error) -> String? {
     switch error {
     case let e as CLIError: return e.description
     case let e as FormatError: return e.description
+    case let e as FolderLockError: return e.description
     case let e as TokenizerError: return e.description
     case let e as RuntimeError: return e.description
     case let e as FactorizationError: return e.description

@@ -82,4 +82,49 @@ import Testing
         let dest = URL(fileURLWithPath: "/proc/svdllm-cannot-write-here/out")
         #expect(throws: FormatError.self) { try StagingFolder.assemble(at: dest, force: false) { _ in } }
     }
+
+    /// A destination whose location cannot hold a folder is refused by `checkDestination`, before any work; a
+    /// missing parent below a writable folder is fine (it is created).
+    @Test func locationThatCannotHoldTheFolderFailsBeforeAnyWork() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let file = root.appendingPathComponent("plain")
+        try Data("x".utf8).write(to: file)
+        let dest = file.appendingPathComponent("sub/out")
+        do {
+            try StagingFolder.checkDestination(dest, force: true)
+            Issue.record("a destination below a file was accepted")
+        } catch {
+            guard case let .invalid(path, field, reason) = error else { Issue.record("\(error)"); return }
+            #expect(path == dest.path && field == "destination" && reason.contains(file.path), "\(error)")
+        }
+        var ran = false
+        #expect(throws: FormatError.self) { try StagingFolder.assemble(at: dest, force: true) { _ in ran = true } }
+        #expect(!ran)
+
+        let deep = root.appendingPathComponent("a/b/out")
+        try StagingFolder.assemble(at: deep, force: false) { tmp in
+            try Data("x".utf8).write(to: tmp.appendingPathComponent("x.txt"))
+        }
+        #expect(try Self.siblings(deep) == ["x.txt"])
+    }
+
+    /// A read-only parent folder is named by `checkDestination`. (Root may write into any folder, so this runs only
+    /// for other users.)
+    @Test(.enabled(if: getuid() != 0)) func readOnlyParentFailsBeforeAnyWork() throws {
+        let root = try Self.scratch()
+        defer {
+            _ = chmod(root.path, 0o755)
+            try? FileManager.default.removeItem(at: root)
+        }
+        #expect(chmod(root.path, 0o555) == 0)
+        let dest = root.appendingPathComponent("out")
+        do {
+            try StagingFolder.checkDestination(dest, force: false)
+            Issue.record("a read-only parent was accepted")
+        } catch {
+            guard case let .invalid(path, _, reason) = error else { Issue.record("\(error)"); return }
+            #expect(path == dest.path && reason.contains("\(root.path) is not writable"), "\(error)")
+        }
+    }
 }
