@@ -111,13 +111,16 @@ extension Compressor {
         guard w32.elements.allSatisfy(\.isFinite) else {
             throw .nonFinite(layer: layer, name: name.rawValue, what: "the weight")
         }
-        let w = w32.converted(to: Double.self)  // out × in
-        var f = try scaledTruncation(w, scaling: scaling, rank: r, svd: options.svd, layer: layer,
+        let w64 = w32.converted(to: Double.self)  // out × in
+        // W is needed after the truncation only by the update and the measured loss; otherwise it is given up to
+        // the truncation, which drops it once W·S is formed (one m × n Double less during the SVD).
+        let kept: Matrix<Double>? = (options.method.updatesU && propagated != nil) || (measureLoss && dense != nil) ? w64 : nil
+        var f = try scaledTruncation(consume w64, scaling: scaling, rank: r, svd: options.svd, layer: layer,
                                      name: name.rawValue, seed: svdSeed(layer: layer, name: name))
         var shifted = regularization?.shiftedPivots.count ?? 0
         var shift = regularization?.totalShift ?? 0
         var updateSeconds = 0.0
-        if options.method.updatesU, let p = propagated {
+        if options.method.updatesU, let p = propagated, let w = kept {
             let t0 = DispatchTime.now()
             let (u, reg) = try closedFormUpdate(weight: w, v: f.v, gram: meanGram(p), layer: layer, name: name.rawValue)
             f.u = u
@@ -126,10 +129,10 @@ extension Compressor {
             updateSeconds = Double(DispatchTime.now().uptimeNanoseconds - t0.uptimeNanoseconds) / 1e9
         }
         var measured: Double?
-        if measureLoss, let d = dense {
+        if measureLoss, let d = dense, let w = kept {
             measured = outputLoss(w, f.u, f.v, gram: d.gram) / Double(Swift.max(1, d.tokens))
         }
-        let report = MatrixReport(layer: layer, name: name.rawValue, rows: w.rows, cols: w.cols, rank: r,
+        let report = MatrixReport(layer: layer, name: name.rawValue, rows: w32.rows, cols: w32.cols, rank: r,
                                   predictedLoss: f.truncationLoss, measuredLoss: measured,
                                   shiftedPivots: shifted, totalShift: shift,
                                   singularValues: keepSpectra ? f.singularValues : [])

@@ -11,11 +11,11 @@ import SpectralDecompositions
 /// truncation-aware whitening (the loss is then the output loss ‖(W − W_u W_v)Xᵀ‖_F²).
 ///
 /// - Throws: ``CompressionError/numerical(layer:name:reason:)`` when the SVD fails (named by `layer`, `name`).
-public func scaledTruncation(_ w: Matrix<Double>, scaling: InputScaling, rank r: Int, svd: TruncationSVD,
+public func scaledTruncation(_ w: consuming Matrix<Double>, scaling: InputScaling, rank r: Int, svd: TruncationSVD,
                              layer: Int, name: String, seed: UInt64 = 0,
                              parallelism: Parallelism = .serial) throws(CompressionError) -> LowRankFactors {
     precondition(r >= 1 && r <= Swift.min(w.rows, w.cols), "rank \(r) outside 1...min(m, n)")
-    let scaled = try ScaledSVD(w, scaling: scaling, svd: svd, rank: r, layer: layer, name: name, seed: seed,
+    let scaled = try ScaledSVD(consume w, scaling: scaling, svd: svd, rank: r, layer: layer, name: name, seed: seed,
                                parallelism: parallelism)
     return scaled.truncated(rank: r, parallelism: parallelism)
 }
@@ -32,9 +32,13 @@ public struct ScaledSVD: Sendable {
 
     /// - Parameter rank: the rank the randomized SVD aims at (ignored by `jacobi`, which computes every triplet).
     /// - Throws: ``CompressionError/numerical(layer:name:reason:)`` when the SVD fails (named by `layer`, `name`).
-    public init(_ w: Matrix<Double>, scaling: InputScaling, svd: TruncationSVD, rank r: Int, layer: Int,
+    ///
+    /// `w` is consumed: given up by the caller, it is freed once W·S is formed, before the SVD runs.
+    public init(_ w: consuming Matrix<Double>, scaling: InputScaling, svd: TruncationSVD, rank r: Int, layer: Int,
                 name: String, seed: UInt64 = 0, parallelism: Parallelism = .serial) throws(CompressionError) {
         let a = scaling.scale(w, parallelism: parallelism)  // out × in
+        _ = consume w
+        totalSquares = a.elements.reduce(0) { $0 + $1 * $1 }
         let options = SVDOptions(computeVectors: .thin,
                                  algorithm: svd.algorithm(rank: r, rows: a.rows, cols: a.cols, seed: seed),
                                  parallelism: parallelism)
@@ -42,7 +46,6 @@ public struct ScaledSVD: Sendable {
             throw .numerical(layer: layer, name: name, reason: "SVD of W·S failed: \(error)")
         }
         self.scaling = scaling
-        totalSquares = a.elements.reduce(0) { $0 + $1 * $1 }
         complete = decomposition.singularValues.count == Swift.min(a.rows, a.cols)
     }
 

@@ -213,9 +213,6 @@ struct CompressCommand: ParsableCommand {
                                       resident: MemoryEstimate.residentBytes(), measuresLoss: report != nil,
                                       activations: activations == .disk ? .disk(partial) : .memory)
         let available = MemoryEstimate.availableBytes()
-        printError(String(format: "compress: predicted peak RSS %.2f GB (now %.2f GB, hidden states %.2f GB, largest phase: %@)%@",
-                          Double(estimate.peak) / 1e9, Double(estimate.resident) / 1e9, Double(estimate.streams) / 1e9,
-                          estimate.dominantPart, available.map { String(format: "; %.2f GB available", Double($0) / 1e9) } ?? ""))
         if let available, estimate.peak - estimate.resident > available {
             throw CLIError(String(format: "compress needs about %.2f GB more memory than the %.2f GB available (predicted peak %.2f GB); "
                                   + "dominated by %@. Lower it with --activations disk or --nsamples (hidden states), --threads (per-worker Grams), or --memory layer (not the whole model in f32).",
@@ -245,6 +242,9 @@ struct CompressCommand: ParsableCommand {
             let copied = try checkpoint.absorb(other)
             printError("compress: joined \(copied.count) layers from \(other.path)")
         }
+        printError(String(format: "compress: predicted peak RSS %.2f GB (now %.2f GB, hidden states %.2f GB, largest phase: %@)%@",
+                          Double(estimate.peak) / 1e9, Double(estimate.resident) / 1e9, Double(estimate.streams) / 1e9,
+                          estimate.dominantPart, available.map { String(format: "; %.2f GB available", Double($0) / 1e9) } ?? ""))
         var compressor = Compressor(options: options,
                                     profileCache: cache,
                                     checkpoint: checkpoint)
