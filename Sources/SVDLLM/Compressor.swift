@@ -36,9 +36,12 @@ public struct CompressionProgress: Sendable {
 /// (``profileLayer(_:layer:inputs:keepOutputs:parallelism:)``); the factorization runs the block's linears in
 /// parallel, one serial task each. All linear algebra runs in Double; factors are stored back as Float.
 ///
-/// Peak memory: the weights, the two hidden-state streams (windows × seqlen × hidden Floats each), one window's
-/// activations and one set of the block's Grams per lane, plus the factorization's Double copies of block i's
-/// weights.
+/// A model loaded mapped (``WeightStorage/mapped``) is widened one block at a time (widen … narrow), and its
+/// finished blocks are read back in place from the checkpoint; a model loaded in f32 stays as it is. Peak memory
+/// (``MemoryEstimate``): the two hidden-state streams (windows × seqlen × hidden Floats each, or one window per
+/// lane with ``activations`` on disk), one window's activations and one set of the block's Grams per lane, the
+/// widened block, and the factorization's Double copies of the linears in work — plus, in f32, the whole model.
+/// With ``CompressionOptions/layers`` the run computes a range of blocks and adopts the saved ones after it.
 public struct Compressor {
     public var options: CompressionOptions
     /// Dense profiles are read from / written to this cache when given.

@@ -29,61 +29,70 @@ func bidiagonalSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, params: Bidiago
     let wide = m < n
     let (bigM, bigN) = wide ? (n, m) : (m, n)
     let e = safeScaleExponent(maxAbs: maxAbs, rows: m, cols: n, T.self)
-    let scaled = e == 0 ? a : a.scaledByPowerOfTwo(e)
-    var g = wide ? transposedCopy(scaled) : scaled
-    var qr: HouseholderQR<T>? = nil
-    if bigM > bigN && Double(bigM) >= params.qrRatio * Double(bigN) {
-        let h = HouseholderQR(g, parallelism: parallelism)
-        qr = h
-        g = upperTriangle(of: h.factors, transposed: false)
-    }
-    let bd = bidiagonalize(g, blockSize: params.blockSize, parallelism: parallelism)
-    var dd = bd.d, ee = bd.e
     let unscale = { (v: Double) -> T in T(v).scaledByPowerOfTwo(-e) }
-    guard vectors else {
-        let steps = try bidiagonalQR(d: &dd, e: &ee, ut: nil, vt: nil, length: 0,
+    // The reduction's work (the scaled and transposed copy, the QR and bidiagonal reflectors) lives in this scope
+    // only: it is freed before the singular vectors are transposed into their final layout.
+    var sigma: [Double] = [], sweeps = 0
+    var uG = Matrix<T>(rows: 0, cols: 0), vG = Matrix<T>(rows: 0, cols: 0)
+    do {
+        let scaled = e == 0 ? a : a.scaledByPowerOfTwo(e)
+        var g = wide ? transposedCopy(scaled) : scaled
+        var qr: HouseholderQR<T>? = nil
+        if bigM > bigN && Double(bigM) >= params.qrRatio * Double(bigN) {
+            let h = HouseholderQR(g, parallelism: parallelism)
+            qr = h
+            g = upperTriangle(of: h.factors, transposed: false)
+        }
+        let bd = bidiagonalize(g, blockSize: params.blockSize, parallelism: parallelism)
+        var dd = bd.d, ee = bd.e
+        guard vectors else {
+            let steps = try bidiagonalQR(d: &dd, e: &ee, ut: nil, vt: nil, length: 0,
+                                         maxIterationFactor: params.maxIterationFactor)
+            return SVDParts(s: dd.map(unscale), u: nil, vt: nil, sweeps: (steps + bigN - 1) / bigN)
+        }
+        // B = U_B Σ V_Bᵀ: ub, vb are N × N row-major with the singular vectors as columns.
+        var ub: [Double], vb: [Double]
+        if bigN <= params.leafSize {
+            var ut = [Double](repeating: 0, count: bigN * bigN), vt = ut
+            for i in 0..<bigN { ut[i * bigN + i] = 1; vt[i * bigN + i] = 1 }
+            let steps = try ut.withUnsafeMutableBufferPointer { (u) throws(SVDError) -> Int in
+                try vt.withUnsafeMutableBufferPointer { (v) throws(SVDError) -> Int in
+                    try bidiagonalQR(d: &dd, e: &ee, ut: u.baseAddress!, vt: v.baseAddress!, length: bigN,
                                      maxIterationFactor: params.maxIterationFactor)
-        return SVDParts(s: dd.map(unscale), u: nil, vt: nil, sweeps: (steps + bigN - 1) / bigN)
-    }
-    // B = U_B Σ V_Bᵀ: ub, vb are N × N row-major with the singular vectors as columns.
-    var sigma: [Double], ub: [Double], vb: [Double]
-    var sweeps = 0
-    if bigN <= params.leafSize {
-        var ut = [Double](repeating: 0, count: bigN * bigN), vt = ut
-        for i in 0..<bigN { ut[i * bigN + i] = 1; vt[i * bigN + i] = 1 }
-        let steps = try ut.withUnsafeMutableBufferPointer { (u) throws(SVDError) -> Int in
-            try vt.withUnsafeMutableBufferPointer { (v) throws(SVDError) -> Int in
-                try bidiagonalQR(d: &dd, e: &ee, ut: u.baseAddress!, vt: v.baseAddress!, length: bigN,
-                                 maxIterationFactor: params.maxIterationFactor)
+                }
             }
+            sweeps = (steps + bigN - 1) / bigN
+            sigma = dd
+            ub = transposedSquare(ut, bigN)
+            vb = transposedSquare(vt, bigN)
+        } else {
+            (sigma, ub, vb) = try bidiagonalDivideConquer(d: dd, e: ee, params: params, parallelism: parallelism)
         }
-        sweeps = (steps + bigN - 1) / bigN
-        sigma = dd
-        ub = transposedSquare(ut, bigN)
-        vb = transposedSquare(vt, bigN)
-    } else {
-        (sigma, ub, vb) = try bidiagonalDivideConquer(d: dd, e: ee, params: params, parallelism: parallelism)
-    }
-    // U_G = (Q·)Q_B·[U_B; 0] (M × N), V_G = P_B·V_B (N × N).
-    var uG = Matrix<T>(rows: qr == nil ? bigM : bigN, cols: bigN)
-    uG.elements.withUnsafeMutableBufferPointer { dst in
-        for i in 0..<(bigN * bigN) { dst[i] = T(ub[i]) }
-    }
-    applyBidiagonalReflectors(bd, .left, to: &uG, blockSize: params.backTransformBlock, parallelism: parallelism)
-    if let qr {
-        var full = Matrix<T>(rows: bigM, cols: bigN)
-        full.elements.withUnsafeMutableBufferPointer { dst in
-            uG.elements.withUnsafeBufferPointer { src in
-                for i in 0..<(bigN * bigN) { dst[i] = src[i] }
+        // U_G = (Q·)Q_B·[U_B; 0] (M × N), V_G = P_B·V_B (N × N).
+        uG = Matrix<T>(rows: qr == nil ? bigM : bigN, cols: bigN)
+        uG.elements.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<(bigN * bigN) { dst[i] = T(ub[i]) }
+        }
+        applyBidiagonalReflectors(bd, .left, to: &uG, blockSize: params.backTransformBlock, parallelism: parallelism)
+        if let qr {
+            var full = Matrix<T>(rows: bigM, cols: bigN)
+            full.elements.withUnsafeMutableBufferPointer { dst in
+                uG.elements.withUnsafeBufferPointer { src in
+                    for i in 0..<(bigN * bigN) { dst[i] = src[i] }
+                }
             }
+            uG = Matrix(rows: 0, cols: 0)
+            qr.applyQ(transpose: .none, to: &full, parallelism: parallelism)
+            uG = full
         }
-        qr.applyQ(transpose: .none, to: &full, parallelism: parallelism)
-        uG = full
+        vG = Matrix<T>(rows: bigN, cols: bigN, elements: vb.map { T($0) })
+        applyBidiagonalReflectors(bd, .right, to: &vG, blockSize: params.backTransformBlock, parallelism: parallelism)
     }
-    var vG = Matrix<T>(rows: bigN, cols: bigN, elements: vb.map { T($0) })
-    applyBidiagonalReflectors(bd, .right, to: &vG, blockSize: params.backTransformBlock, parallelism: parallelism)
     var uRows = transposedCopy(wide ? vG : uG)   // k × m
+    if wide { vG = Matrix(rows: 0, cols: 0) } else { uG = Matrix(rows: 0, cols: 0) }
     var vRows = transposedCopy(wide ? uG : vG)   // k × n
+    uG = Matrix(rows: 0, cols: 0)
+    vG = Matrix(rows: 0, cols: 0)
     applySignConvention(uRows: &uRows, vRows: &vRows)
     var sOut = sigma.map(unscale)
     if params.sigmaRefinement && T.self == Float.self, let first = sOut.first, let last = sOut.last,
