@@ -16,6 +16,8 @@ struct CompressionRun {
     /// The block in work's linears as they were before ``widen(block:)`` (mapped ones only), put back by
     /// ``narrow(block:_:)``.
     var narrowLinears: [(LinearName, Linear)] = []
+    /// Whether the model was loaded mapped (its blocks are widened one at a time).
+    let isMapped: Bool
     let layers: Int
     let seqlen: Int
     /// Update methods: the windows the update is fitted on (the separate ones, or the first of the calibration
@@ -81,6 +83,7 @@ struct CompressionRun {
         self.linearsBefore = model.blocks.reduce(0) { $0 + $1.linearParameterCount }
         self.modelBefore = model.parameterCount
         self.cacheComplete = compressor.profileCache?.isComplete ?? false
+        self.isMapped = model.blocks.contains { b in b.linearNames.contains { b.linear($0).storage == .mapped } }
     }
 
     /// Seconds since the run started.
@@ -214,8 +217,8 @@ struct CompressionRun {
     /// ``narrowDense(block:)``, and — when the model is mapped and finished layers are checkpointed — block i's
     /// factors in `model` replaced by views of the checkpoint file, so finished layers do not stay in memory.
     mutating func narrow(block i: Int, _ model: inout CausalLM) throws {
-        guard !narrowLinears.isEmpty else { return }
         try narrowDense(block: i)
+        guard isMapped else { return }
         guard let mapped = try compressor.checkpoint?.load(layer: i, block: model.blocks[i], mapped: true) else { return }
         for (name, linear) in mapped.linears { try model.setLinear(layer: i, name: name, to: linear) }
     }

@@ -96,6 +96,7 @@ public struct Compressor {
                 continue
             }
             let propagated = try run.profilePropagated(block: i, dense: dense)
+            try run.narrowDense(block: i)  // the factorization decodes each linear itself: no widened block beside it
             let factored = try run.factor(block: i, dense: consume dense, propagated: propagated, ranks: ranks)
             try run.swap(block: i, factored, into: &model)
             try run.checkpoint(block: i, factored)

@@ -13,8 +13,8 @@ import TransformerRuntime
 ///   streams spilled to disk (``HiddenStates/Location/disk(_:)``), two windows per lane.
 /// - profiling: one block widened to f32 (mapped runs), and per lane (L = min(threads, nsamples)) one set of the
 ///   block's Grams, Σ_g n_g² · 8 bytes over the input groups, plus one window's activations.
-/// - factorization: the widened block, the merged Grams (which whitening turns into the factors S in place;
-///   kept beside them when the loss is measured), and per task six Double m × n matrices of the largest linear
+/// - factorization: the merged Grams (which whitening turns into the factors S in place; kept beside them when
+///   the loss is measured), and per task the largest linear decoded to f32 and six Double m × n matrices of it
 ///   (W, W·S, the SVD's work and factors).
 /// - writing: the largest tensor as f32 and its encoded copy.
 /// - factors: a model held in f32 keeps every finished layer's factors, (1 − ratio) of its linears' bytes by
@@ -72,7 +72,7 @@ public struct MemoryEstimate: Sendable, Codable, Equatable {
         let window = 4 * seqlen * (8 * hidden + 3 * activations) + 4 * model.config.headCount * seqlen * seqlen
         profiling = widenedBlock + lanes * (grams + window)
         let kept = measuresLoss && (options.method == .whiten || options.method == .whitenUpdate) ? grams : 0
-        factorization = widenedBlock + grams + kept + lanes * 6 * widest * 8
+        factorization = grams + kept + lanes * (6 * widest * 8 + (widenedBlock > 0 ? 4 * widest : 0))
         let largestTensor = Swift.max(widest, model.vocabularySize * hidden)
         writing = 2 * 4 * largestTensor
         factors = Int((1 - options.ratio) * Double(f32Linears))

@@ -60,4 +60,35 @@ import TransformerRuntime
             #expect(abs(outputLoss(w, f.u, f.v, gram: g) - f.truncationLoss) / f.truncationLoss < 1e-6)
         }
     }
+
+    /// `compress --memory layer` on the real model: SmolLM2 mapped from its Q4_1 GGUF, every layer widened in turn
+    /// and read back from the checkpoint, gives the factors of the model dequantized to f32 up front, bit for bit
+    /// (all 30 layers; a short calibration and the randomized SVD at a high ratio keep it quick).
+    @Test func mappedCompressionEqualsInMemoryOnSmolLM2() throws {
+        let url = try AssetCache.default.require(AssetCache.default.smolLM2)
+        let tokenizer = try Tokenizer(gguf: url)
+        let windows = try Self.windows(tokenizer, count: 4, length: 256)
+        var fingerprint = RunFingerprint()
+        fingerprint.add(windows: windows)
+        let options = CompressionOptions(method: .whiten, ratio: 0.9, svd: .rsvd, parallelism: .threads(2))
+        var dirs: [URL] = []
+        defer { for d in dirs { try? FileManager.default.removeItem(at: d) } }
+        func run(_ storage: WeightStorage?) throws -> CausalLM {
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("svdllm-real-mapped-\(UUID().uuidString)")
+            dirs.append(dir)
+            var model = try CausalLM(ggufURL: url, parallelism: .threads(2), storage: storage)
+            let checkpoint = try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: false)
+            _ = try Compressor(options: options, checkpoint: checkpoint).run(&model, windows: windows)
+            return model
+        }
+        let inMemory = try run(nil), mapped = try run(.mapped)
+        #expect(mapped.layerCount == 30)
+        for i in 0..<mapped.layerCount {
+            for name in mapped.blocks[i].linearNames {
+                let a = inMemory.blocks[i].linear(name).factors, b = mapped.blocks[i].linear(name).factors
+                #expect(b.u.storage == .mapped)
+                #expect(b.u.dequantized() == a.u.dequantized() && b.v?.dequantized() == a.v?.dequantized(), "layer \(i) \(name)")
+            }
+        }
+    }
 }
