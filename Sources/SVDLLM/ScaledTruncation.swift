@@ -42,11 +42,12 @@ public struct ScaledSVD: Sendable {
         let options = SVDOptions(computeVectors: .thin,
                                  algorithm: svd.algorithm(rank: r, rows: a.rows, cols: a.cols, seed: seed),
                                  parallelism: parallelism)
-        do { decomposition = try SVD(a, options: options) } catch {
+        let k = Swift.min(a.rows, a.cols)
+        do { decomposition = try SVD(consume a, options: options) } catch {
             throw .numerical(layer: layer, name: name, reason: "SVD of W·S failed: \(error)")
         }
         self.scaling = scaling
-        complete = decomposition.singularValues.count == Swift.min(a.rows, a.cols)
+        complete = decomposition.singularValues.count == k
     }
 
     /// W_u = U_r Σ_r^½ (out × r) and W_v = Σ_r^½ V_rᵀ S⁻¹ (r × in), with the truncation loss Σ_{i>r} σᵢ² (exact

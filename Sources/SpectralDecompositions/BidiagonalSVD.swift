@@ -17,7 +17,7 @@ import LinearAlgebraCore
 ///    of the small σ (relative ε_f32·κ: already 2·10⁻⁵ at κ ≈ 500) drops to O(δ²·σ₁).
 @_specialize(where T == Float)
 @_specialize(where T == Double)
-func bidiagonalSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, params: BidiagonalSVDParams,
+func bidiagonalSVD<T: GEMMScalar>(_ a: consuming Matrix<T>, vectors: Bool, params: BidiagonalSVDParams,
                                   parallelism: Parallelism) throws(SVDError) -> SVDParts<T> {
     let maxAbs = try finiteMaxAbs(a)
     let (m, n) = (a.rows, a.cols)
@@ -34,9 +34,13 @@ func bidiagonalSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, params: Bidiago
     // only: it is freed before the singular vectors are transposed into their final layout.
     var sigma: [Double] = [], sweeps = 0
     var uG = Matrix<T>(rows: 0, cols: 0), vG = Matrix<T>(rows: 0, cols: 0)
+    let refine = vectors && params.sigmaRefinement && T.self == Float.self
+    let original: Matrix<T>? = refine ? a : nil  // the Rayleigh quotients need A itself
     do {
-        let scaled = e == 0 ? a : a.scaledByPowerOfTwo(e)
+        var scaled = consume a  // freed below once copied, unless the caller still holds it
+        if e != 0 { scaled = scaled.scaledByPowerOfTwo(e) }
         var g = wide ? transposedCopy(scaled) : scaled
+        scaled = Matrix(rows: 0, cols: 0)
         var qr: HouseholderQR<T>? = nil
         if bigM > bigN && Double(bigM) >= params.qrRatio * Double(bigN) {
             let h = HouseholderQR(g, parallelism: parallelism)
@@ -95,9 +99,8 @@ func bidiagonalSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, params: Bidiago
     vG = Matrix(rows: 0, cols: 0)
     applySignConvention(uRows: &uRows, vRows: &vRows)
     var sOut = sigma.map(unscale)
-    if params.sigmaRefinement && T.self == Float.self, let first = sOut.first, let last = sOut.last,
-       first.asDouble > 10 * last.asDouble {
-        rayleighQuotientsInDouble(a, uRows: &uRows, vRows: &vRows, s: &sOut, parallelism: parallelism)
+    if refine, let original, let first = sOut.first, let last = sOut.last, first.asDouble > 10 * last.asDouble {
+        rayleighQuotientsInDouble(original, uRows: &uRows, vRows: &vRows, s: &sOut, parallelism: parallelism)
     }
     return SVDParts(s: sOut, u: transposedCopy(uRows), vt: vRows, sweeps: sweeps)
 }

@@ -29,8 +29,12 @@ public struct SVD<T: GEMMScalar>: Sendable {
     /// Decomposes `a`.
     /// - Throws: ``SVDError/nonFinite(row:col:)`` for NaN/Inf input, ``SVDError/noConvergence(sweeps:)`` past
     ///   the sweep limit, ``SVDError/invalidArgument(name:reason:)`` for a bad rank/oversampling/power count.
-    public init(_ a: Matrix<T>, options: SVDOptions = .init()) throws(SVDError) {
+    ///
+    /// `a` is consumed: the bidiagonal route frees it as soon as its working copy exists when the caller gave it up.
+    public init(_ a: consuming Matrix<T>, options: SVDOptions = .init()) throws(SVDError) {
         let vectors = options.computeVectors == .thin
+        rows = a.rows
+        cols = a.cols
         let parts: SVDParts<T>
         switch options.algorithm {
         case .jacobi:
@@ -44,10 +48,8 @@ public struct SVD<T: GEMMScalar>: Sendable {
                                       sketch: sketch, seed: seed, mixedPrecisionRange: mixedPrecisionRange,
                                       vectors: vectors, params: options.params, parallelism: options.parallelism)
         case .bidiagonal:
-            parts = try bidiagonalSVD(a, vectors: vectors, params: options.bidiagonal, parallelism: options.parallelism)
+            parts = try bidiagonalSVD(consume a, vectors: vectors, params: options.bidiagonal, parallelism: options.parallelism)
         }
-        rows = a.rows
-        cols = a.cols
         singularValues = parts.s
         u = parts.u
         vt = parts.vt

@@ -72,16 +72,8 @@ import SVDLLMKit
 
     /// Runs `svdllm ARGS` to its end; the exit status and stderr.
     static func run(_ args: [String]) throws -> (status: Int32, stderr: String) {
-        let p = Process()
-        p.executableURL = try DiskFullTests.svdllm()
-        p.arguments = args
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        let data = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let (status, stderr) = try DiskFullTests.run(args, fileBlocks: nil)
+        return (status, stderr)
     }
 
     /// `svdllm ARGS` started with a full stderr pipe: it runs until its first line on stderr and waits there.
