@@ -218,6 +218,7 @@ struct CompressionRun {
     /// factors in `model` replaced by views of the checkpoint file, so finished layers do not stay in memory.
     mutating func narrow(block i: Int, _ model: inout CausalLM) throws {
         try narrowDense(block: i)
+        defer { returnFreedMemory() }
         guard isMapped else { return }
         guard let mapped = try compressor.checkpoint?.load(layer: i, block: model.blocks[i], mapped: true) else { return }
         for (name, linear) in mapped.linears { try model.setLinear(layer: i, name: name, to: linear) }
