@@ -218,6 +218,11 @@ struct CompressionRun {
     /// factors in `model` replaced by views of the checkpoint file, so finished layers do not stay in memory.
     mutating func narrow(block i: Int, _ model: inout CausalLM) throws {
         try narrowDense(block: i)
+        // The factorization decoded each linear from the mapped source again: give those pages back too.
+        for name in dense.blocks[i].linearNames {
+            dense.blocks[i].linear(name).factors.u.releasePages()
+            dense.blocks[i].linear(name).factors.v?.releasePages()
+        }
         defer { returnFreedMemory() }
         guard isMapped else { return }
         guard let mapped = try compressor.checkpoint?.load(layer: i, block: model.blocks[i], mapped: true) else { return }
