@@ -19,16 +19,9 @@ import LinearAlgebraCore
 @_specialize(where T == Double)
 func bidiagonalSVD<T: GEMMScalar>(_ a: consuming Matrix<T>, vectors: Bool, params: BidiagonalSVDParams,
                                   parallelism: Parallelism) throws(SVDError) -> SVDParts<T> {
-    let maxAbs = try finiteMaxAbs(a)
-    let (m, n) = (a.rows, a.cols)
-    let k = Swift.min(m, n)
-    guard k > 0 else {
-        return SVDParts(s: [], u: vectors ? Matrix(rows: m, cols: 0) : nil,
-                        vt: vectors ? Matrix(rows: 0, cols: n) : nil, sweeps: 0)
-    }
-    let wide = m < n
-    let (bigM, bigN) = wide ? (n, m) : (m, n)
-    let e = safeScaleExponent(maxAbs: maxAbs, rows: m, cols: n, T.self)
+    let problem = try TallProblem(a)
+    guard problem.k > 0 else { return problem.emptyParts(vectors: vectors) }
+    let (wide, bigM, bigN, e) = (problem.wide, problem.bigM, problem.bigN, problem.scaleExponent)
     let unscale = { (v: Double) -> T in T(v).scaledByPowerOfTwo(-e) }
     // The reduction's work (the scaled and transposed copy, the QR and bidiagonal reflectors) lives in this scope
     // only: it is freed before the singular vectors are transposed into their final layout.

@@ -44,16 +44,11 @@ struct SVDParts<T: LinalgScalar> {
 @_specialize(where T == Double)
 func jacobiSVD<T: GEMMScalar>(_ a: Matrix<T>, vectors: Bool, kernel: JacobiKernel, params: JacobiParams,
                               parallelism: Parallelism) throws(SVDError) -> SVDParts<T> {
-    let maxAbs = try finiteMaxAbs(a)
-    let (m, n) = (a.rows, a.cols)
-    let k = Swift.min(m, n)
-    guard k > 0 else {
-        return SVDParts(s: [], u: vectors ? Matrix(rows: m, cols: 0) : nil,
-                        vt: vectors ? Matrix(rows: 0, cols: n) : nil, sweeps: 0)
-    }
-    let wide = m < n
-    let (bigM, bigN) = wide ? (n, m) : (m, n)   // the tall problem G (bigM × bigN) = wide ? Aᵀ : A
-    let e = safeScaleExponent(maxAbs: maxAbs, rows: m, cols: n, T.self)
+    let problem = try TallProblem(a)
+    guard problem.k > 0 else { return problem.emptyParts(vectors: vectors) }
+    let wide = problem.wide
+    let (bigM, bigN) = (problem.bigM, problem.bigN)   // the tall problem G (bigM × bigN) = wide ? Aᵀ : A
+    let e = problem.scaleExponent
     let scaled = e == 0 ? a : a.scaledByPowerOfTwo(e)
 
     let useQR: Bool
