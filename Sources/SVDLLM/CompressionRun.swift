@@ -204,25 +204,22 @@ struct CompressionRun {
         }
     }
 
-    /// Block i of the dense model back to its mapped linears, their pages given back to the kernel.
+    /// Block i of the dense model back to its mapped linears, and every page of them given back to the kernel
+    /// (also those the factorization read again after an earlier narrowing).
     mutating func narrowDense(block i: Int) throws {
-        for (name, linear) in narrowLinears {
-            try dense.setLinear(layer: i, name: name, to: linear)
-            linear.factors.u.releasePages()
-            linear.factors.v?.releasePages()
-        }
+        for (name, linear) in narrowLinears { try dense.setLinear(layer: i, name: name, to: linear) }
         narrowLinears = []
+        for name in dense.blocks[i].linearNames {
+            let (u, v) = dense.blocks[i].linear(name).factors
+            u.releasePages()
+            v?.releasePages()
+        }
     }
 
     /// ``narrowDense(block:)``, and — when the model is mapped and finished layers are checkpointed — block i's
     /// factors in `model` replaced by views of the checkpoint file, so finished layers do not stay in memory.
     mutating func narrow(block i: Int, _ model: inout CausalLM) throws {
         try narrowDense(block: i)
-        // The factorization decoded each linear from the mapped source again: give those pages back too.
-        for name in dense.blocks[i].linearNames {
-            dense.blocks[i].linear(name).factors.u.releasePages()
-            dense.blocks[i].linear(name).factors.v?.releasePages()
-        }
         defer { returnFreedMemory() }
         guard isMapped else { return }
         guard let mapped = try compressor.checkpoint?.load(layer: i, block: model.blocks[i], mapped: true) else { return }
@@ -260,8 +257,7 @@ struct CompressionRun {
     /// model is), no stream advanced — a join, or a resume of a finished run, writes without recomputing.
     mutating func adopt(block i: Int, _ model: inout CausalLM) throws {
         guard let checkpoint = compressor.checkpoint,
-              let saved = try checkpoint.load(layer: i, block: model.blocks[i], mapped: model.blocks[i].linearNames.contains {
-                  model.blocks[i].linear($0).storage == .mapped }) else { return }
+              let saved = try checkpoint.load(layer: i, block: model.blocks[i], mapped: isMapped) else { return }
         progress(.resumed, block: i, at: now())
         for (name, linear) in saved.linears { try model.setLinear(layer: i, name: name, to: linear) }
         reports.append(contentsOf: saved.reports)

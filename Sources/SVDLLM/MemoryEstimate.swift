@@ -97,22 +97,18 @@ public struct MemoryEstimate: Sendable, Codable, Equatable {
     }
 
     /// Bytes the kernel can still give this process (`MemAvailable` of /proc/meminfo); nil where unknown.
-    public static func availableBytes() -> Int? {
-        guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
-        for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let fields = line.split(separator: " ")
-            if fields.count >= 2, let kib = Int(fields[1]) { return kib * 1024 }
-        }
-        return nil
-    }
+    public static func availableBytes() -> Int? { procKibibytes("/proc/meminfo", key: "MemAvailable:").map { $0 * 1024 } }
 
     /// The resident set of this process now (`VmRSS`), or 0 where unknown.
-    public static func residentBytes() -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+    public static func residentBytes() -> Int { (procKibibytes("/proc/self/status", key: "VmRSS:") ?? 0) * 1024 }
+
+    /// The value in kB of the line `key  N kB` of a /proc file; nil where the file or the line is missing.
+    static func procKibibytes(_ path: String, key: String) -> Int? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix(key) {
             let fields = line.split(separator: " ")
-            if fields.count >= 2, let kib = Int(fields[1]) { return kib * 1024 }
+            if fields.count >= 2, let kib = Int(fields[1]) { return kib }
         }
-        return 0
+        return nil
     }
 }

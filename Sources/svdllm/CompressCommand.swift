@@ -270,15 +270,13 @@ struct CompressCommand: ParsableCommand {
         }
         var result = try compressor.run(&loaded.model, windows: windows, updateWindows: updateWindows, seed: seed)
         result.seconds.calibration += calibrationSeconds
-        if let range = options.layers, checkpoint.finishedLayers().count < layers {
+        let finished = checkpoint.finishedLayers().count
+        if let range = options.layers, finished < layers {
             // A range: its layers are in OUT.partial; another run completes the model.
             let s = result.seconds
             let perLayer = (s.profiling + s.factorization + s.update) / Double(max(1, range.count))
-            let message = String(format: "compress: layers %d-%d saved in %@ (%d of %d layers finished); %.1f s per layer, "
-                                 + "projected whole model %.0f s. Complete with the same command and --resume (or --join the other ranges' OUT.partial folders). peak RSS %.0f MB (predicted %.0f MB)",
-                                 range.lowerBound, range.upperBound - 1, partial.path, checkpoint.finishedLayers().count, layers,
-                                 perLayer, perLayer * Double(layers) + s.calibration + s.writing,
-                                 Double(peakResidentBytes()) / 1e6, Double(estimate.peak) / 1e6)
+            let projected = perLayer * Double(layers) + s.calibration + s.writing
+            let peak = peakResidentBytes()
             if json {
                 struct Partial: Encodable {
                     var partial: String; var layers: [Int]; var finished_layers: Int; var model_layers: Int
@@ -286,13 +284,16 @@ struct CompressCommand: ParsableCommand {
                     var predicted_peak_rss_bytes: Int; var seconds: [String: Double]
                 }
                 print(jsonLine(Partial(partial: partial.path, layers: [range.lowerBound, range.upperBound - 1],
-                                       finished_layers: checkpoint.finishedLayers().count, model_layers: layers,
-                                       seconds_per_layer: perLayer, projected_seconds: perLayer * Double(layers) + s.calibration + s.writing,
-                                       peak_rss_bytes: peakResidentBytes(), predicted_peak_rss_bytes: estimate.peak,
+                                       finished_layers: finished, model_layers: layers, seconds_per_layer: perLayer,
+                                       projected_seconds: projected, peak_rss_bytes: peak,
+                                       predicted_peak_rss_bytes: estimate.peak,
                                        seconds: ["calibration": s.calibration, "profiling": s.profiling,
                                                  "factorization": s.factorization, "update": s.update])))
             } else {
-                print(message)
+                print(String(format: "compress: layers %d-%d saved in %@ (%d of %d layers finished); %.1f s per layer, "
+                             + "projected whole model %.0f s. Complete with the same command and --resume (or --join the other ranges' OUT.partial folders). peak RSS %.0f MB (predicted %.0f MB)",
+                             range.lowerBound, range.upperBound - 1, partial.path, finished, layers, perLayer, projected,
+                             Double(peak) / 1e6, Double(estimate.peak) / 1e6))
             }
             return
         }
