@@ -22,8 +22,13 @@ public struct SafeTensorsWriter {
         var raw: [UInt8]? = nil
         /// Makes the matrix when the file reaches it (``addDeferred(_:dtype:shape:produce:)``); nil = `matrix`.
         var produce: (() throws -> Matrix<Float>)? = nil
+        /// Hands over the stored bytes when the file reaches them (``addDeferredRaw(_:dtype:shape:bytes:)``).
+        var rawBytes: RawBytes? = nil
         var byteCount: Int { raw?.count ?? shape.reduce(1, *) * dtype.size }
     }
+
+    /// Calls its argument once with a tensor's little-endian bytes (which need only live for that call).
+    public typealias RawBytes = (_ body: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
 
     /// Free-form `__metadata__` strings.
     public var metadata: [String: String]
@@ -81,6 +86,21 @@ public struct SafeTensorsWriter {
         }
         names.insert(name)
         entries.append(Entry(name: name, matrix: Matrix(rows: 0, cols: 0), dtype: dtype, shape: shape, raw: bytes))
+    }
+
+    /// Adds tensor `name` of any `dtype` whose little-endian bytes `bytes` hands over only when ``write(to:)``
+    /// reaches it (e.g. a mapped source tensor copied as it is stored, without a copy in memory): it must hand
+    /// over exactly shape.product · dtype.size bytes.
+    public mutating func addDeferredRaw(_ name: String, dtype: SafeTensorsDType, shape: [Int],
+                                        bytes: @escaping RawBytes) throws(FormatError) {
+        guard !name.isEmpty, name != "__metadata__", !names.contains(name) else {
+            throw FormatError.invalid(file: "<writer>", field: name, reason: "empty, reserved or duplicate tensor name")
+        }
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw FormatError.invalid(file: "<writer>", field: "\(name).shape", reason: "\(shape) has a negative axis")
+        }
+        names.insert(name)
+        entries.append(Entry(name: name, matrix: Matrix(rows: 0, cols: 0), dtype: dtype, shape: shape, rawBytes: bytes))
     }
 
     /// The header JSON (padded) and the entries in file order with their byte offsets.
@@ -148,6 +168,27 @@ public struct SafeTensorsWriter {
         for (e, _) in order {
             if let raw = e.raw {
                 guard raw.withUnsafeBytes({ put($0) }) else { throw fail() }
+                continue
+            }
+            if let rawBytes = e.rawBytes {
+                var failure: FormatError?
+                do {
+                    try rawBytes { p in
+                        if p.count != e.byteCount {
+                            failure = FormatError.invalid(file: path, field: "\(e.name).shape",
+                                                          reason: "\(e.shape) of \(e.dtype.rawValue) does not hold the \(p.count) bytes given")
+                        } else if !put(p) {
+                            failure = fail()
+                        }
+                    }
+                } catch {
+                    unlink(tmp)
+                    throw FormatError.io(file: path, reason: "cannot read tensor '\(e.name)': \(error)")
+                }
+                if let failure {
+                    unlink(tmp)
+                    throw failure
+                }
                 continue
             }
             let matrix: Matrix<Float>

@@ -11,7 +11,9 @@ import TransformerRuntime
 /// - `model.safetensors`: every tensor of the source model under its Hugging Face name, except that each
 ///   compressed linear `…q_proj.weight` is replaced by its factors `…q_u_proj.weight` (W_u, out × r) and
 ///   `…q_v_proj.weight` (W_v, r × in), the official SVD-LLM module names (``LowRankTensorNames``); biases keep
-///   their names. Element type F32, F16 or BF16.
+///   their names. Element type F32, F16 or BF16 (`dtype`), except the token embedding and lm_head, which keep
+///   the source's stored type: a folder's or GGUF's F32 / F16 / BF16 as that element type, a GGUF block type
+///   (Q4_K, Q6_K, …) as its blocks (``GGMLBlockTensors``: `model.embed_tokens.ggml_q6_k`, U8).
 /// - `config.json`: the source config plus an `"svd_llm"` object (method, ratio, calibration, every module's
 ///   rank, parameter counts); the tokenizer files (`tokenizer.json`, `tokenizer_config.json`, …) alongside.
 ///
@@ -41,7 +43,7 @@ public enum CompressedModelWriter {
             var used = Set<String>()
             /// Every tensor is made when the file reaches it (one in memory at a time): the source's read from
             /// the source, a factor widened from wherever it is held.
-            func add(_ name: String, shape: [Int], read: @escaping () throws -> Matrix<Float>) throws {
+            func add(_ name: String, shape: [Int], read: @escaping () throws -> Matrix<Float>, stored: StoredTensor?) throws {
                 if let f = factors[name] {
                     let module = String(name.dropLast(".weight".count))
                     let names = LowRankTensorNames.factors(ofModule: module)
@@ -54,15 +56,32 @@ public enum CompressedModelWriter {
                         return f.v.dequantized()
                     }
                     used.insert(name)
+                } else if let stored, stored.rows * stored.cols == shape.reduce(1, *), Self.keepsStoredType(name) {
+                    try addStored(name, stored, shape: shape, read: read)
                 } else {
                     try writer.addDeferred(name, dtype: dtype, shape: shape, produce: read)
+                }
+            }
+            /// The embedding or lm_head as the source stores it: its element type, or its GGML blocks.
+            func addStored(_ name: String, _ stored: StoredTensor, shape: [Int], read: @escaping () throws -> Matrix<Float>) throws {
+                switch stored.encoding {
+                case let .elements(type):
+                    try writer.addDeferredRaw(name, dtype: type, shape: shape, bytes: stored.bytes)
+                case let .blocks(type):
+                    guard let rowBytes = GGMLBlockTensors.rowBytes(cols: stored.cols, type: type) else {
+                        try writer.addDeferred(name, dtype: dtype, shape: shape, produce: read)
+                        return
+                    }
+                    let stem = String(name.dropLast(".weight".count))
+                    try writer.addDeferredRaw(GGMLBlockTensors.name(stem: stem, type: type), dtype: .u8,
+                                              shape: [stored.rows, rowBytes], bytes: stored.bytes)
                 }
             }
 
             // A Hugging Face folder's side files are copied, a GGUF's written; its weights are re-written.
             let configText = try SourceModelExport.export(source: source, into: tmp, configDType: dtype,
-                                                          parallelism: model.parallelism) { name, shape, read in
-                try add(name, shape: shape, read: read)
+                                                          parallelism: model.parallelism) { name, shape, read, stored in
+                try add(name, shape: shape, read: read, stored: stored)
             }
             let missing = Set(factors.keys).subtracting(used)
             guard missing.isEmpty else {
@@ -71,6 +90,13 @@ public enum CompressedModelWriter {
             try put(try insertSVDLLM(svdLLM, into: configText), "config.json")
             try writer.write(to: tmp.appendingPathComponent(SafeTensorsFolder.singleFileName))
         }
+    }
+
+    /// Whether tensor `name` is copied in the source's stored type rather than `dtype`: the token embedding and
+    /// the lm_head, which SVD-LLM does not touch (widening a quantized GGUF's embedding to f32 would make it the
+    /// largest tensor of the folder).
+    static func keepsStoredType(_ name: String) -> Bool {
+        ["model.embed_tokens.weight", "model.decoder.embed_tokens.weight", "lm_head.weight"].contains(name)
     }
 
     /// Throws unless `dest` is absent, an empty folder, or (with `force`) a folder

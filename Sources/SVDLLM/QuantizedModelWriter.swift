@@ -119,7 +119,7 @@ public enum QuantizedModelWriter {
             }
 
             var configText = try SourceModelExport.export(source: source, into: tmp, configDType: .f32,
-                                                          parallelism: model.parallelism) { name, shape, read in
+                                                          parallelism: model.parallelism) { name, shape, read, _ in
                 try add(name, shape: shape, read)
             }
             let expected = Set(entries.values.flatMap { e -> [String] in

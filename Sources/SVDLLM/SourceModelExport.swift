@@ -22,11 +22,14 @@ enum SourceModelExport {
         }
     }
 
-    /// Copies or writes the side files into `folder`, calls `tensor(name, shape, read)` for every tensor in the
-    /// source's order, and returns the config text (without the writer's own blocks). `read` may be kept and
-    /// called later (a writer of deferred tensors); it gives the source tensor's mapped pages back when done.
+    /// Copies or writes the side files into `folder`, calls `tensor(name, shape, read, stored)` for every tensor
+    /// in the source's order, and returns the config text (without the writer's own blocks). `read` may be kept
+    /// and called later (a writer of deferred tensors); it gives the source tensor's mapped pages back when done.
+    /// `stored` is the tensor as the source stores it, when a reader can take it back in that form. A folder's
+    /// ``GGMLBlockTensors`` tensor is reported under the name it stands for (`<stem>.weight`, rows × cols).
     static func export(source: URL, into folder: URL, configDType: SafeTensorsDType, parallelism: Parallelism,
-                       tensor: (_ name: String, _ shape: [Int], _ read: @escaping () throws -> Matrix<Float>) throws -> Void) throws -> String {
+                       tensor: (_ name: String, _ shape: [Int], _ read: @escaping () throws -> Matrix<Float>,
+                                _ stored: StoredTensor?) throws -> Void) throws -> String {
         let fm = FileManager.default
         var isDir: ObjCBool = false
         if fm.fileExists(atPath: source.path, isDirectory: &isDir), isDir.boolValue {
@@ -43,10 +46,23 @@ enum SourceModelExport {
             }
             let weights = try SafeTensorsFolder(directory: source)
             for name in weights.names {
-                try tensor(name, weights.shape(name) ?? []) {
+                if let blocks = try StoredTensor.ggmlBlocks(weights, name) {
+                    let (stem, type) = GGMLBlockTensors.parse(name)!
+                    try tensor(stem + ".weight", [blocks.rows, blocks.cols], {
+                        defer { weights.releaseTensorPages(name) }
+                        var m = Matrix<Float>(rows: blocks.rows, cols: blocks.cols)
+                        let data = try weights.tensorData(name)
+                        m.elements.withUnsafeMutableBufferPointer {
+                            GGMLBlockTensors.decode(data, type: type, cols: blocks.cols, rows: 0..<blocks.rows, into: $0.baseAddress!)
+                        }
+                        return m
+                    }, blocks)
+                    continue
+                }
+                try tensor(name, weights.shape(name) ?? [], {
                     defer { weights.releaseTensorPages(name) }
                     return try weights.tensor(name)
-                }
+                }, StoredTensor.safeTensors(weights, name))
             }
             return text
         }
@@ -61,10 +77,10 @@ enum SourceModelExport {
                 "tokenizer_config.json", in: folder)
         for info in gguf.tensors {
             guard let hf = try HuggingFaceExport.tensorName(gguf: info.name, architecture: config.architecture) else { continue }
-            try tensor(hf, info.dims.count == 1 ? [info.dims[0]] : info.shape) {
+            try tensor(hf, info.dims.count == 1 ? [info.dims[0]] : info.shape, {
                 defer { gguf.releaseTensorPages(info.name) }
                 return try HuggingFaceExport.tensor(gguf, info.name, config: config, parallelism: parallelism)
-            }
+            }, StoredTensor.gguf(gguf, info, config: config))
         }
         return text
     }

@@ -84,7 +84,8 @@ final class WeightBinder {
     /// The tensor as rows × cols in the binder's storage (the f32 copy lives only while it is converted).
     ///
     /// A quantized checkpoint's `<stem>.q8_codes` / `<stem>.q8_scales` pair stands for `<stem>.weight`
-    /// (``Q8EmbeddingTensors``) and loads as q8 unless another storage is asked for.
+    /// (``Q8EmbeddingTensors``) and loads as q8 unless another storage is asked for; a `<stem>.ggml_<type>`
+    /// tensor (``GGMLBlockTensors``) stands for it too, read in place when mapped, else widened (f32 by default).
     ///
     /// A large GGUF tensor going to a compact storage (the token embedding) is decoded and converted in chunks of
     /// rows, so its f32 copy never exists whole; q/k keep the whole-tensor path (their un-permutation mixes rows).
@@ -95,6 +96,15 @@ final class WeightBinder {
                 let q = try q8Matrix(folder, stem: stem, rows: rows, cols: cols)
                 if let storage, storage != .q8, storage != .mapped { return WeightMatrix(q.dequantized(), storage: storage) }
                 return q
+            }
+            if let (blocks, type) = GGMLBlockTensors.find(stem: stem, in: folder), let shard = folder.shard(of: blocks) {
+                let decoder = try GGMLBlocksRowDecoder(file: shard, name: blocks, type: type, rows: rows, cols: cols)
+                unused.remove(blocks)
+                if storage == .mapped { return .decoded(DecodedMatrix(decoder)) }
+                defer { decoder.releasePages() }
+                return WeightMatrix(rows: rows, cols: cols, storage: storage ?? .f32) { r, out in
+                    decoder.decodeRows(r, into: out, ld: cols)
+                }
             }
         }
         if storage == .mapped, let w = try mappedMatrix(name, rows: rows, cols: cols) { return w }

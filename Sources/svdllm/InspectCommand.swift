@@ -29,6 +29,16 @@ struct InspectCommand: ParsableCommand {
     }
 
     /// The storage a tensor name and type stand for in a quantized checkpoint (GPTQ layout, q8 embedding).
+    /// The values a folder's tensor holds: its element count, or for GGML blocks (``GGMLBlockTensors``) the
+    /// rows × cols they decode to.
+    static func elements(_ info: SafeTensorsTensorInfo) -> Int {
+        if let (_, type) = GGMLBlockTensors.parse(info.name), info.shape.count == 2,
+           let cols = GGMLBlockTensors.cols(rowBytes: info.shape[1], type: type) {
+            return info.shape[0] * cols
+        }
+        return info.elementCount
+    }
+
     static func storage(name: String, type: String) -> String {
         if name.hasSuffix(".qweight") { return "int4 codes (GPTQ qweight, 8 per I32 along the input)" }
         if name.hasSuffix(".qzeros") { return "int4 zeros (GPTQ qzeros, 8 per I32 along the output)" }
@@ -36,6 +46,7 @@ struct InspectCommand: ParsableCommand {
         if name.hasSuffix(".g_idx") { return "group index (act-order)" }
         if name.hasSuffix(".q8_codes") { return "q8 codes (blocks of 32)" }
         if name.hasSuffix(".q8_scales") { return "q8 block scales" }
+        if let (_, blocks) = GGMLBlockTensors.parse(name) { return "\(blocks) blocks (as the GGUF stored them)" }
         return type.lowercased()
     }
 
@@ -93,7 +104,7 @@ struct InspectCommand: ParsableCommand {
             config = try ModelConfig(huggingFaceConfig: dir)
             let folder = try SafeTensorsFolder(directory: dir)
             tensors = folder.names.compactMap { folder.info($0) }.map {
-                Tensor(name: $0.name, type: $0.dtype.rawValue, shape: $0.shape, elements: $0.elementCount,
+                Tensor(name: $0.name, type: $0.dtype.rawValue, shape: $0.shape, elements: elements($0),
                        bytes: $0.dataRange.count, storage: storage(name: $0.name, type: $0.dtype.rawValue))
             }
         }

@@ -73,12 +73,13 @@ import TransformerRuntime
         let options = CompressionOptions(method: .whiten, ratio: 0.9, svd: .rsvd, parallelism: .threads(2))
         var dirs: [URL] = []
         defer { for d in dirs { try? FileManager.default.removeItem(at: d) } }
+        var report: CompressionReport?
         func run(_ storage: WeightStorage?) throws -> CausalLM {
             let dir = FileManager.default.temporaryDirectory.appendingPathComponent("svdllm-real-mapped-\(UUID().uuidString)")
             dirs.append(dir)
             var model = try CausalLM(ggufURL: url, parallelism: .threads(2), storage: storage)
             let checkpoint = try LayerCheckpoint(directory: dir, fingerprint: fingerprint, description: "t", resume: false)
-            _ = try Compressor(options: options, checkpoint: checkpoint).run(&model, windows: windows)
+            report = try Compressor(options: options, checkpoint: checkpoint).run(&model, windows: windows)
             return model
         }
         let inMemory = try run(nil), mapped = try run(.mapped)
@@ -89,6 +90,23 @@ import TransformerRuntime
                 #expect(b.u.storage == .mapped)
                 #expect(b.u.dequantized() == a.u.dequantized() && b.v?.dequantized() == a.v?.dequantized(), "layer \(i) \(name)")
             }
+        }
+
+        // The folder keeps the GGUF's embedding in its block type and loads to the in-memory model's logits.
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("svdllm-real-folder-\(UUID().uuidString)")
+        dirs.append(out)
+        try CompressedModelWriter.write(model: mapped, source: url, to: out, dtype: .f32,
+                                        svdLLM: CompressedModelInfo(report: try #require(report), model: mapped, calibrationText: "ptb"))
+        let embd = try #require(GGUFFile(url: url).tensorInfo("token_embd.weight"))
+        let folder = try SafeTensorsFolder(directory: out)
+        let blocks = GGMLBlockTensors.name(stem: "model.embed_tokens", type: embd.type)
+        #expect(folder.info(blocks)?.shape == [embd.rows, embd.rowBytes])
+        #expect(folder.info("model.embed_tokens.weight") == nil)
+        let tokens = Array(windows[1].prefix(24))
+        for storage in [WeightStorage?.none, .mapped] {
+            let loaded = try CausalLM(huggingFaceFolder: out, parallelism: .threads(2), storage: storage)
+            var c1: KVCache? = nil, c2: KVCache? = nil
+            #expect(try loaded.forward(tokens: tokens, cache: &c1).elements == inMemory.forward(tokens: tokens, cache: &c2).elements)
         }
     }
 }
