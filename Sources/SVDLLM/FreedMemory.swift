@@ -1,13 +1,24 @@
 #if os(Linux)
-/// glibc's `malloc_trim` (declared in <malloc.h>, which the Glibc module does not import).
+/// glibc's `malloc_trim` and `mallopt` (declared in <malloc.h>, which the Glibc module does not import).
 @_silgen_name("malloc_trim") private func glibcMallocTrim(_ pad: Int) -> Int32
+@_silgen_name("mallopt") private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif
 
-/// Gives the allocator's free memory back to the kernel. glibc keeps freed blocks below its (growing) mmap
-/// threshold in its heaps, one per thread, so without this a finished layer's Grams and SVD work stay in the
-/// resident set and the peak creeps up layer by layer; `compress` calls it between layers. A no-op elsewhere.
+/// Gives the allocator's free memory back to the kernel. glibc keeps freed blocks below its mmap threshold in
+/// its heaps, one per thread, so without this a finished layer's Grams and SVD work stay in the resident set;
+/// `compress` calls it between layers. A no-op elsewhere.
 func returnFreedMemory() {
     #if os(Linux)
     _ = glibcMallocTrim(0)
+    #endif
+}
+
+/// Makes every allocation of `threshold` bytes or more a mapping of its own, unmapped when freed
+/// (`mallopt(M_MMAP_THRESHOLD, threshold)`, which also stops glibc from raising the threshold as large blocks are
+/// freed). With the default dynamic threshold, a freed 7 MB SVD work array raises it to 7 MB, later arrays of that
+/// size are carved from the heaps, and fragmentation there makes the peak creep up layer after layer. Process-wide; a no-op outside glibc.
+public func mapLargeAllocations(threshold: Int = 1 << 20) {
+    #if os(Linux)
+    _ = glibcMallopt(-3, Int32(clamping: threshold))  // M_MMAP_THRESHOLD
     #endif
 }

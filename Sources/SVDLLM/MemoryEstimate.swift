@@ -16,7 +16,8 @@ import TransformerRuntime
 /// - factorization: the merged Grams (which whitening turns into the factors S in place; kept beside them when
 ///   the loss is measured), and per task the largest linear decoded to f32 and six Double m × n matrices of it
 ///   (W, W·S, the SVD's work and factors).
-/// - writing: the largest tensor as f32 and its encoded copy.
+/// - writing: the largest factor widened to f32 (bounded by the largest linear); the embedding and lm_head are
+///   copied from the source's pages as stored, and every tensor is encoded in small chunks.
 /// - factors: a model held in f32 keeps every finished layer's factors, (1 − ratio) of its linears' bytes by
 ///   the end; a mapped one reads them back from the checkpoint (0).
 ///
@@ -73,8 +74,7 @@ public struct MemoryEstimate: Sendable, Codable, Equatable {
         profiling = widenedBlock + lanes * (grams + window)
         let kept = measuresLoss && (options.method == .whiten || options.method == .whitenUpdate) ? grams : 0
         factorization = grams + kept + lanes * (6 * widest * 8 + (widenedBlock > 0 ? 4 * widest : 0))
-        let largestTensor = Swift.max(widest, model.vocabularySize * hidden)
-        writing = 2 * 4 * largestTensor
+        writing = 4 * widest
         factors = Int((1 - options.ratio) * Double(f32Linears))
     }
 

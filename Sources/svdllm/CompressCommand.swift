@@ -171,6 +171,7 @@ struct CompressCommand: ParsableCommand {
     }
 
     func compress() throws {
+        mapLargeAllocations()  // freed layer work goes back to the kernel: the peak stays what MemoryEstimate predicts
         var options = self.options
         if let path = sensitivitiesFrom {
             struct Saved: Decodable { var sensitivities: [TruncationSensitivity]? }
