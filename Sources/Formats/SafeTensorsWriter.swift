@@ -45,9 +45,7 @@ public struct SafeTensorsWriter {
         guard dtype.isFloatConvertible else {
             throw FormatError.unsupported(file: "<writer>", field: "\(name).dtype", value: dtype.rawValue)
         }
-        guard !name.isEmpty, name != "__metadata__", !names.contains(name) else {
-            throw FormatError.invalid(file: "<writer>", field: name, reason: "empty, reserved or duplicate tensor name")
-        }
+        try checkNew(name)
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) == matrix.elements.count else {
             throw FormatError.invalid(file: "<writer>", field: "\(name).shape",
                                       reason: "\(shape) does not hold \(matrix.rows)×\(matrix.cols) elements")
@@ -64,12 +62,8 @@ public struct SafeTensorsWriter {
         guard dtype.isFloatConvertible else {
             throw FormatError.unsupported(file: "<writer>", field: "\(name).dtype", value: dtype.rawValue)
         }
-        guard !name.isEmpty, name != "__metadata__", !names.contains(name) else {
-            throw FormatError.invalid(file: "<writer>", field: name, reason: "empty, reserved or duplicate tensor name")
-        }
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw FormatError.invalid(file: "<writer>", field: "\(name).shape", reason: "\(shape) has a negative axis")
-        }
+        try checkNew(name)
+        try checkAxes(name, shape)
         names.insert(name)
         entries.append(Entry(name: name, matrix: Matrix(rows: 0, cols: 0), dtype: dtype, shape: shape, produce: produce))
     }
@@ -77,9 +71,7 @@ public struct SafeTensorsWriter {
     /// Adds tensor `name` of any `dtype` from its little-endian bytes (e.g. packed I32 codes, I8 codes): `bytes`
     /// must hold exactly shape.product · dtype.size bytes.
     public mutating func addRaw(_ name: String, bytes: [UInt8], dtype: SafeTensorsDType, shape: [Int]) throws(FormatError) {
-        guard !name.isEmpty, name != "__metadata__", !names.contains(name) else {
-            throw FormatError.invalid(file: "<writer>", field: name, reason: "empty, reserved or duplicate tensor name")
-        }
+        try checkNew(name)
         guard shape.allSatisfy({ $0 >= 0 }), shape.reduce(1, *) * dtype.size == bytes.count else {
             throw FormatError.invalid(file: "<writer>", field: "\(name).shape",
                                       reason: "\(shape) of \(dtype.rawValue) does not hold \(bytes.count) bytes")
@@ -93,14 +85,24 @@ public struct SafeTensorsWriter {
     /// over exactly shape.product · dtype.size bytes.
     public mutating func addDeferredRaw(_ name: String, dtype: SafeTensorsDType, shape: [Int],
                                         bytes: @escaping RawBytes) throws(FormatError) {
+        try checkNew(name)
+        try checkAxes(name, shape)
+        names.insert(name)
+        entries.append(Entry(name: name, matrix: Matrix(rows: 0, cols: 0), dtype: dtype, shape: shape, rawBytes: bytes))
+    }
+
+    /// Throws unless `name` is a new tensor name (not empty, not `__metadata__`).
+    private func checkNew(_ name: String) throws(FormatError) {
         guard !name.isEmpty, name != "__metadata__", !names.contains(name) else {
             throw FormatError.invalid(file: "<writer>", field: name, reason: "empty, reserved or duplicate tensor name")
         }
+    }
+
+    /// Throws if an axis of `shape` is negative.
+    private func checkAxes(_ name: String, _ shape: [Int]) throws(FormatError) {
         guard shape.allSatisfy({ $0 >= 0 }) else {
             throw FormatError.invalid(file: "<writer>", field: "\(name).shape", reason: "\(shape) has a negative axis")
         }
-        names.insert(name)
-        entries.append(Entry(name: name, matrix: Matrix(rows: 0, cols: 0), dtype: dtype, shape: shape, rawBytes: bytes))
     }
 
     /// The header JSON (padded) and the entries in file order with their byte offsets.

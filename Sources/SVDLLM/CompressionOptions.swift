@@ -29,7 +29,7 @@ public struct CompressionOptions: Sendable {
     /// only advance the hidden-state streams; the update methods need the earlier layers' factors in the checkpoint.
     public var layers: Range<Int>?
 
-    public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .jacobi, asvdAlpha: Double = 0.5,
+    public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .bidiagonal, asvdAlpha: Double = 0.5,
                 parallelism: Parallelism = .serial, updateSamples: Int? = nil,
                 rankAllocation: RankAllocation = .uniform, sensitivityWindows: Int = 1) {
         self.method = method

@@ -37,7 +37,7 @@ struct CompressCommand: ParsableCommand {
     var updateSampler: UpdateSampler = .calibration
 
     enum UpdateSampler: String, ExpressibleByArgument, CaseIterable { case calibration, tokenWindows = "token-windows" }
-    @Option(help: "SVD of W·S: jacobi (the reference), bidiagonal (gesdd-like, faster on large matrices) or rsvd (randomized).") var svd: TruncationSVD = .jacobi
+    @Option(help: "SVD of W·S: bidiagonal (gesdd-like: Householder bidiagonalization, divide and conquer), jacobi (one-sided Jacobi: the high-relative-accuracy reference, slower) or rsvd (randomized, approximate).") var svd: TruncationSVD = .bidiagonal
     @Option(name: .customLong("rank-allocation"),
             help: "uniform (the paper: r = ⌊m·n·(1−R)/(m+n)⌋ for every matrix) or sensitivity (ASVD's truncation rank search: every matrix truncated alone to 10 %…90 % of its parameters, perplexity on --sensitivity-windows calibration windows, the least harmful candidates taken until the budget is met; unpicked matrices stay dense).")
     var rankAllocation: RankAllocation = .uniform

@@ -26,7 +26,7 @@ struct NotebookCompressionCommand: ParsableCommand {
     @Option(help: "Tokens per window (calibration and evaluation).") var seqlen: Int = 512
     @Option(help: "Seed of the calibration sampler.") var seed: UInt64 = 3
     @Option(name: .customLong("eval-windows"), help: "Evaluation windows (0 = all).") var evalWindows: Int = 64
-    @Option(help: "SVD of W·S: jacobi (the reference), bidiagonal (gesdd-like, faster on large matrices) or rsvd (randomized).") var svd: TruncationSVD = .jacobi
+    @Option(help: "SVD of W·S: bidiagonal (gesdd-like: Householder bidiagonalization, divide and conquer), jacobi (one-sided Jacobi: the high-relative-accuracy reference, slower) or rsvd (randomized, approximate).") var svd: TruncationSVD = .bidiagonal
     @OptionGroup var workers: WorkerThreads
     @Option(help: "The notebook to write.") var out: String = "notebooks-export/compression.ipynb"
     @Option(name: .customLong("json-out"), help: "Also save the measurements as JSON here.") var jsonOut: String?

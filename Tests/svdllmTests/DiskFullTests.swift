@@ -18,17 +18,28 @@ import SVDLLMKit
     /// Runs `svdllm ARGS` under `ulimit -f BLOCKS` (1 KiB blocks in bash, 512 B in POSIX sh: either way far
     /// below the model and far above a layer checkpoint); returns the exit status and stderr.
     static func run(_ args: [String], fileBlocks: Int?) throws -> (Int32, String) {
+        let (status, _, stderr) = try runCapturingOutput(args, fileBlocks: fileBlocks)
+        return (status, stderr)
+    }
+
+    /// ``run(_:fileBlocks:)`` that also returns what the command printed on stdout.
+    static func runCapturingOutput(_ args: [String], fileBlocks: Int? = nil) throws -> (Int32, Data, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
         let limit = fileBlocks.map { "ulimit -f \($0); " } ?? ""
         p.arguments = ["-c", "\(limit)exec \"$@\"", "sh", try svdllm().path] + args
-        let err = Pipe()
+        let err = Pipe(), out = Pipe()
         p.standardError = err
-        p.standardOutput = FileHandle.nullDevice
+        p.standardOutput = out
         try p.run()
+        // stdout is read on another thread so that neither pipe can fill up and stall the process.
+        final class Box: @unchecked Sendable { var data = Data() }
+        let stdout = Box(), group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { stdout.data = out.fileHandleForReading.readDataToEndOfFile() }
         let data = err.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
         p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        return (p.terminationStatus, stdout.data, String(decoding: data, as: UTF8.self))
     }
 
     @Test func fullDiskWhileWritingTheModelLosesNothing() throws {

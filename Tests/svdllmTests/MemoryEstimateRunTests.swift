@@ -12,18 +12,11 @@ import SVDLLMKit
         let root = FileManager.default.temporaryDirectory.appendingPathComponent("svdllm-estimate-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: root) }
-        let p = Process()
-        p.executableURL = try DiskFullTests.svdllm()
-        p.arguments = ["compress", model.path, "--calib", calib.path, "--ratio", "0.4", "--nsamples", "8",
-                       "--seqlen", "512", "--svd", "bidiagonal", "--memory", memory, "--threads", "2", "--json",
-                       "--out", root.appendingPathComponent("out").path]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
+        let (status, data, stderr) = try DiskFullTests.runCapturingOutput(
+            ["compress", model.path, "--calib", calib.path, "--ratio", "0.4", "--nsamples", "8", "--seqlen", "512",
+             "--svd", "bidiagonal", "--memory", memory, "--threads", "2", "--json",
+             "--out", root.appendingPathComponent("out").path])
+        #expect(status == 0, "stderr: \(stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         let measured = try #require(json["peak_rss_bytes"] as? Int)
         let predicted = try #require(json["predicted_peak_rss_bytes"] as? Int)
