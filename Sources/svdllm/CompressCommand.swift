@@ -253,15 +253,19 @@ struct CompressCommand: ParsableCommand {
         compressor.measureLoss = report != nil  // ‖(W − W_u W_v)X‖² costs two GEMMs per matrix: only for the report
         let layers = loaded.model.layerCount
         var lastLayer = -1
+        // One line per phase of a layer (profiling, update: the compressed model's inputs profiled, factoring, or
+        // resumed), so a log shows where a run stopped; the sensitivity search once per layer.
+        var lastPhase: CompressionProgress.Phase?
         compressor.progress = { p in
-            guard p.layer != lastLayer || p.phase == .factorization else { return }
-            if p.phase == .sensitivity {
-                lastLayer = p.layer
+            guard p.layer != lastLayer || p.phase != lastPhase else { return }
+            lastLayer = p.layer
+            lastPhase = p.phase
+            switch p.phase {
+            case .sensitivity:
                 printError(String(format: "compress: sensitivity of layer %d/%d  %.0f s elapsed", p.layer + 1, layers, p.elapsed))
-                return
-            }
-            if p.phase == .factorization || p.phase == .resumed {
-                lastLayer = p.layer
+            case .profiling, .update:
+                printError(String(format: "compress: layer %d/%d %@  %.0f s elapsed", p.layer + 1, layers, p.phase.rawValue, p.elapsed))
+            case .factorization, .resumed:
                 let done = Double(p.layer) / Double(layers)
                 let eta = done > 0 ? p.elapsed / done * (1 - done) : 0
                 printError(String(format: "compress: layer %d/%d %@  %.0f s elapsed, ETA %.0f s",
@@ -305,6 +309,7 @@ struct CompressCommand: ParsableCommand {
             quantized = QuantizationSummary(report: qReport, model: loaded.model)
         }
         let writeStart = Date()
+        printError("compress: writing \(outURL.path)")
         let info = CompressedModelInfo(report: result, model: loaded.model, calibrationText: calibURL.lastPathComponent)
         if let q = quantizationOptions {
             try QuantizedModelWriter.write(model: loaded.model, source: modelURL, to: outURL, quantization: QuantizedModelInfo(
