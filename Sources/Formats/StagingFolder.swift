@@ -8,7 +8,8 @@ import Foundation
 ///   aside first, and put back if the final rename fails, so at every moment one complete folder is at `DEST`.
 /// - `DEST`'s parent must be a writable folder, or not exist yet below one (it is then created).
 /// - The destination is checked before any work and again just before the rename.
-/// - Two processes assembling the same `DEST` are kept apart by the caller, with a ``FolderLock`` on `DEST`.
+/// - Two processes assembling the same `DEST` are kept apart by the caller, with a ``FolderLock`` on `DEST`; so a
+///   `DEST.tmp-XXXXXX` already there when one starts was left by a writer that was killed, and is removed.
 public enum StagingFolder {
     /// Runs `body` with the temporary folder, then renames it to `destination`.
     ///
@@ -20,6 +21,7 @@ public enum StagingFolder {
         try checkDestination(dest, force: force)
         let parent = dest.deletingLastPathComponent()
         try? fm.createDirectory(at: parent, withIntermediateDirectories: true)  // (mkdtemp reports a failure)
+        removeAbandoned(beside: dest)
         var template = Array("\(parent.path)/\(dest.lastPathComponent).tmp-XXXXXX".utf8CString)
         guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw FormatError.io(file: dest.path, reason: "cannot create a temporary folder in \(parent.path): "
@@ -54,6 +56,20 @@ public enum StagingFolder {
         committed = true
         if let aside { try? fm.removeItem(at: aside) }
         return result
+    }
+
+    /// Removes the temporary folders (`DEST.tmp-XXXXXX`) that writers of `dest` killed before their rename left
+    /// beside it. Only for the holder of `dest`'s ``FolderLock``: another writer's folder would be taken too.
+    static func removeAbandoned(beside dest: URL) {
+        let fm = FileManager.default
+        let parent = dest.deletingLastPathComponent()
+        let prefix = "\(dest.lastPathComponent).tmp-"
+        for name in (try? fm.contentsOfDirectory(atPath: parent.path)) ?? []
+        where name.hasPrefix(prefix) && name.count == prefix.count + 6 {
+            var isDir: ObjCBool = false
+            let url = parent.appendingPathComponent(name)
+            if fm.fileExists(atPath: url.path, isDirectory: &isDir), isDir.boolValue { try? fm.removeItem(at: url) }
+        }
     }
 
     /// Throws unless `dest` is absent, an empty folder, or (with `force`) a folder, and its parent folder (or,

@@ -108,6 +108,14 @@ public enum CompressedModelWriter {
         }
     }
 
+    /// The ``CompressedModelInfo/run`` recorded in `folder/config.json`; nil when the folder has none (not a
+    /// compressed folder, or one written without it).
+    public static func recordedRun(in folder: URL) -> String? {
+        struct Config: Decodable { var svd_llm: CompressedModelInfo? }
+        guard let data = FileManager.default.contents(atPath: folder.appendingPathComponent("config.json").path) else { return nil }
+        return (try? JSONDecoder().decode(Config.self, from: data))?.svd_llm?.run
+    }
+
     /// The config text with `"svd_llm": {…}` added as its last key.
     static func insertSVDLLM(_ info: CompressedModelInfo, into config: String) throws -> String {
         try SourceModelExport.insert(key: "svd_llm", info, into: config)
@@ -125,6 +133,10 @@ public struct CompressedModelInfo: Sendable, Codable, Equatable {
     public var parameters: ParameterCounts
     /// "uniform" or "sensitivity" (ASVD's search; modules absent from ``ranks`` stay dense).
     public var rankAllocation: String?
+    /// The identity of the run that wrote the folder (a ``RunFingerprint``'s hex: model, calibration, method,
+    /// ratio, SVD, stored type), when known: a resumed run recognizes by it the folder it had already put in place
+    /// before it was stopped (``CompressedModelWriter/recordedRun(in:)``).
+    public var run: String?
 
     public struct Calibration: Sendable, Codable, Equatable {
         public var text: String

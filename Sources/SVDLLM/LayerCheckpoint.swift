@@ -148,6 +148,15 @@ public struct LayerCheckpoint: Sendable {
     /// A view of an existing folder (for reading its layers).
     private init(existing directory: URL) { self.directory = directory }
 
-    /// Deletes the folder (after the final model is in place).
-    public func remove() { try? FileManager.default.removeItem(at: directory) }
+    /// Deletes the folder (after the final model is in place). Each layer's JSON (what marks it finished) goes
+    /// before its tensors, the reverse of ``save(layer:linears:reports:)``, so that a removal cut short (a kill)
+    /// leaves, like a save cut short, no JSON without its whole safetensors file.
+    public func remove() {
+        let fm = FileManager.default
+        for name in (try? fm.contentsOfDirectory(atPath: directory.path)) ?? []
+        where name.hasPrefix("layer-") && name.hasSuffix(".json") {
+            unlink(directory.appendingPathComponent(name).path)
+        }
+        try? fm.removeItem(at: directory)
+    }
 }

@@ -188,8 +188,14 @@ struct CompressCommand: ParsableCommand {
         let stem = modelURL.deletingPathExtension().lastPathComponent
         let outURL = URL(fileURLWithPath: out ?? "\(stem)-\(method.rawValue)-\(ratio)").standardizedFileURL
         let partial = URL(fileURLWithPath: outURL.path + ".partial")
-        // Fail on an unusable destination before any work.
-        try CompressedModelWriter.checkDestination(outURL, force: force)
+        // Fail on an unusable destination before any work — except a --resume whose OUT is already there beside its
+        // OUT.partial: a run stopped after putting OUT in place and before removing OUT.partial. Whether OUT is
+        // this run's is known once the run's identity is (below).
+        var occupied: CompressionError?
+        do { try CompressedModelWriter.checkDestination(outURL, force: force) } catch {
+            guard resume, FileManager.default.fileExists(atPath: partial.path) else { throw error }
+            occupied = error
+        }
         // One run per output folder: another one, even with --resume or --force, is refused here (naming this pid)
         // before it reads anything or touches OUT.partial.
         let outLock = try FolderLock(guarding: outURL)
@@ -233,6 +239,22 @@ struct CompressCommand: ParsableCommand {
             run.add("update \(updateNsamples)")
         }
         let description = "\(method.rawValue) ratio \(ratio) svd \(svd.rawValue), \(nsamples)×\(seqlen) seed \(seed)"
+        // The identity of the folder this run writes, recorded in its config.json.
+        var written = run
+        written.add("dtype \(dtype.rawValue)")
+        if let quantize, let q = quantizationOptions { written.add("quantize \(quantize) \(q)") }
+        if let occupied {
+            guard CompressedModelWriter.recordedRun(in: outURL) == written.hex else { throw occupied }
+            try LayerCheckpoint(directory: partial, fingerprint: run, description: description, resume: true).remove()
+            printError("compress: \(outURL.path) was already written by this run (stopped before removing \(partial.lastPathComponent)); removed \(partial.path)")
+            if json {
+                struct Complete: Encodable { var out: String; var already_complete: Bool }
+                print(jsonLine(Complete(out: outURL.path, already_complete: true)))
+            } else {
+                print("compressed \(model) → \(outURL.path): already complete")
+            }
+            return
+        }
         // Only dense profiles are cached; a cache being written by another run is refused before OUT.partial is touched.
         let cache = !method.needsDenseProfile ? nil
             : try profileCache.map { try ProfileCache(root: URL(fileURLWithPath: $0), fingerprint: profile) }
@@ -254,15 +276,19 @@ struct CompressCommand: ParsableCommand {
         compressor.measureLoss = report != nil  // ‖(W − W_u W_v)X‖² costs two GEMMs per matrix: only for the report
         let layers = loaded.model.layerCount
         var lastLayer = -1
+        // One line per phase of a layer (profiling, update: the compressed model's inputs profiled, factoring, or
+        // resumed), so a log shows where a run stopped; the sensitivity search once per layer.
+        var lastPhase: CompressionProgress.Phase?
         compressor.progress = { p in
-            guard p.layer != lastLayer || p.phase == .factorization else { return }
-            if p.phase == .sensitivity {
-                lastLayer = p.layer
+            guard p.layer != lastLayer || p.phase != lastPhase else { return }
+            lastLayer = p.layer
+            lastPhase = p.phase
+            switch p.phase {
+            case .sensitivity:
                 printError(String(format: "compress: sensitivity of layer %d/%d  %.0f s elapsed", p.layer + 1, layers, p.elapsed))
-                return
-            }
-            if p.phase == .factorization || p.phase == .resumed {
-                lastLayer = p.layer
+            case .profiling, .update:
+                printError(String(format: "compress: layer %d/%d %@  %.0f s elapsed", p.layer + 1, layers, p.phase.rawValue, p.elapsed))
+            case .factorization, .resumed:
                 let done = Double(p.layer) / Double(layers)
                 let eta = done > 0 ? p.elapsed / done * (1 - done) : 0
                 printError(String(format: "compress: layer %d/%d %@  %.0f s elapsed, ETA %.0f s",
@@ -306,7 +332,9 @@ struct CompressCommand: ParsableCommand {
             quantized = QuantizationSummary(report: qReport, model: loaded.model)
         }
         let writeStart = Date()
-        let info = CompressedModelInfo(report: result, model: loaded.model, calibrationText: calibURL.lastPathComponent)
+        printError("compress: writing \(outURL.path)")
+        var info = CompressedModelInfo(report: result, model: loaded.model, calibrationText: calibURL.lastPathComponent)
+        info.run = written.hex
         if let q = quantizationOptions {
             try QuantizedModelWriter.write(model: loaded.model, source: modelURL, to: outURL, quantization: QuantizedModelInfo(
                 options: q, calibration: .init(text: calibURL.lastPathComponent, nsamples: nsamples, seqlen: seqlen, seed: seed)),

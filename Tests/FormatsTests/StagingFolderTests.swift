@@ -34,6 +34,22 @@ import Testing
         #expect(mode == 0o755)
     }
 
+    /// A writer killed before its rename leaves `DEST.tmp-XXXXXX` behind; the next writer (which holds DEST's lock)
+    /// removes it. Other names beside DEST are left alone.
+    @Test func abandonedTemporaryFoldersAreRemoved() throws {
+        let root = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dest = root.appendingPathComponent("out")
+        for name in ["out.tmp-a1B2c3", "out.tmp-keep-me", "other.tmp-a1B2c3"] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(name), withIntermediateDirectories: true)
+            try Data("half".utf8).write(to: root.appendingPathComponent(name).appendingPathComponent("model.safetensors"))
+        }
+        try StagingFolder.assemble(at: dest, force: false) { tmp in
+            try Data("a".utf8).write(to: tmp.appendingPathComponent("a.txt"))
+        }
+        #expect(try Self.siblings(root) == ["other.tmp-a1B2c3", "out", "out.tmp-keep-me"])
+    }
+
     @Test func failureLeavesNothingAndKeepsTheOldFolder() throws {
         let root = try Self.scratch()
         defer { try? FileManager.default.removeItem(at: root) }

@@ -171,6 +171,41 @@ import SVDLLMKit
         #expect(s.exists("out/model.safetensors"))
     }
 
+    /// Killed after OUT was put in place and before OUT.partial was removed (or while removing it): `--resume`
+    /// recognizes OUT as this run's (by the run recorded in its config.json), removes OUT.partial and leaves OUT as
+    /// it is. An OUT written by another run is still refused without `--force`.
+    @Test func aResumeAfterTheFolderWasInPlaceFinishesTheCleanup() throws {
+        let s = try Scratch()
+        defer { s.remove() }
+        let out = s.root.appendingPathComponent("out")
+        let partial = s.root.appendingPathComponent("out.partial"), kept = s.root.appendingPathComponent("kept.partial")
+        let fm = FileManager.default
+        // The checkpoint as it was before the write: layer 0 finished (a range run), kept aside; then the whole run.
+        var step = try Self.run(s.compress(out: out) + ["--layers", "0-0"])
+        #expect(step.status == 0, "\(step.stderr)")
+        try fm.copyItem(at: partial, to: kept)
+        step = try Self.run(s.compress(out: out) + ["--resume"])
+        #expect(step.status == 0, "\(step.stderr)")
+        let written = try Data(contentsOf: out.appendingPathComponent("model.safetensors"))
+
+        try fm.copyItem(at: kept, to: partial)
+        step = try Self.run(s.compress(out: out) + ["--resume"])
+        #expect(step.status == 0, "\(step.stderr)")
+        #expect(step.stderr.contains("already written by this run"), "\(step.stderr)")
+        #expect(try s.entries() == ["calib.txt", "kept.partial", "out", "tiny"], "OUT.partial removed, OUT kept")
+        #expect(try Data(contentsOf: out.appendingPathComponent("model.safetensors")) == written)
+
+        // Another run (ratio 0.5) stopped with its checkpoint beside this OUT: not its folder, refused.
+        var other = s.compress(out: out)
+        other[other.firstIndex(of: "--ratio")! + 1] = "0.5"
+        step = try Self.run(other + ["--layers", "0-0", "--force"])  // (a range leaves OUT as it is)
+        #expect(step.status == 0, "\(step.stderr)")
+        step = try Self.run(other + ["--resume"])
+        #expect(step.status == 1 && step.stderr.contains(out.path) && step.stderr.contains("not empty"), "\(step.stderr)")
+        #expect(fm.fileExists(atPath: partial.path))
+        #expect(try Data(contentsOf: out.appendingPathComponent("model.safetensors")) == written)
+    }
+
     @Test func twoRunsWritingOneProfileCacheAreRefused() throws {
         let s = try Scratch()
         defer { s.remove() }
