@@ -144,24 +144,8 @@ public struct ModelConfig: Equatable, Sendable, Codable {
         if let w = wordEmbedProjDim { try positive(w, "word_embed_proj_dim") }
         // Every matrix a loader sizes from these numbers, and all of them over the layers, must have an element
         // count that fits in Int: a config declaring 2⁴⁰-wide layers is refused here, not overflowed later.
-        func product(_ xs: Int...) -> Int? {
-            var p = 1
-            for x in xs {
-                let (q, o) = p.multipliedReportingOverflow(by: x)
-                if o { return nil }
-                p = q
-            }
-            return p
-        }
-        func sum(_ xs: Int...) -> Int? {
-            var s = 0
-            for x in xs {
-                let (t, o) = s.addingReportingOverflow(x)
-                if o { return nil }
-                s = t
-            }
-            return s
-        }
+        func product(_ xs: Int...) -> Int? { CheckedArithmetic.product(xs) }
+        func sum(_ xs: Int...) -> Int? { CheckedArithmetic.sum(xs) }
         guard let q = product(2, headCount, headDim, hiddenSize), let kv = product(2, kvHeadCount, headDim, hiddenSize),
               let mlp = product(3, intermediateSize, hiddenSize), let layer = sum(q, kv, mlp),
               let layers = product(layerCount, layer), let embedding = product(vocabSize, wordEmbedProjDim ?? hiddenSize),
