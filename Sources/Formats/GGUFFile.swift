@@ -132,8 +132,10 @@ public final class GGUFFile: @unchecked Sendable {
                                           reason: "\(dims[0]) is not a multiple of the \(type) block size "
                                                   + "\(type.blockSize)")
             }
-            let (bytes, o) = (elements / type.blockSize).multipliedReportingOverflow(by: type.typeSize)
+            // The bytes of the nonzero dimensions bound every derived size (rowBytes of [2⁶², 0] overflowed).
+            let (_, o) = (nonzero / type.blockSize).multipliedReportingOverflow(by: type.typeSize)
             guard !o else { throw FormatError.invalid(file: path, field: "\(field).dims", reason: "byte size overflows") }
+            let bytes = elements / type.blockSize * type.typeSize
             let rawOffset = try r.u64("\(field).offset")
             guard let offset = Int(exactly: rawOffset), offset % alignment == 0 else {
                 throw FormatError.invalid(file: path, field: "\(field).offset",
