@@ -21,6 +21,7 @@ extension GGUFFile {
     public func dequantizeRows(_ info: GGUFTensorInfo, rows: Range<Int>, variant: DequantizeVariant = .simd,
                                parallelism: Parallelism = .serial,
                                params: DequantizeParams = .default) throws(FormatError) -> Matrix<Float> {
+        try checkRows(info, rows)  // before allocating rows.count × cols
         let count = rows.count * info.cols
         var failure: FormatError?
         // rows.count × cols, row-major; every element is written by the kernel (or the array is discarded).
@@ -48,10 +49,7 @@ extension GGUFFile {
             throw FormatError.invalid(file: url.path, field: "tensor '\(info.name)'",
                                       reason: "not a tensor of this file")
         }
-        guard rows.lowerBound >= 0, rows.upperBound <= info.rows else {
-            throw FormatError.invalid(file: url.path, field: "tensor '\(info.name)'",
-                                      reason: "rows \(rows) outside 0..<\(info.rows)")
-        }
+        try checkRows(info, rows)
         guard let kernel = Dequantize.kernel(for: info.type, variant: variant) else {
             throw FormatError.unsupported(file: url.path, field: "tensor '\(info.name)'.type",
                                           value: "\(info.type) (no dequantization kernel)")
@@ -69,6 +67,14 @@ extension GGUFFile {
             // Rows are stored back to back, so a run of rows is a run of blocks.
             kernel(src + (rows.lowerBound + r.lowerBound) * rowBytes, dst2 + r.lowerBound * cols,
                    r.count * blocksPerRow)
+        }
+    }
+
+    /// Throws unless `rows` lie inside `info`'s rows.
+    private func checkRows(_ info: GGUFTensorInfo, _ rows: Range<Int>) throws(FormatError) {
+        guard rows.lowerBound >= 0, rows.upperBound <= info.rows else {
+            throw FormatError.invalid(file: url.path, field: "tensor '\(info.name)'",
+                                      reason: "rows \(rows) outside 0..<\(info.rows)")
         }
     }
 }

@@ -106,18 +106,21 @@ public final class GGUFFile: @unchecked Sendable {
                                           reason: "\(nDims) is not in 1...\(Self.maxDims)")
             }
             var dims = [Int]()
-            var elements = 1
+            // The product of the nonzero dimensions must fit in Int too: with a zero dimension the element count
+            // is 0, but `rows` (every axis but the first) and `cols` of e.g. [0, 2³², 2³²] must still be computable.
+            var elements = 1, nonzero = 1
             for d in 0..<nDims {
                 let raw = try r.u64("\(field).dims[\(d)]")
                 guard let v = Int(exactly: raw) else {
                     throw FormatError.invalid(file: path, field: "\(field).dims[\(d)]",
                                               reason: "\(raw) does not fit in Int")
                 }
-                let (p, o) = elements.multipliedReportingOverflow(by: v)
+                let (p, o) = nonzero.multipliedReportingOverflow(by: Swift.max(v, 1))
                 guard !o else {
                     throw FormatError.invalid(file: path, field: "\(field).dims", reason: "element count overflows")
                 }
-                elements = p
+                nonzero = p
+                elements *= v
                 dims.append(v)
             }
             let rawType = try r.u32("\(field).type")
@@ -129,8 +132,10 @@ public final class GGUFFile: @unchecked Sendable {
                                           reason: "\(dims[0]) is not a multiple of the \(type) block size "
                                                   + "\(type.blockSize)")
             }
-            let (bytes, o) = (elements / type.blockSize).multipliedReportingOverflow(by: type.typeSize)
+            // The bytes of the nonzero dimensions bound every derived size (rowBytes of [2⁶², 0] overflowed).
+            let (_, o) = (nonzero / type.blockSize).multipliedReportingOverflow(by: type.typeSize)
             guard !o else { throw FormatError.invalid(file: path, field: "\(field).dims", reason: "byte size overflows") }
+            let bytes = elements / type.blockSize * type.typeSize
             let rawOffset = try r.u64("\(field).offset")
             guard let offset = Int(exactly: rawOffset), offset % alignment == 0 else {
                 throw FormatError.invalid(file: path, field: "\(field).offset",

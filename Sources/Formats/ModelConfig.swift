@@ -142,5 +142,19 @@ public struct ModelConfig: Equatable, Sendable, Codable {
             }
         }
         if let w = wordEmbedProjDim { try positive(w, "word_embed_proj_dim") }
+        // Every matrix a loader sizes from these numbers, and all of them over the layers, must have an element
+        // count that fits in Int: a config declaring 2⁴⁰-wide layers is refused here, not overflowed later.
+        func product(_ xs: Int...) -> Int? { CheckedArithmetic.product(xs) }
+        func sum(_ xs: Int...) -> Int? { CheckedArithmetic.sum(xs) }
+        guard let q = product(2, headCount, headDim, hiddenSize), let kv = product(2, kvHeadCount, headDim, hiddenSize),
+              let mlp = product(3, intermediateSize, hiddenSize), let layer = sum(q, kv, mlp),
+              let layers = product(layerCount, layer), let embedding = product(vocabSize, wordEmbedProjDim ?? hiddenSize),
+              let positions = product(contextLength, hiddenSize), sum(layers, embedding, positions) != nil else {
+            throw FormatError.invalid(file: file, field: "hidden_size",
+                                      reason: "the weights of \(layerCount) layers of hidden size \(hiddenSize) "
+                                          + "(\(headCount) heads of \(headDim), intermediate \(intermediateSize), "
+                                          + "vocabulary \(vocabSize), context \(contextLength)) hold more elements "
+                                          + "than fit in 64 bits")
+        }
     }
 }

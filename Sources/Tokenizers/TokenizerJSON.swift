@@ -51,7 +51,9 @@ public enum TokenizerJSON {
             added.append(.init(id: id, content: content, special: entry["special"]?.bool ?? false,
                                normalized: entry["normalized"]?.bool ?? false))
         }
-        let count = (byID.keys.max() ?? -1) + 1
+        // The ids must be exactly 0..<n, n the number of distinct ids: checked before anything is sized by the
+        // largest id the file claims (an id of 2⁶² would otherwise reserve 2⁶² tokens).
+        let count = byID.count
         var tokens: [String] = []
         tokens.reserveCapacity(count)
         for id in 0..<count {
