@@ -103,7 +103,7 @@ public struct MemoryEstimate: Sendable, Codable, Equatable {
     public static func residentBytes() -> Int { (procKibibytes("/proc/self/status", key: "VmRSS:") ?? 0) * 1024 }
 
     /// The value in kB of the line `key  N kB` of a /proc file; nil where the file or the line is missing.
-    static func procKibibytes(_ path: String, key: String) -> Int? {
+    public static func procKibibytes(_ path: String, key: String) -> Int? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key) {
             let fields = line.split(separator: " ")
