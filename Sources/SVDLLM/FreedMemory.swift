@@ -15,9 +15,11 @@ func returnFreedMemory() {
 
 /// Makes every allocation of `threshold` bytes or more a mapping of its own, unmapped when freed
 /// (`mallopt(M_MMAP_THRESHOLD, threshold)`, which also stops glibc from raising the threshold as large blocks are
-/// freed). With the default dynamic threshold, a freed 7 MB SVD work array raises it to 7 MB, later arrays of that
-/// size are carved from the heaps, and fragmentation there makes the peak creep up layer after layer. Process-wide; a no-op outside glibc.
-public func mapLargeAllocations(threshold: Int = 1 << 20) {
+/// freed). With the default dynamic threshold, a freed SVD work array or Gram raises it to its size, later arrays
+/// of that size are carved from the heaps, and fragmentation there makes the peak creep up layer after layer. A
+/// fresh mapping costs page faults on first touch, so the threshold stays above the small per-window buffers that
+/// profiling allocates over and over. Process-wide; a no-op outside glibc.
+public func mapLargeAllocations(threshold: Int = 8 << 20) {
     #if os(Linux)
     _ = glibcMallopt(-3, Int32(clamping: threshold))  // M_MMAP_THRESHOLD
     #endif
