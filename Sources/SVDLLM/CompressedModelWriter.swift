@@ -123,7 +123,8 @@ public struct CompressedModelInfo: Sendable, Codable, Equatable {
     /// Hugging Face module path → rank.
     public var ranks: [String: Int]
     public var parameters: ParameterCounts
-    /// "uniform" or "sensitivity" (ASVD's search; modules absent from ``ranks`` stay dense).
+    /// "uniform", "sensitivity" (ASVD's search) or "loss" (``RankAllocation``; modules absent from ``ranks``
+    /// stay dense).
     public var rankAllocation: String?
 
     public struct Calibration: Sendable, Codable, Equatable {
