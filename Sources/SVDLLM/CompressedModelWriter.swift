@@ -131,7 +131,8 @@ public struct CompressedModelInfo: Sendable, Codable, Equatable {
     /// Hugging Face module path → rank.
     public var ranks: [String: Int]
     public var parameters: ParameterCounts
-    /// "uniform" or "sensitivity" (ASVD's search; modules absent from ``ranks`` stay dense).
+    /// "uniform", "sensitivity" (ASVD's search) or "loss" (``RankAllocation``; modules absent from ``ranks``
+    /// stay dense).
     public var rankAllocation: String?
     /// The identity of the run that wrote the folder (a ``RunFingerprint``'s hex: model, calibration, method,
     /// ratio, SVD, stored type), when known: a resumed run recognizes by it the folder it had already put in place

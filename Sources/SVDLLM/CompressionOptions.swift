@@ -24,6 +24,13 @@ public struct CompressionOptions: Sendable {
     /// same model, method, calibration and windows) to search on instead of measuring it again; the list depends
     /// on neither the ratio nor the update.
     public var sensitivities: [TruncationSensitivity]?
+    /// ``RankAllocation/loss``: how the matrices' losses are weighed against each other.
+    public var lossNormalization: LossNormalization = .relative
+    /// ``RankAllocation/loss``: one budget for all matrices, or one per kind of linear.
+    public var budgetScope: BudgetScope = .global
+    /// ``RankAllocation/loss``: every matrix keeps a rank in [⌈min·k⌉, ⌊max·k⌋], k = min(m, n).
+    public var minRankFraction: Double = 0
+    public var maxRankFraction: Double = 1
     /// Compress only these decoder layers (nil = all): the run stops after the last one, its layers saved in the
     /// checkpoint, for another run (`--resume`, or a join of several ranges) to complete. Layers before the range
     /// only advance the hidden-state streams; the update methods need the earlier layers' factors in the checkpoint.
@@ -42,8 +49,9 @@ public struct CompressionOptions: Sendable {
         self.sensitivityWindows = sensitivityWindows
     }
 
-    /// Throws unless 0 < ratio < 1, α > 0, at least one sensitivity window and (when given) at least one update
-    /// window; errors name the field.
+    /// Throws unless 0 < ratio < 1, α > 0, at least one sensitivity window, (when given) at least one update
+    /// window, 0 ≤ minRankFraction ≤ maxRankFraction ≤ 1 and, for the loss allocation, a whitening method; errors
+    /// name the field.
     public func validate() throws(CompressionError) {
         guard ratio.isFinite, ratio > 0, ratio < 1 else {
             throw .invalidArgument(name: "ratio", reason: "must be in (0, 1), got \(ratio)")
@@ -57,9 +65,13 @@ public struct CompressionOptions: Sendable {
         if let r = layers, r.isEmpty || r.lowerBound < 0 {
             throw .invalidArgument(name: "layers", reason: "must be a non-empty range of layer indices, got \(r)")
         }
-        if layers != nil, rankAllocation == .sensitivity {
-            throw .invalidArgument(name: "layers", reason: "the sensitivity rank search allocates over all layers at once; use uniform ranks with a layer range")
+        if layers != nil, rankAllocation != .uniform {
+            throw .invalidArgument(name: "layers", reason: "the \(rankAllocation.rawValue) rank allocation covers all layers at once; use uniform ranks with a layer range")
         }
+        if rankAllocation == .loss, method != .whiten, method != .whitenUpdate {
+            throw .invalidArgument(name: "rankAllocation", reason: "loss needs a whitening method (whiten or whiten+update), got \(method.rawValue)")
+        }
+        try checkRankFractions(min: minRankFraction, max: maxRankFraction)
         if let n = updateSamples, n < 1 {
             throw .invalidArgument(name: "updateSamples", reason: "must be at least 1, got \(n)")
         }

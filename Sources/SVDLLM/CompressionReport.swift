@@ -39,8 +39,13 @@ public struct PhaseTimes: Sendable, Codable, Equatable {
     public var writing = 0.0
     /// ``RankAllocation/sensitivity``: the sensitivity pass (its dense profiling included; nil for uniform ranks).
     public var sensitivity: Double?
+    /// ``RankAllocation/loss``: the spectra of W·S (whitening and values-only SVDs) and the greedy, without the
+    /// profiling (nil for the other allocations).
+    public var allocation: Double?
     /// Wall time: the phases' sum.
-    public var total: Double { calibration + profiling + factorization + update + writing + (sensitivity ?? 0) }
+    public var total: Double {
+        calibration + profiling + factorization + update + writing + (sensitivity ?? 0) + (allocation ?? 0)
+    }
     public init() {}
 }
 
@@ -80,13 +85,19 @@ public struct CompressionReport: Sendable, Codable, Equatable {
     /// Update methods: where the update windows came from: "calibration" (the first `updateSamples` calibration
     /// windows) or "token-windows" (``TokenWindowSampler``, the official code's `get_loaders`).
     public var updateSampler: String?
-    /// "uniform" or "sensitivity" (``RankAllocation``); nil in reports written before the choice existed.
+    /// "uniform", "sensitivity" or "loss" (``RankAllocation``); nil in reports written before the choice existed.
     public var rankAllocation: String?
     /// ``RankAllocation/sensitivity``: the sensitivity list the ranks were searched on, and its window count.
     public var sensitivities: [TruncationSensitivity]?
     public var sensitivityWindows: Int?
     /// Matrices left dense by the rank search (none with uniform ranks).
     public var denseMatrices: [MatrixKey]?
+    /// ``RankAllocation/loss``: the normalization, the budget ⌊(1 − R)·Σ m·n⌋ and the weights allocated
+    /// (``LossAllocation``).
+    public var lossNormalization: String?
+    public var budgetScope: String?
+    public var parameterBudget: Int?
+    public var allocatedParameters: Int?
 
     public init(method: String, ratio: Double, svd: String, nsamples: Int, seqlen: Int, seed: UInt64,
                 calibrationTokens: Int, parameters: ParameterCounts, seconds: PhaseTimes, matrices: [MatrixReport],

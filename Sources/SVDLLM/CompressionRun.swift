@@ -38,6 +38,8 @@ struct CompressionRun {
     /// The dense profiles the rank search computed, reused by the main loop.
     var profilesInMemory: [LayerProfile]?
     var sensitivityList: [TruncationSensitivity] = []
+    /// ``RankAllocation/loss``: the allocation's budget and losses.
+    var lossAllocation: LossAllocation?
     var times = PhaseTimes()
     var reports: [MatrixReport] = []
     var resumed = 0
@@ -122,6 +124,7 @@ struct CompressionRun {
     /// Every matrix's rank when ASVD's rank search is asked for (``RankAllocation/sensitivity``: on the given
     /// sensitivity list, or on one measured here); nil for the paper's uniform rule.
     mutating func allocateRanks() throws -> [MatrixKey: Int]? {
+        if options.rankAllocation == .loss { return try allocateByLoss() }
         guard options.rankAllocation == .sensitivity else { return nil }
         if let given = options.sensitivities {
             try check(given)
@@ -137,6 +140,73 @@ struct CompressionRun {
             }
         }
         return sensitivityRanks(sensitivityList, shapes: shapes, ratio: options.ratio)
+    }
+
+    /// ``RankAllocation/loss``: the spectrum of W·S of every matrix (``measureSpectra()``), then the greedy
+    /// allocation over them (``lossRanks(_:ratio:normalization:scope:minRankFraction:maxRankFraction:)``).
+    mutating func allocateByLoss() throws -> [MatrixKey: Int] {
+        let spectra = try measureSpectra()
+        let t0 = now()
+        let allocation = try lossRanks(spectra, ratio: options.ratio, normalization: options.lossNormalization,
+                                       scope: options.budgetScope,
+                                       minRankFraction: options.minRankFraction, maxRankFraction: options.maxRankFraction)
+        times.allocation = (times.allocation ?? 0) + now() - t0
+        lossAllocation = allocation
+        return allocation.ranks
+    }
+
+    /// Every matrix's whitened spectrum (``Compressor/whitenedSpectra(block:layer:profile:)``) on the dense
+    /// profiles, block by block before any truncation: the spectra saved in a complete profile cache
+    /// (``ProfileCache/loadSpectra()``), or computed on its profiles, or on profiles computed here on the dense
+    /// stream (stored in the cache, or kept in memory for the main loop when there is none); computed spectra are
+    /// saved in the cache.
+    /// The update methods' allocation also comes from these dense-stream spectra. The profiling counts as
+    /// profiling, the rest as the allocation's time.
+    mutating func measureSpectra() throws -> [MatrixKey: WhitenedSpectrum] {
+        if cacheComplete, let cached = try loadCachedSpectra() { return cached }
+        var spectra: [MatrixKey: WhitenedSpectrum] = [:]
+        var profiles: [LayerProfile] = []
+        let keep = compressor.profileCache == nil
+        for i in 0..<layers {
+            progress(.allocation, block: i, at: now())
+            try widen(block: i)
+            let t0 = now()
+            let profile = try computeDenseProfile(block: i)
+            let t1 = now()
+            times.profiling += t1 - t0
+            if keep { profiles.append(profile) }
+            spectra.merge(try compressor.whitenedSpectra(block: dense.blocks[i], layer: i, profile: profile)) { a, _ in a }
+            times.allocation = (times.allocation ?? 0) + now() - t1
+            try narrowDense(block: i)
+        }
+        if keep { profilesInMemory = profiles }
+        hDense = .empty
+        if !cacheComplete, compressor.profileCache != nil {
+            try compressor.profileCache?.markComplete(layers: layers)
+            cacheComplete = true
+        }
+        let t0 = now()
+        try compressor.profileCache?.storeSpectra(spectra)
+        times.allocation = (times.allocation ?? 0) + now() - t0
+        return spectra
+    }
+
+    /// The spectra a complete profile cache holds (``ProfileCache/loadSpectra()``), when they cover every matrix of
+    /// this model at its shape; nil otherwise (they are then computed again).
+    mutating func loadCachedSpectra() throws -> [MatrixKey: WhitenedSpectrum]? {
+        let t0 = now()
+        defer { times.allocation = (times.allocation ?? 0) + now() - t0 }
+        guard let cached = try compressor.profileCache?.loadSpectra() else { return nil }
+        var count = 0
+        for i in 0..<layers {
+            for name in dense.blocks[i].linearNames {
+                let w = dense.blocks[i].linear(name)
+                guard let s = cached[MatrixKey(layer: i, name: name.rawValue)], s.rows == w.outFeatures,
+                      s.cols == w.inFeatures else { return nil }
+                count += 1
+            }
+        }
+        return count == cached.count ? cached : nil
     }
 
     /// Throws unless `list` holds one finite perplexity per matrix of this model and kept fraction.
@@ -377,9 +447,16 @@ struct CompressionRun {
         report.updateSamples = method.updatesU ? updateWindowCount : nil
         report.updateSampler = method.updatesU ? (separateUpdateWindows == nil ? "calibration" : "token-windows") : nil
         report.rankAllocation = options.rankAllocation.rawValue
+        if let a = lossAllocation {
+            report.lossNormalization = options.lossNormalization.rawValue
+            report.budgetScope = options.budgetScope.rawValue
+            report.parameterBudget = a.budget
+            report.allocatedParameters = a.parameters
+        }
         if let ranks {
-            report.sensitivities = sensitivityList
-            report.sensitivityWindows = options.sensitivities == nil ? Swift.min(options.sensitivityWindows, windows.count) : nil
+            report.sensitivities = options.rankAllocation == .sensitivity ? sensitivityList : nil
+            report.sensitivityWindows = options.rankAllocation == .sensitivity && options.sensitivities == nil
+                ? Swift.min(options.sensitivityWindows, windows.count) : nil
             report.denseMatrices = (0..<layers).flatMap { i in
                 model.blocks[i].linearNames.map { MatrixKey(layer: i, name: $0.rawValue) }.filter { ranks[$0] == nil }
             }

@@ -3,7 +3,7 @@ import TransformerRuntime
 
 /// Where a run is, for progress displays.
 public struct CompressionProgress: Sendable {
-    public enum Phase: String, Sendable { case sensitivity, profiling, factorization, update, resumed }
+    public enum Phase: String, Sendable { case sensitivity, allocation, profiling, factorization, update, resumed }
     public var phase: Phase
     /// The layer being worked on, 0-based, and the layer count.
     public var layer: Int
@@ -29,8 +29,9 @@ public struct CompressionProgress: Sendable {
 ///
 /// (ASVD scales by S = diag(mean |x|^α) instead of whitening; svd and update use S = I.) With ASVD's rank search
 /// (``RankAllocation/sensitivity``) every matrix's rank is measured before the loop instead of following from
-/// the ratio. The state carried from step to step (the two hidden-state streams, the phase times, the reports) is
-/// a ``CompressionRun``.
+/// the ratio; with the loss allocation (``RankAllocation/loss``) every matrix's whitened spectrum is computed on
+/// the dense profiles first and the ranks allocated from them. The state carried from step to step (the two
+/// hidden-state streams, the phase times, the reports) is a ``CompressionRun``.
 ///
 /// Profiling and the compressed stream run windows in parallel lanes, one per worker, each with serial kernels
 /// (``profileLayer(_:layer:inputs:keepOutputs:parallelism:)``); the factorization runs the block's linears in

@@ -8,6 +8,11 @@ public enum RankAllocation: String, Sendable, CaseIterable, Codable {
     /// (1 − R)·Σ m·n is met, and a matrix none of whose candidates is taken stays dense
     /// (``sensitivityRanks(_:shapes:ratio:)``).
     case sensitivity
+    /// A global allocation from the whitened spectra alone: every matrix's spectrum of W·S is computed first
+    /// (values only, on the dense profiles), then the ranks minimizing the normalized sum of truncation losses
+    /// Σ_W Σ_{k>r_W} σ_k²/c_W within the budget (1 − R)·Σ m·n are chosen greedily by gain per parameter
+    /// (``lossRanks(_:ratio:normalization:scope:minRankFraction:maxRankFraction:)``); whitening methods only.
+    case loss
 }
 
 /// ASVD's candidate kept fractions of a matrix's parameters: 0.1, 0.2, …, 0.9.

@@ -39,8 +39,20 @@ struct CompressCommand: ParsableCommand {
     enum UpdateSampler: String, ExpressibleByArgument, CaseIterable { case calibration, tokenWindows = "token-windows" }
     @Option(help: "SVD of W·S: bidiagonal (gesdd-like: Householder bidiagonalization, divide and conquer), jacobi (one-sided Jacobi: the high-relative-accuracy reference, slower) or rsvd (randomized, approximate).") var svd: TruncationSVD = .bidiagonal
     @Option(name: .customLong("rank-allocation"),
-            help: "uniform (the paper: r = ⌊m·n·(1−R)/(m+n)⌋ for every matrix) or sensitivity (ASVD's truncation rank search: every matrix truncated alone to 10 %…90 % of its parameters, perplexity on --sensitivity-windows calibration windows, the least harmful candidates taken until the budget is met; unpicked matrices stay dense).")
+            help: "uniform (the paper: r = ⌊m·n·(1−R)/(m+n)⌋ for every matrix), sensitivity (ASVD's truncation rank search: every matrix truncated alone to 10 %…90 % of its parameters, perplexity on --sensitivity-windows calibration windows, the least harmful candidates taken until the budget is met; unpicked matrices stay dense) or loss (whiten methods: the ranks minimizing Σ dropped σ² of W·S / c_W within (1−R)·Σ m·n, greedily from every matrix's whitened spectrum; see --loss-normalization).")
     var rankAllocation: RankAllocation = .uniform
+    @Option(name: .customLong("loss-normalization"),
+            help: "--rank-allocation loss: c_W of each matrix's loss: raw (1), relative (‖W·S‖²_F), layer (Σ ‖W·S‖²_F over its layer) or type (Σ ‖W·S‖²_F over its kind in every layer).")
+    var lossNormalization: LossNormalization = .relative
+    @Option(name: .customLong("budget-scope"),
+            help: "--rank-allocation loss: global (one budget (1−R)·Σ m·n for all matrices) or type (one per kind of linear, spent over the layers).")
+    var budgetScope: BudgetScope = .global
+    @Option(name: .customLong("min-rank-fraction"),
+            help: "--rank-allocation loss: every matrix keeps a rank ≥ ⌈f·min(m, n)⌉ (and ≥ 1).")
+    var minRankFraction: Double = 0
+    @Option(name: .customLong("max-rank-fraction"),
+            help: "--rank-allocation loss: every matrix keeps a rank ≤ ⌊f·min(m, n)⌋; a matrix turns dense only when that allows a rank whose factors would cost its m·n.")
+    var maxRankFraction: Double = 1
     @Option(name: .customLong("sensitivity-windows"),
             help: "--rank-allocation sensitivity: calibration windows the perplexities are measured on (each costs 9 partial forward passes per matrix).")
     var sensitivityWindows: Int = 1
@@ -81,7 +93,8 @@ struct CompressCommand: ParsableCommand {
     /// The library's parameters as this command's flags (``FlagNames``).
     static let flagNames = FlagNames([
         "ratio": "--ratio", "updateSamples": "--update-nsamples", "sensitivityWindows": "--sensitivity-windows",
-        "sensitivities": "--sensitivities", "sampleCount": "--nsamples", "sequenceLength": "--seqlen",
+        "sensitivities": "--sensitivities", "minRankFraction": "--min-rank-fraction",
+        "maxRankFraction": "--max-rank-fraction", "rankAllocation": "--rank-allocation", "sampleCount": "--nsamples", "sequenceLength": "--seqlen",
         "destination": "--out", "dtype": "--dtype", "force": "--force", "resume": "--resume",
     ])
     /// The update sampler's `sampleCount` is `--update-nsamples`.
@@ -95,6 +108,10 @@ struct CompressCommand: ParsableCommand {
                                    updateSamples: usesTokenWindows ? nil : updateNsamples,
                                    rankAllocation: rankAllocation, sensitivityWindows: sensitivityWindows)
         o.layers = layers.flatMap(Self.parseLayers)
+        o.lossNormalization = lossNormalization
+        o.budgetScope = budgetScope
+        o.minRankFraction = minRankFraction
+        o.maxRankFraction = maxRankFraction
         return o
     }
 
@@ -150,6 +167,9 @@ struct CompressCommand: ParsableCommand {
         var update_sampler: String?
         var update_nsamples: Int?
         var rank_allocation: String
+        var loss_normalization: String?
+        var parameter_budget: Int?
+        var allocated_parameters: Int?
         var dense_matrices: Int
         var decoder_linear_params_before: Int
         var decoder_linear_params_after: Int
@@ -232,6 +252,7 @@ struct CompressCommand: ParsableCommand {
         var run = profile
         run.add("\(method.rawValue) \(ratio) \(svd.rawValue)")
         if rankAllocation == .sensitivity { run.add("sensitivity \(sensitivityWindows)") }
+        if rankAllocation == .loss { run.add("loss \(lossNormalization.rawValue) \(budgetScope.rawValue) \(minRankFraction) \(maxRankFraction)") }
         if let updateWindows {
             run.add("update token-windows")
             run.add(windows: updateWindows)
@@ -284,8 +305,9 @@ struct CompressCommand: ParsableCommand {
             lastLayer = p.layer
             lastPhase = p.phase
             switch p.phase {
-            case .sensitivity:
-                printError(String(format: "compress: sensitivity of layer %d/%d  %.0f s elapsed", p.layer + 1, layers, p.elapsed))
+            case .sensitivity, .allocation:
+                printError(String(format: "compress: %@ of layer %d/%d  %.0f s elapsed",
+                                  p.phase == .sensitivity ? "sensitivity" : "spectra", p.layer + 1, layers, p.elapsed))
             case .profiling, .update:
                 printError(String(format: "compress: layer %d/%d %@  %.0f s elapsed", p.layer + 1, layers, p.phase.rawValue, p.elapsed))
             case .factorization, .resumed:
@@ -359,10 +381,12 @@ struct CompressCommand: ParsableCommand {
                        "update": s.update, "writing": s.writing, "total": Date().timeIntervalSince(start)]
         if let q = quantized?.seconds["total"] { seconds["quantization"] = q }
         if let sensitivity = s.sensitivity { seconds["sensitivity"] = sensitivity }
+        if let allocation = s.allocation { seconds["allocation"] = allocation }
         let output = Output(
             out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd.rawValue, nsamples: nsamples, seqlen: seqlen,
             seed: seed, update_sampler: result.updateSampler, update_nsamples: result.updateSamples,
-            rank_allocation: rankAllocation.rawValue, dense_matrices: result.denseMatrices?.count ?? 0,
+            rank_allocation: rankAllocation.rawValue, loss_normalization: result.lossNormalization,
+            parameter_budget: result.parameterBudget, allocated_parameters: result.allocatedParameters, dense_matrices: result.denseMatrices?.count ?? 0,
             decoder_linear_params_before: result.parameters.decoderLinearsBefore,
             decoder_linear_params_after: result.parameters.decoderLinearsAfter,
             model_params_before: result.parameters.modelBefore, model_params_after: result.parameters.modelAfter,
@@ -385,6 +409,14 @@ struct CompressCommand: ParsableCommand {
             print(String(format: "peak RSS %.0f MB (predicted %.0f MB); %d Cholesky pivots shifted%@%@", Double(output.peak_rss_bytes) / 1e6,
                          Double(estimate.peak) / 1e6, output.shifted_pivots, result.resumedLayers > 0 ? "; \(result.resumedLayers) layers resumed" : "",
                          result.profileFromCache ? "; profile from cache" : ""))
+            if rankAllocation != .uniform {
+                if let budget = result.parameterBudget, let kept = result.allocatedParameters {
+                    print(String(format: "%@ allocation (%@): %ld of the budget %ld decoder-linear weights (%.4f %%), allocation %.1f s",
+                                 rankAllocation.rawValue, (result.lossNormalization ?? "") + " " + (result.budgetScope ?? ""), kept, budget,
+                                 100 * Double(kept) / Double(max(1, budget)), s.allocation ?? 0))
+                }
+                for line in rankSummary(result) { print("  " + line) }
+            }
         }
     }
 }
@@ -392,3 +424,5 @@ struct CompressCommand: ParsableCommand {
 extension RankAllocation: ExpressibleByArgument {}
 extension CompressionMethod: ExpressibleByArgument {}
 extension TruncationSVD: ExpressibleByArgument {}
+extension LossNormalization: ExpressibleByArgument {}
+extension BudgetScope: ExpressibleByArgument {}

@@ -24,6 +24,21 @@ import TransformerRuntime
         return url
     }
 
+    /// `model` saved to a temporary folder (removed again) and loaded back; expects the same logits on the first 12
+    /// `tokens`. Returns the loaded model and the folder's config.json.
+    static func savedAndLoaded(_ model: CausalLM, report: CompressionReport, source: URL, tokens: [Int]) throws
+        -> (CausalLM, JSONValue) {
+        let out = Self.temporaryDirectory("save")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let info = CompressedModelInfo(report: report, model: model, calibrationText: "random")
+        try CompressedModelWriter.write(model: model, source: source, to: out, dtype: .f32, svdLLM: info)
+        let loaded = try CausalLM(huggingFaceFolder: out)
+        let prefix = Array(tokens.prefix(12))
+        #expect(try Self.logits(loaded, prefix) == Self.logits(model, prefix))
+        let config = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent("config.json")))
+        return (loaded, config)
+    }
+
     static func logits(_ model: CausalLM, _ tokens: [Int]) throws -> [Float] {
         var cache: KVCache? = nil
         return try model.forward(tokens: tokens, cache: &cache).elements
@@ -51,16 +66,8 @@ import TransformerRuntime
         #expect(report.parameters.modelBefore - report.parameters.modelAfter == before - expected)
         #expect(report.matrices.count == dense.blocks.reduce(0) { $0 + $1.linearNames.count })
 
-        // Save, load, same logits.
-        let out = Self.temporaryDirectory("save")
-        defer { try? FileManager.default.removeItem(at: out) }
-        let info = CompressedModelInfo(report: report, model: model, calibrationText: "random")
-        try CompressedModelWriter.write(model: model, source: source, to: out, dtype: .f32, svdLLM: info)
-        let loaded = try CausalLM(huggingFaceFolder: out)
-        let tokens = Array(windows[0].prefix(12))
-        #expect(try Self.logits(loaded, tokens) == Self.logits(model, tokens))
+        let (loaded, config) = try Self.savedAndLoaded(model, report: report, source: source, tokens: windows[0])
         #expect(loaded.parameterCount == model.parameterCount)
-        let config = try JSONValue.parse(Data(contentsOf: out.appendingPathComponent("config.json")))
         #expect(config["svd_llm"]?["method"]?.string == method.rawValue)
         #expect(config["svd_llm"]?["ranks"]?.members?.count == report.matrices.count)
     }
