@@ -24,6 +24,7 @@ private let scratch: URL = {
     let dir = URL(fileURLWithPath: base).appendingPathComponent("svdllm-fuzz-checkpoint-\(getpid())")
     try? FileManager.default.removeItem(at: dir)
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(at: scratch) }  // a crash leaves it for the reproducer's reader
     return dir
 }()
 
@@ -128,6 +129,7 @@ private func checkConfig(_ bytes: [UInt8]) {
         fatalError("cannot write \(folder.path)/config.json")
     }
     require(CompressedModelWriter.recordedRun(in: folder) == config.svd_llm.run, "recordedRun differs from svd_llm.run")
+    try? FileManager.default.removeItem(at: folder)
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
