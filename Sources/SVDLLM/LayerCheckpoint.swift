@@ -16,7 +16,8 @@ public struct LayerCheckpoint: Sendable {
     private struct RunIdentity: Codable, Equatable { var fingerprint: String; var description: String }
 
     /// Opens (resume) or creates the folder. Without `resume`, an existing folder holding an interrupted run is
-    /// an error rather than silently discarded; with `resume`, it must belong to the same run.
+    /// an error rather than silently discarded; with `resume`, it must belong to the same run. A folder holding
+    /// finished layers without a readable run.json is an error either way.
     public init(directory: URL, fingerprint: RunFingerprint, description: String, resume: Bool) throws(CompressionError) {
         self.directory = directory
         let fm = FileManager.default
@@ -34,6 +35,13 @@ public struct LayerCheckpoint: Sendable {
                                     + "this one is \(description)")
                 }
                 return
+            }
+            // No run.json of any run: only a folder without finished layers may be taken (a removal cut short
+            // leaves none); saved layers of an unknown run are never adopted.
+            let finished = LayerCheckpoint(existing: directory).finishedLayers()
+            if let layer = finished.min() {
+                throw .mismatch(path: directory.path, reason: "holds \(finished.count) finished layers (layer \(layer), …) but no "
+                                + "readable run.json, so they may belong to another run; remove the folder")
             }
         }
         do { try fm.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
@@ -80,10 +88,15 @@ public struct LayerCheckpoint: Sendable {
                 let dense = block.linear(name)
                 let u = try SafeTensorsRowDecoder(file: f, name: "\(name.rawValue).u")
                 let v = try SafeTensorsRowDecoder(file: f, name: "\(name.rawValue).v")
-                guard u.rows == dense.outFeatures, v.cols == dense.inFeatures, u.cols == v.rows else {
-                    throw CompressionError.mismatch(path: tensors.path, reason: "\(name.rawValue) factors do not fit the model")
+                guard u.rows == dense.outFeatures, v.cols == dense.inFeatures, u.cols == v.rows, v.rows >= 1 else {
+                    throw CompressionError.mismatch(path: tensors.path, reason: "\(name.rawValue) factors \(u.rows)×\(u.cols) and "
+                                                    + "\(v.rows)×\(v.cols) do not fit the model's \(dense.outFeatures)×\(dense.inFeatures)")
                 }
                 let bias = f.info("\(name.rawValue).bias") != nil ? try f.tensor("\(name.rawValue).bias").elements : nil
+                guard (bias?.count ?? dense.outFeatures) == dense.outFeatures else {
+                    throw CompressionError.mismatch(path: tensors.path, reason: "\(name.rawValue).bias has \(bias?.count ?? 0) values, "
+                                                    + "the model's has \(dense.outFeatures)")
+                }
                 if mapped {
                     linears.append((name, .packedLowRank(u: .decoded(DecodedMatrix(u)), v: .decoded(DecodedMatrix(v)), bias: bias)))
                 } else {

@@ -243,9 +243,84 @@ def json_seeds():
             write("Tokenizer", name, read(os.path.join(tok, name)))
 
 
+def fnv1a(data):
+    """RunFingerprint's hash: FNV-1a, 64 bits."""
+    h = 0xCBF29CE484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+def checkpoint_pack(files):
+    """The Checkpoint target's folder input: [name length: 1][name][data length: 4, LE][data] per file."""
+    out = b""
+    for name, data in files:
+        out += bytes([len(name)]) + name.encode() + struct.pack("<I", len(data)) + data
+    return out
+
+
+def checkpoint_seeds():
+    """OUT.partial folders of the tiny LLaMA compressed by the release svdllm (layer ranges, so that they stay),
+    with run.json rewritten to the target's fixed run ("fuzz"), and the compressed folder's config.json."""
+    import shutil
+    import subprocess
+    import tempfile
+    svdllm = os.environ.get("SVDLLM", os.path.join(ROOT, ".build", "release", "svdllm"))
+    if not os.path.exists(svdllm):
+        print(f"make_seeds: no {svdllm} (swift build -c release): Checkpoint seeds skipped", file=sys.stderr)
+        return
+    tmp = tempfile.mkdtemp(prefix="svdllm-seeds-")
+    try:
+        tiny = os.path.join(tmp, "tiny")
+        os.makedirs(tiny)
+        for name in ["config.json", "model.safetensors"]:
+            shutil.copy(os.path.join(ROOT, "Tests", "TransformerRuntimeTests", "Fixtures", "tiny", "llama", name), tiny)
+        # A byte-level BPE without merges whose 97 ids fit the tiny model (as Tests/svdllmTests/RunLockTests.swift).
+        specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
+        vocab = {"\u0120": 3, **{s: i for i, s in enumerate(specials)}, **{chr(c): c - 0x21 + 4 for c in range(0x21, 0x7E)}}
+        level = {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": True, "use_regex": True}
+        tokenizer = {"version": "1.0", "normalizer": None, "post_processor": None, "pre_tokenizer": level, "decoder": level,
+                     "added_tokens": [{"id": i, "content": s, "single_word": False, "lstrip": False, "rstrip": False,
+                                       "normalized": False, "special": True} for i, s in enumerate(specials)],
+                     "model": {"type": "BPE", "byte_fallback": False, "vocab": vocab, "merges": []}}
+        with open(os.path.join(tiny, "tokenizer.json"), "w") as f:
+            json.dump(tokenizer, f)
+        rng = random.Random(7)
+        calib = os.path.join(tmp, "calib.txt")
+        with open(calib, "w") as f:
+            f.write(" ".join("".join(chr(97 + rng.randrange(26)) for _ in range(1 + rng.randrange(8))) for _ in range(3000)))
+
+        def compress(out, *args):
+            subprocess.run([svdllm, "compress", tiny, "--calib", calib, "--nsamples", "2", "--seqlen", "16",
+                            "--threads", "1", "--out", os.path.join(tmp, out), *args],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        compress("whiten", "--ratio", "0.4", "--layers", "0-0")
+        compress("svd", "--ratio", "0.7", "--method", "svd", "--layers", "1-1")
+        compress("full", "--ratio", "0.4")
+
+        def layer(folder, i):
+            d = os.path.join(tmp, folder + ".partial")
+            return [(f"layer-{i:03d}.json", read(os.path.join(d, f"layer-{i:03d}.json"))),
+                    (f"layer-{i:03d}.safetensors", read(os.path.join(d, f"layer-{i:03d}.safetensors")))]
+
+        ours = json.dumps({"description": "fuzz", "fingerprint": f"{fnv1a(b'fuzz' + bytes(1)):016x}"}, indent=2).encode()
+        other = read(os.path.join(tmp, "whiten.partial", "run.json"))
+        write("Checkpoint", "whiten-layer0.bin", checkpoint_pack([("run.json", ours)] + layer("whiten", 0)))
+        write("Checkpoint", "svd-layer1-whiten-layer0.bin",
+              checkpoint_pack([("run.json", ours)] + layer("svd", 1) + layer("whiten", 0)))
+        write("Checkpoint", "another-run.bin", checkpoint_pack([("run.json", other)] + layer("whiten", 0)))
+        write("Checkpoint", "no-run-json.bin", checkpoint_pack(layer("svd", 1)))
+        write("Checkpoint", "run-json-only.bin", checkpoint_pack([("run.json", ours)]))
+        write("Checkpoint", "compressed.config.json", read(os.path.join(tmp, "full", "config.json")))
+    finally:
+        shutil.rmtree(tmp)
+
+
 if __name__ == "__main__":
     rng = random.Random(23)
     gguf_seeds(rng)
     safetensors_seeds(rng)
     npy_seeds()
     json_seeds()
+    checkpoint_seeds()
