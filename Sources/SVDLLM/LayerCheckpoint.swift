@@ -51,7 +51,13 @@ public struct LayerCheckpoint: Sendable {
     }
 
     private func file(_ layer: Int, _ ext: String) -> URL {
-        directory.appendingPathComponent(String(format: "layer-%03d.%@", layer, ext))
+        directory.appendingPathComponent(Self.fileName(layer: layer, ext))
+    }
+
+    /// `layer-NNN.ext`: the layer number in decimal, zero-padded to three digits (any width for larger numbers).
+    static func fileName(layer: Int, _ ext: String) -> String {
+        let digits = String(layer)
+        return "layer-" + String(repeating: "0", count: Swift.max(0, 3 - digits.count)) + digits + "." + ext
     }
 
     /// Saves a finished layer.
@@ -116,8 +122,10 @@ public struct LayerCheckpoint: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
         var layers = Set<Int>()
         for name in names where name.hasPrefix("layer-") && name.hasSuffix(".json") {
-            if let i = Int(name.dropFirst("layer-".count).dropLast(".json".count)),
-               names.contains(String(format: "layer-%03d.safetensors", i)) { layers.insert(i) }
+            // Only the names this class writes: `layer-+01.json` or `layer-1.json` parse as 1 too, but load reads
+            // `layer-001.json`.
+            if let i = Int(name.dropFirst("layer-".count).dropLast(".json".count)), i >= 0,
+               name == Self.fileName(layer: i, "json"), names.contains(Self.fileName(layer: i, "safetensors")) { layers.insert(i) }
         }
         return layers
     }

@@ -64,4 +64,20 @@ struct LayerCheckpointRegressionTests {
         let checkpoint = try LayerCheckpoint(directory: dir, fingerprint: Self.fingerprint, description: "fuzz", resume: false)
         #expect(checkpoint.finishedLayers().isEmpty)
     }
+
+    /// A layer JSON named otherwise than the checkpoint writes it (`layer-+00.json`, `layer-0.json`, which parse as
+    /// layer 0 too) is not a finished layer: `load` reads `layer-000.json` and would find nothing. (Fuzz input:
+    /// Tests/Fuzz/corpus/Checkpoint/regression-layer-plus-sign.)
+    @Test(arguments: ["layer-+00.json", "layer-0.json", "layer-0000.json"])
+    func onlyTheWritersLayerNamesAreFinished(name: String) throws {
+        let dir = try Self.copy("bias-length")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let checkpoint = try LayerCheckpoint(directory: dir, fingerprint: Self.fingerprint, description: "fuzz", resume: true)
+        #expect(checkpoint.finishedLayers() == [0])
+        try FileManager.default.moveItem(at: dir.appendingPathComponent("layer-000.json"), to: dir.appendingPathComponent(name))
+        #expect(checkpoint.finishedLayers().isEmpty)
+        #expect(try checkpoint.load(layer: 0, block: Self.block()) == nil)
+        #expect(LayerCheckpoint.fileName(layer: 7, "json") == "layer-007.json")
+        #expect(LayerCheckpoint.fileName(layer: 1234, "safetensors") == "layer-1234.safetensors")
+    }
 }
