@@ -39,4 +39,15 @@ public enum SafeTensorsDType: String, CaseIterable, Sendable {
 
     /// Whether ``SafeTensorsFile/tensor(_:)`` can convert this type to Float (and the writer can produce it).
     public var isFloatConvertible: Bool { self == .f32 || self == .f16 || self == .bf16 }
+
+    /// The GGML type of the same little-endian values (F32, F16, BF16: one value per block), whose
+    /// ``Dequantize`` kernel widens them; nil for the other types.
+    public var ggmlType: GGMLType? {
+        switch self {
+        case .f32: return .f32
+        case .f16: return .f16
+        case .bf16: return .bf16
+        default: return nil
+        }
+    }
 }

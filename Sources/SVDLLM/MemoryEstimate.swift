@@ -102,8 +102,24 @@ public struct MemoryEstimate: Sendable, Codable, Equatable {
     /// The resident set of this process now (`VmRSS`), or 0 where unknown.
     public static func residentBytes() -> Int { (procKibibytes("/proc/self/status", key: "VmRSS:") ?? 0) * 1024 }
 
+    /// The peak resident set of this process: on Linux `VmHWM` of /proc/self/status, the high-water mark of this
+    /// program's own address space (`ru_maxrss` would also count the image a parent process had when it forked and
+    /// exec'd this one: a test runner holding gigabytes reports them as ours); elsewhere `ru_maxrss`.
+    public static func peakResidentBytes() -> Int {
+        #if os(Linux)
+        if let kib = procKibibytes("/proc/self/status", key: "VmHWM:") { return kib * 1024 }
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_maxrss * 1024
+        #else
+        var usage = rusage()
+        getrusage(RUSAGE_SELF, &usage)
+        return usage.ru_maxrss
+        #endif
+    }
+
     /// The value in kB of the line `key  N kB` of a /proc file; nil where the file or the line is missing.
-    public static func procKibibytes(_ path: String, key: String) -> Int? {
+    static func procKibibytes(_ path: String, key: String) -> Int? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix(key) {
             let fields = line.split(separator: " ")

@@ -46,17 +46,8 @@ enum SourceModelExport {
             }
             let weights = try SafeTensorsFolder(directory: source)
             for name in weights.names {
-                if let blocks = try StoredTensor.ggmlBlocks(weights, name) {
-                    let (stem, type) = GGMLBlockTensors.parse(name)!
-                    try tensor(stem + ".weight", [blocks.rows, blocks.cols], {
-                        defer { weights.releaseTensorPages(name) }
-                        var m = Matrix<Float>(rows: blocks.rows, cols: blocks.cols)
-                        let data = try weights.tensorData(name)
-                        m.elements.withUnsafeMutableBufferPointer {
-                            GGMLBlockTensors.decode(data, type: type, cols: blocks.cols, rows: 0..<blocks.rows, into: $0.baseAddress!)
-                        }
-                        return m
-                    }, blocks)
+                if let (matrixName, blocks) = try StoredTensor.ggmlBlocks(weights, name) {
+                    try tensor(matrixName, [blocks.rows, blocks.cols], blocks.widened, blocks)
                     continue
                 }
                 try tensor(name, weights.shape(name) ?? [], {

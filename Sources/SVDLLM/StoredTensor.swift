@@ -1,4 +1,5 @@
 import Formats
+import LinearAlgebraCore
 import TransformerRuntime
 
 /// A source tensor as its file stores it, for a writer that copies it without widening it to f32 (the token
@@ -12,6 +13,14 @@ struct StoredTensor {
         case elements(SafeTensorsDType)
         /// GGML blocks of a GGUF quantized type (rows of `type.rowBytes(cols)` bytes).
         case blocks(GGMLType)
+
+        /// The GGML type of the same bytes (``SafeTensorsDType/ggmlType``: F32, F16 and BF16 are one value per block).
+        var ggmlType: GGMLType {
+            switch self {
+            case let .blocks(type): return type
+            case let .elements(dtype): return dtype.ggmlType!  // only float element types are made
+            }
+        }
     }
 
     let encoding: Encoding
@@ -48,16 +57,27 @@ struct StoredTensor {
         }
     }
 
-    /// A folder's ``GGMLBlockTensors`` tensor (`<stem>.ggml_<type>`, U8 rows × row bytes) as the rows × cols
+    /// A folder's ``GGMLBlockTensors`` tensor (`<stem>.ggml_<type>`, U8 rows × row bytes) as the `<stem>.weight`
     /// matrix it stands for; nil for any other tensor, an error for such a name whose shape is not whole blocks.
-    static func ggmlBlocks(_ folder: SafeTensorsFolder, _ name: String) throws -> StoredTensor? {
+    static func ggmlBlocks(_ folder: SafeTensorsFolder, _ name: String) throws -> (name: String, tensor: StoredTensor)? {
         guard let (_, type) = GGMLBlockTensors.parse(name), let info = folder.info(name) else { return nil }
-        guard info.dtype == .u8, info.shape.count == 2, let cols = GGMLBlockTensors.cols(rowBytes: info.shape[1], type: type) else {
+        guard let m = GGMLBlockTensors.matrix(of: info) else {
             throw CompressionError.invalidArgument(name: name, reason: "\(info.dtype.rawValue) \(info.shape) is not U8 rows of whole \(type) blocks")
         }
-        return StoredTensor(encoding: .blocks(type), rows: info.shape[0], cols: cols) { body in
+        return (m.name, StoredTensor(encoding: .blocks(type), rows: m.rows, cols: m.cols) { body in
             defer { folder.releaseTensorPages(name) }
             try body(try folder.tensorData(name))
+        })
+    }
+
+    /// The values widened to f32 (rows × cols), for a writer that does not keep the stored type.
+    func widened() throws -> Matrix<Float> {
+        var m = Matrix<Float>(rows: rows, cols: cols)
+        try bytes { data in
+            m.elements.withUnsafeMutableBufferPointer {
+                GGMLBlockTensors.decode(data, type: encoding.ggmlType, cols: cols, rows: 0..<rows, into: $0.baseAddress!)
+            }
         }
+        return m
     }
 }

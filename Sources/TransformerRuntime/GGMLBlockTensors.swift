@@ -30,6 +30,14 @@ public enum GGMLBlockTensors {
         rowBytes % type.typeSize == 0 ? rowBytes / type.typeSize * type.blockSize : nil
     }
 
+    /// What a folder's tensor `<stem>.ggml_<type>` (U8, rows × row bytes) stands for: `<stem>.weight`, rows × cols
+    /// of `type`; nil for any other name, type or shape (not two axes of whole blocks).
+    public static func matrix(of info: SafeTensorsTensorInfo) -> (name: String, type: GGMLType, rows: Int, cols: Int)? {
+        guard let (stem, type) = parse(info.name), info.dtype == .u8, info.shape.count == 2,
+              let cols = cols(rowBytes: info.shape[1], type: type) else { return nil }
+        return (stem + ".weight", type, info.shape[0], cols)
+    }
+
     /// Rows `r` of a tensor of `type`, `cols` wide, from its blocks (`bytes`: rows × rowBytes) into `out`
     /// (r.count × cols, row-major).
     public static func decode(_ bytes: UnsafeRawBufferPointer, type: GGMLType, cols: Int, rows r: Range<Int>,

@@ -15,12 +15,7 @@ public struct SafeTensorsRowDecoder: RowDecoder {
         guard let info = file.info(name) else {
             throw FormatError.invalid(file: file.url.path, field: name, reason: "no such tensor")
         }
-        let type: GGMLType
-        switch info.dtype {
-        case .f32: type = .f32
-        case .f16: type = .f16
-        case .bf16: type = .bf16
-        default:
+        guard let type = info.dtype.ggmlType else {
             throw FormatError.unsupported(file: file.url.path, field: "\(name).dtype",
                                           value: "\(info.dtype.rawValue) (not a float type)")
         }

@@ -28,17 +28,14 @@ struct InspectCommand: ParsableCommand {
         var storage: String
     }
 
-    /// The storage a tensor name and type stand for in a quantized checkpoint (GPTQ layout, q8 embedding).
     /// The values a folder's tensor holds: its element count, or for GGML blocks (``GGMLBlockTensors``) the
     /// rows × cols they decode to.
     static func elements(_ info: SafeTensorsTensorInfo) -> Int {
-        if let (_, type) = GGMLBlockTensors.parse(info.name), info.shape.count == 2,
-           let cols = GGMLBlockTensors.cols(rowBytes: info.shape[1], type: type) {
-            return info.shape[0] * cols
-        }
-        return info.elementCount
+        GGMLBlockTensors.matrix(of: info).map { $0.rows * $0.cols } ?? info.elementCount
     }
 
+    /// The storage a tensor name and type stand for in a quantized checkpoint (GPTQ layout, q8 embedding, GGML
+    /// blocks).
     static func storage(name: String, type: String) -> String {
         if name.hasSuffix(".qweight") { return "int4 codes (GPTQ qweight, 8 per I32 along the input)" }
         if name.hasSuffix(".qzeros") { return "int4 zeros (GPTQ qzeros, 8 per I32 along the output)" }

@@ -49,22 +49,8 @@ struct LoadedModel {
     }
 }
 
-/// Peak resident set size of this process, in bytes: on Linux `VmHWM` of /proc/self/status, the high-water mark
-/// of this program's own address space (`ru_maxrss` would also count the image a parent process had when it forked
-/// and exec'd this one: a test runner holding gigabytes reports them as ours); elsewhere `ru_maxrss`.
-func peakResidentBytes() -> Int {
-    #if os(Linux)
-    if let kib = MemoryEstimate.procKibibytes("/proc/self/status", key: "VmHWM:") { return kib * 1024 }
-    #endif
-    var usage = rusage()
-    #if os(Linux)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return usage.ru_maxrss * 1024
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    return usage.ru_maxrss
-    #endif
-}
+/// Peak resident set size of this process, in bytes (``MemoryEstimate/peakResidentBytes()``).
+func peakResidentBytes() -> Int { MemoryEstimate.peakResidentBytes() }
 
 /// Writes `text` to stderr (progress, counts), leaving stdout for results.
 func printError(_ text: String) {
