@@ -6,10 +6,18 @@ import PackageDescription
 /// Hot code is compiled for the host CPU (`-target-cpu native`: AVX2 or AVX-512 SIMD for `SIMD8/16<Float>`).
 /// `SVDLLM_PORTABLE=1 swift build` builds for the baseline x86-64 / arm64 target instead (slower, movable).
 let portable = ProcessInfo.processInfo.environment["SVDLLM_PORTABLE"] == "1"
+/// The instruction sets of the host that kernels written with compiler intrinsics select at build time
+/// (`#if HOST_AVX512VNNI`): read from /proc/cpuinfo, none for a portable build or another OS.
+let hostISA: [String] = {
+    guard !portable, let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    return [("avx2", "HOST_AVX2"), ("avx512_vnni", "HOST_AVX512VNNI")].compactMap { flags.contains($0.0) ? $0.1 : nil }
+}()
 let hotFlags: [SwiftSetting] = [
     .unsafeFlags(portable ? ["-Ounchecked"] : ["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),
     .unsafeFlags(portable ? [] : ["-target-cpu", "native"], .when(configuration: .debug)),
-] + (portable ? [.define("SVDLLM_PORTABLE")] : [])
+] + (portable ? [.define("SVDLLM_PORTABLE")] : []) + hostISA.map { .define($0) }
 
 let package = Package(
     name: "swift-svd-llm",

@@ -24,13 +24,16 @@ public struct GroupQuantizedMatrix: Sendable, Equatable {
     /// ⌈cols / groupSize⌉.
     public let groups: Int
     /// rows × ⌈cols/128⌉·16 packed words.
-    public var words: [UInt32]
+    public let words: [UInt32]
     /// rows × groups scales s.
-    public var scales: [Float]
+    public let scales: [Float]
     /// rows × groups zero points z (0…15).
-    public var zeros: [UInt8]
+    public let zeros: [UInt8]
+    /// rows × groups products s·z, the offset the integer-dot product subtracts per group (derived, not stored in
+    /// files).
+    let scaledZeros: [Float]
     /// Stored column c is input `permutation[c]` of the original matrix; nil = identity.
-    public var permutation: [Int32]?
+    public let permutation: [Int32]?
 
     var wordsPerRow: Int { (cols + Self.blockInputs - 1) / Self.blockInputs * 16 }
 
@@ -58,6 +61,7 @@ public struct GroupQuantizedMatrix: Sendable, Equatable {
         self.groups = groups
         self.scales = scales
         self.zeros = zeros
+        scaledZeros = zip(scales, zeros).map { $0 * Float($1) }
         permutation = perm
         let wpr = (cols + Self.blockInputs - 1) / Self.blockInputs * 16
         var words = [UInt32](repeating: 0, count: rows * wpr)
@@ -76,8 +80,11 @@ public struct GroupQuantizedMatrix: Sendable, Equatable {
         Int((words[i * wordsPerRow + c / 8] >> (4 * UInt32(c % 8))) & 0xF)
     }
 
-    /// Stored bytes: half a byte per code (padding included), four per scale, one per zero, four per permutation entry.
-    public var byteCount: Int { 4 * words.count + 4 * scales.count + zeros.count + 4 * (permutation?.count ?? 0) }
+    /// Bytes held: half a byte per code (padding included), four per scale, one per zero, four per scaled zero, four
+    /// per permutation entry.
+    public var byteCount: Int {
+        4 * words.count + 4 * scales.count + zeros.count + 4 * scaledZeros.count + 4 * (permutation?.count ?? 0)
+    }
 
     /// Rows `rows` dequantized into `out` (rows.count × cols in the ORIGINAL column order, row stride `ld`).
     func dequantizeRows(_ rows: Range<Int>, into out: UnsafeMutablePointer<Float>, ld: Int) {

@@ -108,6 +108,10 @@ public enum WeightMatrix: Sendable, Equatable {
         case reference
         /// SIMD: weights widened in registers, four rows sharing each load of x.
         case simd
+        /// The integer storages (q8, int4): x rounded to 8 bits in blocks of 32 (``Int8Input``), then integer dot
+        /// products (AVX-512 VNNI where the build target has it) — the decode product of llama.cpp's quantized
+        /// types, about 2⁻⁸ relative from ``simd``. The float storages run ``simd``.
+        case int8Input
     }
 
     /// y ← W x + β·y for one input x (`cols` values) into y (`rows` values); the rows are split over `parallelism`
@@ -138,7 +142,7 @@ public enum WeightMatrix: Sendable, Equatable {
             }
         case let (.half(m), .reference):
             halfGEMV_ref(m, x: x, rows: range, y: y, beta: beta)
-        case let (.half(m), .simd):
+        case let (.half(m), .simd), let (.half(m), .int8Input):
             withUnsafeTemporaryAllocation(of: Float.self, capacity: m.cols) { xd in
                 halfDeinterleavedInput(cols: m.cols, x: x, into: xd.baseAddress!)
                 let xdp = UnsafePointer(xd.baseAddress!)
@@ -146,6 +150,8 @@ public enum WeightMatrix: Sendable, Equatable {
             }
         case let (.q8(m), .reference):
             blockQ8GEMV_ref(m, x: x, rows: range, y: y, beta: beta)
+        case let (.q8(m), .int8Input):
+            BlockQ8DotInput.with(m, x: x) { input in split { blockQ8DotGEMV(m, input: input, rows: $0, y: y, beta: beta) } }
         case let (.q8(m), .simd):
             withUnsafeTemporaryAllocation(of: Float.self, capacity: m.blocksPerRow * BlockQ8Matrix.blockSize) { xk in
                 blockQ8Input(m, x: x, into: xk.baseAddress!)
@@ -154,6 +160,16 @@ public enum WeightMatrix: Sendable, Equatable {
             }
         case let (.int4(m), .reference):
             groupQuantizedGEMV_ref(m, x: x, rows: range, y: y, beta: beta)
+        case let (.int4(m), .int8Input):
+            GroupQuantizedDotInput.with(m, x: x) { input in
+                split {
+                    if groupQuantizedGEMVSupports(m) {
+                        groupQuantizedDotGEMV(m, input: input, rows: $0, y: y, beta: beta)
+                    } else {
+                        groupQuantizedDotGEMV_ref(m, input: input, rows: $0, y: y, beta: beta)
+                    }
+                }
+            }
         case let (.int4(m), .simd):
             guard groupQuantizedGEMVSupports(m) else {
                 split { groupQuantizedGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
@@ -224,6 +240,7 @@ extension WeightMatrix {
             m.words.withUnsafeBytes(body)
             m.scales.withUnsafeBytes(body)
             m.zeros.withUnsafeBytes(body)
+            m.scaledZeros.withUnsafeBytes(body)
         case let .decoded(m): m.decoder.withStoredBytes(body)
         }
     }

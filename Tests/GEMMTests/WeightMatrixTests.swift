@@ -72,6 +72,63 @@ func packedGEMVMatchesReference(storage: WeightStorage) {
     }
 }
 
+/// The rounded-input product (``WeightMatrix/GEMVVariant/int8Input``): the SIMD kernel (VNNI where built for it)
+/// equals its scalar reference on the same rounded input x̂ within c·k·ε·Σ|w x̂|, serial and on 2 threads; and it
+/// differs from the exact product W x by no more than the input's rounding, Σ_b (d_b / 2)·Σ_{p∈b} |w_p|.
+@Test(arguments: [WeightStorage.q8, .int4])
+func int8InputGEMVMatchesItsReference(storage: WeightStorage) {
+    let shapes = [(1, 1), (5, 17), (37, 130), (64, 576), (19, 1000), (8, 256)]
+    let groupSizes = [128, 64, 32, -1, 16, 256]
+    for (index, (rows, cols)) in shapes.enumerated() {
+        let w: WeightMatrix
+        if storage == .int4 {
+            w = .int4(int4Weight(rows: rows, cols: cols, groupSize: groupSizes[index % groupSizes.count],
+                                 permuted: index % 2 == 1, seed: UInt64(index)))
+        } else {
+            w = WeightMatrix(weight(rows: rows, cols: cols, seed: UInt64(index)), storage: storage)
+        }
+        let dense = w.dequantized()
+        let x = (0..<cols).map { Float(($0 * 37 + index) % 23) / 11 - 1 + ($0 % 3 == 0 ? 0.013 : 0) }
+        // x̂ as the kernels round it (blocks of 32 in the stored column order) and the exact rounding bound.
+        var xHat = x
+        var perm: [Int] = Array(0..<cols)
+        if case let .int4(g) = w, let p = g.permutation { perm = p.map { Int($0) } }
+        var roundingBound = [Float](repeating: 0, count: rows)
+        for b in 0..<(cols + 31) / 32 {
+            let members = (32 * b..<min(cols, 32 * b + 32)).map { perm[$0] }
+            let amax = members.map { abs(x[$0]) }.max()!
+            let d = amax / 127
+            for p in members {
+                xHat[p] = d == 0 ? 0 : d * max(-127, min(127, (x[p] * (1 / d)).rounded(.toNearestOrAwayFromZero)))
+                for j in 0..<rows { roundingBound[j] += d / 2 * abs(dense[j, p]) * (1 + 0x1p-20) }
+            }
+        }
+        var bound = [Float](repeating: 0, count: rows), exactBound = bound
+        for j in 0..<rows {
+            for p in 0..<cols { bound[j] += abs(dense[j, p] * xHat[p]); exactBound[j] += abs(dense[j, p] * x[p]) }
+        }
+        for beta: Float in [0, 1] {
+            let y0 = (0..<rows).map { Float($0) / 7 }
+            var fast = y0, fast2 = y0, onRounded = y0, exact = y0
+            x.withUnsafeBufferPointer { xp in
+                w.gemv(xp.baseAddress!, into: &fast, beta: beta, variant: .int8Input)
+                w.gemv(xp.baseAddress!, into: &fast2, beta: beta, variant: .int8Input, parallelism: .threads(2),
+                       params: GEMMParams(parallelGEMVFlopThreshold: 0))
+                w.gemv(xp.baseAddress!, into: &exact, beta: beta, variant: .reference)
+            }
+            xHat.withUnsafeBufferPointer { w.gemv($0.baseAddress!, into: &onRounded, beta: beta, variant: .reference) }
+            let b = bound.enumerated().map { $1 + beta * abs(y0[$0]) }
+            let factor = Float(2 * cols + 16)
+            expectClose(fast, onRounded, bound: b, factor: factor, "\(storage) \(rows)×\(cols) β=\(beta) int8Input")
+            expectClose(fast2, onRounded, bound: b, factor: factor, "\(storage) \(rows)×\(cols) β=\(beta) int8Input 2 threads")
+            for j in 0..<rows {
+                let allowed = roundingBound[j] + factor * Float.ulpOfOne * (exactBound[j] + bound[j] + beta * abs(y0[j]))
+                #expect(abs(fast[j] - exact[j]) <= allowed, "\(storage) \(rows)×\(cols) row \(j): \(abs(fast[j] - exact[j])) > \(allowed)")
+            }
+        }
+    }
+}
+
 /// The many-token product (panels dequantized, then GEMM) equals X·dequantized(W)ᵀ.
 @Test(arguments: [WeightStorage.f16, .bf16, .q8, .int4])
 func packedMultiplyMatchesDequantizedGEMM(storage: WeightStorage) {
