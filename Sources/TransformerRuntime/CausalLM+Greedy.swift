@@ -17,8 +17,8 @@ extension CausalLM {
             if let v {
                 var t = [Float](repeating: 0, count: v.rows)
                 x.withUnsafeBufferPointer { xp in
-                    t.withUnsafeMutableBufferPointer { v.gemv(xp.baseAddress!, into: $0.baseAddress!, parallelism: parallelism,
-                                                              params: Linear.gemmParams) }
+                    t.withUnsafeMutableBufferPointer { v.gemv(xp.baseAddress!, into: $0.baseAddress!, variant: decodeProduct,
+                                                              parallelism: parallelism, params: Linear.gemmParams) }
                 }
                 x = t
             }
@@ -31,7 +31,7 @@ extension CausalLM {
                         parallelism.forEachTask(chunks) { c, _ in
                             let rows = c * chunk..<Swift.min(vocab, (c + 1) * chunk)
                             withUnsafeTemporaryAllocation(of: Float.self, capacity: rows.count) { z in
-                                u.gemv(xp.baseAddress!, rows: rows, into: z.baseAddress!)
+                                u.gemv(xp.baseAddress!, rows: rows, into: z.baseAddress!, variant: decodeProduct)
                                 var best = 0
                                 for j in 0..<rows.count {
                                     if let bias { z[j] += bias[rows.lowerBound + j] }

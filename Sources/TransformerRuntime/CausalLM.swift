@@ -29,6 +29,10 @@ public struct CausalLM: Sendable {
     public var parallelism: Parallelism
     /// When set, every forward adds its per-phase times to it.
     public var profile: ForwardProfile?
+    /// The one-token (decode) product of the integer storages (q8, int4): ``WeightMatrix/GEMVVariant/int8Input``
+    /// (the input rounded to 8 bits, integer dot products: llama.cpp's scheme) or ``WeightMatrix/GEMVVariant/simd``
+    /// (the f32 input). The float storages and every many-token product are the same either way.
+    public var decodeProduct: WeightMatrix.GEMVVariant = .int8Input
 
     public init(config: ModelConfig, embedding: WeightMatrix, embeddingScale: Float, blocks: [any DecoderBlock],
                 finalNorm: any Normalization, output: Linear, outputTied: Bool, finalLogitSoftcap: Float?,
@@ -143,7 +147,8 @@ public struct CausalLM: Sendable {
         var kv = KVCache.Layer(keys: Matrix(rows: firstPosition + h.rows, cols: config.kvHeadCount * config.headDim),
                                values: Matrix(rows: firstPosition + h.rows, cols: config.kvHeadCount * config.headDim))
         precondition(firstPosition == 0, "forwardLayer without a cache starts at position 0")
-        return blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: firstPosition, parallelism: parallelism, profile: profile),
+        return blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: firstPosition, parallelism: parallelism,
+                                                          profile: profile, decodeProduct: decodeProduct),
                                  kv: &kv, capture: capture)
     }
 
@@ -178,7 +183,8 @@ public struct CausalLM: Sendable {
         }
         var h = try profile.measure(.embed) { () throws(RuntimeError) in try embed(tokens, firstPosition: p0) }
         for i in blocks.indices {
-            h = blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: p0, parallelism: parallelism, profile: profile),
+            h = blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: p0, parallelism: parallelism, profile: profile,
+                                                           decodeProduct: decodeProduct),
                                   kv: &kv.layers[i], capture: capture)
         }
         kv.count = p0 + tokens.count

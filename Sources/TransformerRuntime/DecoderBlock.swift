@@ -8,12 +8,16 @@ public struct BlockContext: Sendable {
     public var firstPosition: Int
     public var parallelism: Parallelism
     public var profile: ForwardProfile?
+    /// The one-token product of the integer storages (``CausalLM/decodeProduct``).
+    public var decodeProduct: WeightMatrix.GEMVVariant
 
-    public init(layer: Int, firstPosition: Int, parallelism: Parallelism, profile: ForwardProfile? = nil) {
+    public init(layer: Int, firstPosition: Int, parallelism: Parallelism, profile: ForwardProfile? = nil,
+                decodeProduct: WeightMatrix.GEMVVariant = .int8Input) {
         self.layer = layer
         self.firstPosition = firstPosition
         self.parallelism = parallelism
         self.profile = profile
+        self.decodeProduct = decodeProduct
     }
 }
 
@@ -60,7 +64,8 @@ extension BlockContext {
     /// in one or two parallel regions (``Linear/forwardOneToken(_:_:parallelism:)``), else one GEMM each.
     func projectGroup(_ linears: [Linear], _ x: Matrix<Float>, phase: ForwardProfile.Phase) -> [Matrix<Float>] {
         time(phase, flops: linears.reduce(0) { $0 + $1.flops(rows: x.rows) }) {
-            x.rows == 1 ? Linear.forwardOneToken(linears, x.elements, parallelism: parallelism, params: Self.oneTokenParams)
+            x.rows == 1 ? Linear.forwardOneToken(linears, x.elements, parallelism: parallelism, variant: decodeProduct,
+                                                 params: Self.oneTokenParams)
                 : linears.map { $0.forward(x, parallelism: parallelism) }
         }
     }
@@ -71,7 +76,8 @@ extension BlockContext {
     func addProjection(_ linear: Linear, _ x: Matrix<Float>, to h: inout Matrix<Float>, phase: ForwardProfile.Phase) {
         time(phase, flops: linear.flops(rows: x.rows)) {
             if x.rows == 1 {
-                let y = Linear.forwardOneToken([linear], x.elements, parallelism: parallelism, params: Self.oneTokenParams)[0]
+                let y = Linear.forwardOneToken([linear], x.elements, parallelism: parallelism, variant: decodeProduct,
+                                               params: Self.oneTokenParams)[0]
                 h.add(y, parallelism: .serial)
             } else {
                 linear.forward(x, addingTo: &h, parallelism: parallelism)

@@ -8,8 +8,10 @@ extension Linear {
     /// its rows of every weight once, and the threads meet once per stage instead of once per product.
     ///
     /// Each output is a 1 × outFeatures matrix, as ``forward(_:parallelism:)`` of a one-row input returns.
-    /// `params.parallelGEMVFlopThreshold`: a group of fewer flops runs on the calling thread.
+    /// `params.parallelGEMVFlopThreshold`: a group of fewer flops runs on the calling thread. `variant`: the product
+    /// of the integer storages (``CausalLM/decodeProduct``).
     static func forwardOneToken(_ linears: [Linear], _ x: [Float], parallelism: Parallelism,
+                                variant: WeightMatrix.GEMVVariant = .int8Input,
                                 params: GEMMParams = Linear.gemmParams) -> [Matrix<Float>] {
         precondition(linears.allSatisfy { $0.inFeatures == x.count }, "Linear: input of \(x.count) values")
         var outputs = linears.map { [Float](repeating: 0, count: $0.outFeatures) }
@@ -33,11 +35,13 @@ extension Linear {
                     guard !rows.isEmpty else { continue }
                     if v != nil {
                         intermediates[i].withUnsafeMutableBufferPointer {
-                            m.gemv(xp.baseAddress!, rows: rows, into: $0.baseAddress! + rows.lowerBound, params: Linear.gemmParams)
+                            m.gemv(xp.baseAddress!, rows: rows, into: $0.baseAddress! + rows.lowerBound, variant: variant,
+                                   params: Linear.gemmParams)
                         }
                     } else {
                         outputs[i].withUnsafeMutableBufferPointer {
-                            m.gemv(xp.baseAddress!, rows: rows, into: $0.baseAddress! + rows.lowerBound, params: Linear.gemmParams)
+                            m.gemv(xp.baseAddress!, rows: rows, into: $0.baseAddress! + rows.lowerBound, variant: variant,
+                                   params: Linear.gemmParams)
                         }
                     }
                 }
@@ -52,7 +56,8 @@ extension Linear {
                     guard !rows.isEmpty else { continue }
                     intermediates[i].withUnsafeBufferPointer { t in
                         outputs[i].withUnsafeMutableBufferPointer {
-                            u.gemv(t.baseAddress!, rows: rows, into: $0.baseAddress! + rows.lowerBound, params: Linear.gemmParams)
+                            u.gemv(t.baseAddress!, rows: rows, into: $0.baseAddress! + rows.lowerBound, variant: variant,
+                                   params: Linear.gemmParams)
                         }
                     }
                 }

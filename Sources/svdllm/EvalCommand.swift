@@ -49,6 +49,7 @@ struct PerplexityCommand: ParsableCommand {
 
     func run() throws {
         var loaded = try LoadedModel(path: model, threads: workers.threads, storage: weights.storage)
+        loaded.model.decodeProduct = weights.decodeInputs.variant
         if profile { loaded.model.profile = ForwardProfile() }
         let textData: String
         do {
@@ -95,7 +96,8 @@ struct SpeedCommand: ParsableCommand {
             JSON keys: prefill_tokens_per_s, decode_tokens_per_s, peak_rss_bytes, weight_bytes (as stored), params,
             storage, decode_read_bytes (weight bytes one decode step reads: every linear and the output once, one
             embedding row), weight_read_bytes_per_s (one streaming read of every stored weight, same threads),
-            decode_bound_tokens_per_s (that bandwidth / decode_read_bytes) and decode_bound_fraction (decode / bound).
+            decode_bound_tokens_per_s (that bandwidth / decode_read_bytes), decode_bound_fraction (decode / bound) and
+            decode_inputs (--decode-inputs).
             """)
 
     @Argument(help: "A .gguf file or a Hugging Face folder.") var model: String
@@ -122,10 +124,12 @@ struct SpeedCommand: ParsableCommand {
         var weight_read_bytes_per_s: Double
         var decode_bound_tokens_per_s: Double
         var decode_bound_fraction: Double
+        var decode_inputs: String
     }
 
     func run() throws {
         var loaded = try LoadedModel(path: model, threads: workers.threads, storage: weights.storage)
+        loaded.model.decodeProduct = weights.decodeInputs.variant
         if profile { loaded.model.profile = ForwardProfile() }
         let r = try FlagNames(["promptTokens": "--prompt-tokens"]).callAsFunction {
             try speed(model: loaded.model, promptTokens: promptTokens, genTokens: genTokens,
@@ -136,13 +140,14 @@ struct SpeedCommand: ParsableCommand {
                          storage: loaded.model.storageDescription, decode_read_bytes: r.decodeReadBytes,
                          weight_read_bytes_per_s: r.weightReadBytesPerSecond,
                          decode_bound_tokens_per_s: r.decodeBoundTokensPerSecond,
-                         decode_bound_fraction: r.decodeBoundFraction)
+                         decode_bound_fraction: r.decodeBoundFraction, decode_inputs: weights.decodeInputs.rawValue)
         if let p = loaded.model.profile { printError(p.report) }
         if json {
             print(jsonLine(out))
         } else {
-            print(String(format: "prefill %.1f tok/s (%d tokens), decode %.2f tok/s (%d tokens), %d threads",
-                         out.prefill_tokens_per_s, promptTokens, out.decode_tokens_per_s, genTokens, workers.threads))
+            print(String(format: "prefill %.1f tok/s (%d tokens), decode %.2f tok/s (%d tokens, %@ inputs to q8/int4), %d threads",
+                         out.prefill_tokens_per_s, promptTokens, out.decode_tokens_per_s, genTokens, out.decode_inputs,
+                         workers.threads))
             print(String(format: "params %ld, weights %.1f MB (%@), peak RSS %.0f MB (%.2f× the weights)", out.params,
                          Double(out.weight_bytes) / 1e6, out.storage, Double(out.peak_rss_bytes) / 1e6,
                          Double(out.peak_rss_bytes) / Double(out.weight_bytes)))

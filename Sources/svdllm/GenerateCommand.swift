@@ -27,7 +27,8 @@ struct GenerateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try LoadedModel(path: model, threads: workers.threads, storage: weights.storage)
+        var loaded = try LoadedModel(path: model, threads: workers.threads, storage: weights.storage)
+        loaded.model.decodeProduct = weights.decodeInputs.variant
         let text = chat ? try loaded.chatPrompt(prompt) : prompt
         let sampler = temperature == 0 ? Sampler.greedy
             : Sampler(temperature: temperature, topK: topK, topP: topP, seed: seed)
