@@ -6,8 +6,8 @@ import SVDLLMKit
 let gemvShapes: [(Int, Int)] = [(576, 576), (192, 576), (1536, 576), (576, 1536), (49152, 576),
                                 (896, 896), (128, 896), (4864, 896), (896, 4864), (151936, 896)]
 
-/// One benchmark per storage × shape × variant (the scalar reference at the small shapes only) × threads (1 and 2
-/// for simd): y = W x with W in f32, f16, bf16, q8 or int4 (random codes on a group-128 grid). W is used in place
+/// One benchmark per storage × shape × variant (the scalar reference at the small shapes only; int8Input for q8
+/// and int4) × threads (1 and 2 but for the reference): y = W x with W in f32, f16, bf16, q8 or int4 (random codes on a group-128 grid). W is used in place
 /// (cache-warm after the first iteration for the small shapes; `svdllm bench gemv` streams copies that exceed
 /// the last-level cache, as a decode step does).
 func registerGEMVBenchmarks() {
@@ -15,7 +15,9 @@ func registerGEMVBenchmarks() {
         for storage in WeightStorage.allCases {
             for variant in WeightMatrix.GEMVVariant.allCases {
                 if variant == .reference && rows * cols > 1536 * 576 { continue }
-                for threads in variant == .simd ? [1, 2] : [1] {
+                // int8Input differs from simd only for the integer storages.
+                if variant == .int8Input && storage != .q8 && storage != .int4 { continue }
+                for threads in variant == .reference ? [1] : [1, 2] {
                     Benchmark("gemv \(variant.rawValue) \(storage.rawValue) \(rows)x\(cols) t\(threads)") { benchmark in
                         let w = sampleWeight(storage, rows: rows, cols: cols)
                         let x = (0..<cols).map { Float($0 % 13) / 13 - 0.5 }

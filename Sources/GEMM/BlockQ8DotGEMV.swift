@@ -1,5 +1,5 @@
 import LinearAlgebraCore
-#if HOST_AVX512VNNI
+#if HOST_AVX2 || HOST_AVX512VNNI
 import _Builtin_intrinsics.intel
 #endif
 
@@ -67,6 +67,8 @@ func blockQ8DotGEMV(_ w: BlockQ8Matrix, input: BlockQ8DotInput, rows: Range<Int>
                     beta: Float) {
     #if HOST_AVX512VNNI
     blockQ8DotGEMV_vnni(w, input: input, rows: rows, y: y, beta: beta)
+    #elseif HOST_AVX2
+    blockQ8DotGEMV_avx2(w, input: input, rows: rows, y: y, beta: beta)
     #else
     let padded = w.blocksPerRow * BlockQ8Matrix.blockSize
     withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * padded) { buf in
@@ -129,6 +131,38 @@ func blockQ8DotGEMV_vnni(_ w: BlockQ8Matrix, input: BlockQ8DotInput, rows: Range
                 }
                 store(j, horizontalSum(t))
                 j += 1
+            }
+        }
+    }
+}
+#endif
+
+#if HOST_AVX2
+/// The same product with AVX2 (no VNNI): per block of 32 (one 32-byte half of a step), the codes made signed
+/// (q = u − 128), `vpmaddubsw(|q|, sign(q)·x̃)` (pairs at most 2·127·127, no saturation) and `vpmaddwd` with ones;
+/// the block's eight lanes are scaled by d_jb·d̃_b.
+@inline(never)
+func blockQ8DotGEMV_avx2(_ w: BlockQ8Matrix, input: BlockQ8DotInput, rows: Range<Int>, y: UnsafeMutablePointer<Float>,
+                         beta: Float) {
+    typealias V = SIMD8<Float>
+    let blocks = w.blocksPerRow, bs = BlockQ8Matrix.blockSize
+    let flip = _mm256_set1_epi8(-128), ones = _mm256_set1_epi16(1)
+    let xq = input.codes, dx = input.scales
+    w.codes.withUnsafeBufferPointer { cb in
+        w.scales.withUnsafeBufferPointer { sb in
+            let codes = cb.baseAddress!, scales = sb.baseAddress!
+            for j in rows {
+                var t = V()
+                for b in 0..<blocks {
+                    let x = UnsafeRawPointer(xq + bs * b).loadUnaligned(as: __m256i.self)
+                    let u = UnsafeRawPointer(codes + (j * blocks + b) * bs).loadUnaligned(as: __m256i.self)
+                    let q = _mm256_xor_si256(u, flip)
+                    let lanes = _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_sign_epi8(q, q), _mm256_sign_epi8(x, q)), ones)
+                    let scale = Float(Float16(bitPattern: scales[j * blocks + b])) * dx[b]
+                    t = t.addingProduct(_mm256_cvtepi32_ps(lanes), V(repeating: scale))
+                }
+                let s = horizontalSum(t)
+                y[j] = beta == 0 ? s : s + beta * y[j]
             }
         }
     }

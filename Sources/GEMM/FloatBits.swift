@@ -47,3 +47,10 @@ enum FloatBits {
     let c = b.lowHalf + b.highHalf
     return c[0] + c[1]
 }
+
+/// Σ of the 8 lanes by a tree of vector additions (8 → 4 → 2 → 1).
+@inline(__always) func horizontalSum(_ v: SIMD8<Float>) -> Float {
+    let a = v.lowHalf + v.highHalf
+    let b = a.lowHalf + a.highHalf
+    return b[0] + b[1]
+}

@@ -117,9 +117,30 @@ func int8InputGEMVMatchesItsReference(storage: WeightStorage) {
                 w.gemv(xp.baseAddress!, into: &exact, beta: beta, variant: .reference)
             }
             xHat.withUnsafeBufferPointer { w.gemv($0.baseAddress!, into: &onRounded, beta: beta, variant: .reference) }
+            var avx2 = y0
+            #if HOST_AVX2
+            // The AVX2 kernels (the build's choice where VNNI is missing) are reachable on any AVX2 host.
+            x.withUnsafeBufferPointer { xp in
+                switch w {
+                case let .q8(m):
+                    BlockQ8DotInput.with(m, x: xp.baseAddress!) {
+                        blockQ8DotGEMV_avx2(m, input: $0, rows: 0..<rows, y: &avx2, beta: beta)
+                    }
+                case let .int4(m) where groupQuantizedGEMVSupports(m):
+                    GroupQuantizedDotInput.with(m, x: xp.baseAddress!) {
+                        groupQuantizedDotGEMV_avx2(m, input: $0, rows: 0..<rows, y: &avx2, beta: beta)
+                    }
+                default:
+                    w.gemv(xp.baseAddress!, into: &avx2, beta: beta, variant: .int8Input)
+                }
+            }
+            #else
+            avx2 = fast
+            #endif
             let b = bound.enumerated().map { $1 + beta * abs(y0[$0]) }
             let factor = Float(2 * cols + 16)
             expectClose(fast, onRounded, bound: b, factor: factor, "\(storage) \(rows)×\(cols) β=\(beta) int8Input")
+            expectClose(avx2, onRounded, bound: b, factor: factor, "\(storage) \(rows)×\(cols) β=\(beta) int8Input AVX2")
             expectClose(fast2, onRounded, bound: b, factor: factor, "\(storage) \(rows)×\(cols) β=\(beta) int8Input 2 threads")
             for j in 0..<rows {
                 let allowed = roundingBound[j] + factor * Float.ulpOfOne * (exactBound[j] + bound[j] + beta * abs(y0[j]))
