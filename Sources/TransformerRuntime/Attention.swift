@@ -15,7 +15,8 @@ import LinearAlgebraCore
 /// S = scale·Q Kᵀ covers them, only against the keys the block can see (a causal prefill of T tokens costs
 /// ≈ T²·D·(½ + block/2T) per product); then each row's masked softmax, and O_h = P_h V per head, written
 /// straight into the output columns of head h. Tasks go to the workers heaviest first (later blocks see more
-/// keys), one at a time.
+/// keys), one at a time. One query row (decoding) takes ``decode(q:keys:values:heads:kvHeads:headDim:position:window:scale:softcap:out:parallelism:)``:
+/// the keys split into chunks over the threads, each chunk read once for the heads that share it.
 public enum Attention {
     public struct Params: Sendable, Equatable {
         /// Query rows per score block.
@@ -39,7 +40,20 @@ public enum Attention {
         precondition(q.cols == heads * d && keys.cols == kvWidth && values.cols == kvWidth)
         precondition(keys.rows >= p0 + t && values.rows >= p0 + t && heads % kvHeads == 0)
         let group = heads / kvHeads
-        // Small problems (decode) stay on this thread: a fork costs more than the work.
+        if t == 1 && variant == .gemm {
+            return Matrix.filling(rows: 1, cols: heads * d) { out in
+                q.elements.withUnsafeBufferPointer { qp in
+                    keys.withView { kv in
+                        values.withView { vv in
+                            decode(q: qp.baseAddress!, keys: kv, values: vv, heads: heads, kvHeads: kvHeads, headDim: d,
+                                   position: p0, window: window, scale: scale, softcap: softcap, out: out,
+                                   parallelism: parallelism)
+                        }
+                    }
+                }
+            }
+        }
+        // Small problems stay on this thread: a fork costs more than the work.
         let threads = t * (p0 + t) >= 4096 ? parallelism : .serial
         return Matrix.filling(rows: t, cols: heads * d) { outBase in  // T × heads·D, every element written
             let ov = MutableMatrixView(base: outBase, rows: t, cols: heads * d, rowStride: heads * d)

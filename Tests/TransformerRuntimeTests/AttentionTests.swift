@@ -39,3 +39,28 @@ func attentionGEMMMatchesNaive(p0: Int, window: Int?, softcap: Float?, block: In
                                 firstPosition: 0, window: 1, scale: 1, softcap: nil)
     for i in 0..<t { for h in 0..<heads { for x in 0..<d { #expect(abs(own[i, h * d + x] - v[i, x]) < 1e-6) } } }
 }
+
+/// One query row (decoding, split over key chunks and merged) against the per-element reference: GQA groups of
+/// 1–6 heads, head widths on and off the 16-lane SIMD width, caches shorter and longer than a chunk, windows,
+/// soft caps, 1–3 threads.
+@Test(arguments: [
+    (heads: 9, kvHeads: 3, d: 64, p0: 700, window: Int?.none, softcap: Float?.none),
+    (heads: 4, kvHeads: 2, d: 24, p0: 5, window: Int?.none, softcap: Float?.none),
+    (heads: 12, kvHeads: 2, d: 128, p0: 300, window: Int?.some(257), softcap: Float?.none),
+    (heads: 4, kvHeads: 1, d: 40, p0: 1000, window: Int?.none, softcap: Float?.some(3)),
+    (heads: 2, kvHeads: 2, d: 16, p0: 0, window: Int?.none, softcap: Float?.none),
+])
+func decodeAttentionMatchesNaive(heads: Int, kvHeads: Int, d: Int, p0: Int, window: Int?, softcap: Float?) {
+    let q = randomMatrix(1, heads * d, seed: 11)
+    let k = randomMatrix(p0 + 3, kvHeads * d, seed: 12), v = randomMatrix(p0 + 3, kvHeads * d, seed: 13)
+    let scale = 1 / Float(d).squareRoot()
+    let ref = Attention.forward(q: q, keys: k, values: v, heads: heads, kvHeads: kvHeads, headDim: d,
+                                firstPosition: p0, window: window, scale: scale, softcap: softcap, variant: .naive)
+    for par in [Parallelism.serial, .threads(2), .threads(3)] {
+        let fast = Attention.forward(q: q, keys: k, values: v, heads: heads, kvHeads: kvHeads, headDim: d,
+                                     firstPosition: p0, window: window, scale: scale, softcap: softcap,
+                                     variant: .gemm, parallelism: par)
+        // Values are sums of ≤ p0 + 1 weighted rows (|v| ≤ 1): a few ε per key.
+        #expect(maxAbsDiff(ref, fast) < Float(4 * (p0 + 1 + d)) * Float.ulpOfOne, "\(heads)/\(kvHeads) d \(d) p0 \(p0) \(par)")
+    }
+}
