@@ -12,7 +12,8 @@ let hostISA: [String] = {
     guard !portable, let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
           let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return [] }
     let flags = Set(line.split(separator: " ").map(String.init))
-    return [("avx2", "HOST_AVX2"), ("avx512f", "HOST_AVX512F"), ("avx512_vnni", "HOST_AVX512VNNI")].compactMap { flags.contains($0.0) ? $0.1 : nil }
+    return [("avx2", "HOST_AVX2"), ("avx512f", "HOST_AVX512F"), ("avx512bw", "HOST_AVX512BW"),
+            ("avx512_vnni", "HOST_AVX512VNNI")].compactMap { flags.contains($0.0) ? $0.1 : nil }
 }()
 let hotFlags: [SwiftSetting] = [
     .unsafeFlags(portable ? ["-Ounchecked"] : ["-Ounchecked", "-target-cpu", "native"], .when(configuration: .release)),

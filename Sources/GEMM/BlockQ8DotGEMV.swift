@@ -31,14 +31,27 @@ struct BlockQ8DotInput {
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: padded + padded / 4 + padded / 32) { floats in
                     let codes = bytes.baseAddress!, laneOffsets = offsets.baseAddress!
                     let values = floats.baseAddress!, lanes = values + padded, scales = lanes + padded / 4
-                    for p in 0..<padded { values[p] = p < w.cols ? x[p] : 0 }
+                    values.update(from: x, count: w.cols)
+                    (values + w.cols).update(repeating: 0, count: padded - w.cols)
                     Int8Input.round(values, count: padded, codes: codes, scales: scales)
+                    #if HOST_AVX512VNNI
+                    // Per 64 codes: the lane sums by vpdpbusd with ones, times −128.
+                    let ones = _mm512_set1_epi8(1), zero = _mm512_setzero_si512()
+                    for c in 0..<padded / 64 {
+                        let sums = _mm512_dpbusd_epi32(zero, ones, UnsafeRawPointer(codes + 64 * c).loadUnaligned(as: __m512i.self))
+                        UnsafeMutableRawPointer(laneOffsets + 16 * c).storeBytes(of: _mm512_slli_epi32(_mm512_sub_epi32(zero, sums), 7),
+                                                                                 as: __m512i.self)
+                        let d = SIMD16<Float>(lowHalf: SIMD8(repeating: scales[2 * c]), highHalf: SIMD8(repeating: scales[2 * c + 1]))
+                        UnsafeMutableRawPointer(lanes + 16 * c).storeBytes(of: d, as: SIMD16<Float>.self)
+                    }
+                    #else
                     for l in 0..<padded / 4 {
                         var s: Int32 = 0
                         for i in 0..<4 { s += Int32(codes[4 * l + i]) }
                         laneOffsets[l] = -128 * s
                         lanes[l] = scales[l / 8]
                     }
+                    #endif
                     return body(BlockQ8DotInput(codes: codes, laneOffsets: laneOffsets, laneScales: lanes, scales: scales))
                 }
             }

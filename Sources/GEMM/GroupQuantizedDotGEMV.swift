@@ -35,9 +35,20 @@ struct GroupQuantizedDotInput {
                 let codes = bytes.baseAddress!, plain = codes + padded  // plain: x̃ in stored order
                 let rounded = floats.baseAddress!, lanes = rounded + padded, sums = lanes + 16 * blocks
                 let scales = sums + 16 * blocks  // padded / 32 block scales d
-                for c in 0..<padded { rounded[c] = c < w.cols ? x[w.permutation.map { Int($0[c]) } ?? c] : 0 }
+                if let perm = w.permutation {
+                    for c in 0..<w.cols { rounded[c] = x[Int(perm[c])] }
+                } else {
+                    rounded.update(from: x, count: w.cols)
+                }
+                (rounded + w.cols).update(repeating: 0, count: padded - w.cols)
                 Int8Input.round(rounded, count: padded, codes: plain, scales: scales)
-                for c in 0..<padded { rounded[c] = scales[c / Int8Input.blockSize] * Float(plain[c]) }
+                for b in 0..<padded / Int8Input.blockSize {
+                    let d = scales[b]
+                    for c in 32 * b..<32 * b + 32 { rounded[c] = d * Float(plain[c]) }
+                }
+                #if HOST_AVX512BW && HOST_AVX512VNNI
+                layoutAVX512(blocks: blocks, plain: plain, scales: scales, codes: codes, lanes: lanes, sums: sums)
+                #else
                 for b in 0..<blocks {
                     for word in 0..<16 {
                         let first = 128 * b + 8 * word
@@ -51,11 +62,40 @@ struct GroupQuantizedDotInput {
                         sums[16 * b + word] = -s
                     }
                 }
+                #endif
                 return body(GroupQuantizedDotInput(codes: codes, laneScales: lanes, negatedLaneSums: sums, rounded: rounded))
             }
         }
     }
 }
+
+#if HOST_AVX512BW && HOST_AVX512VNNI
+extension GroupQuantizedDotInput {
+    /// The nibble order, lane scales and lane sums of ``with(_:x:_:)``, a block of 128 codes at a time: the codes of
+    /// the low nibbles are the low bytes of the 16-bit pairs (`vpmovwb`), those of the high nibbles the high bytes;
+    /// a lane's eight codes are summed by `vpdpbusd` with ones, −d·Σ in f32 (exact: |Σ| ≤ 1016).
+    static func layoutAVX512(blocks: Int, plain: UnsafePointer<Int8>, scales: UnsafePointer<Float>,
+                             codes: UnsafeMutablePointer<Int8>, lanes: UnsafeMutablePointer<Float>,
+                             sums: UnsafeMutablePointer<Float>) {
+        let ones = _mm512_set1_epi8(1), zero = _mm512_setzero_si512()
+        for b in 0..<blocks {
+            let v0 = UnsafeRawPointer(plain + 128 * b).loadUnaligned(as: __m512i.self)
+            let v1 = UnsafeRawPointer(plain + 128 * b + 64).loadUnaligned(as: __m512i.self)
+            let out = UnsafeMutableRawPointer(codes + 128 * b)
+            out.storeBytes(of: _mm512_cvtepi16_epi8(v0), as: __m256i.self)
+            out.storeBytes(of: _mm512_cvtepi16_epi8(v1), toByteOffset: 32, as: __m256i.self)
+            out.storeBytes(of: _mm512_cvtepi16_epi8(_mm512_srai_epi16(v0, 8)), toByteOffset: 64, as: __m256i.self)
+            out.storeBytes(of: _mm512_cvtepi16_epi8(_mm512_srai_epi16(v1, 8)), toByteOffset: 96, as: __m256i.self)
+            let low = out.loadUnaligned(as: __m512i.self), high = out.loadUnaligned(fromByteOffset: 64, as: __m512i.self)
+            let d = SIMD16<Float>(lowHalf: SIMD8(lowHalf: SIMD4(repeating: scales[4 * b]), highHalf: SIMD4(repeating: scales[4 * b + 1])),
+                                  highHalf: SIMD8(lowHalf: SIMD4(repeating: scales[4 * b + 2]), highHalf: SIMD4(repeating: scales[4 * b + 3])))
+            let counts = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(zero, ones, low), ones, high)
+            UnsafeMutableRawPointer(lanes + 16 * b).storeBytes(of: d, as: SIMD16<Float>.self)
+            UnsafeMutableRawPointer(sums + 16 * b).storeBytes(of: -(d * _mm512_cvtepi32_ps(counts)), as: SIMD16<Float>.self)
+        }
+    }
+}
+#endif
 
 /// y[j] ← Σ_c s_jg(c)·(q_jc − z_jg(c))·x̂_c + β·y[j]: the reference of the rounded-input product, one weight at a time.
 func groupQuantizedDotGEMV_ref(_ w: GroupQuantizedMatrix, input: GroupQuantizedDotInput, rows: Range<Int>,

@@ -99,7 +99,7 @@ func int8InputGEMVMatchesItsReference(storage: WeightStorage) {
             let amax = members.map { abs(x[$0]) }.max()!
             let d = amax / 127
             for p in members {
-                xHat[p] = d == 0 ? 0 : d * max(-127, min(127, (x[p] * (1 / d)).rounded(.toNearestOrAwayFromZero)))
+                xHat[p] = d == 0 ? 0 : d * max(-127, min(127, (x[p] * (1 / d)).rounded(.toNearestOrEven)))
                 for j in 0..<rows { roundingBound[j] += d / 2 * abs(dense[j, p]) * (1 + 0x1p-20) }
             }
         }
@@ -260,4 +260,23 @@ func packedMultiplyMatchesDequantizedGEMM(storage: WeightStorage) {
             #expect(c1 == c2)
         }
     }
+}
+
+/// The input rounding of the integer-dot products: the SIMD rounding (AVX-512 build targets) gives the reference's
+/// codes and scales bit for bit — ties (x·(1/d) = k + ½), zeros, an all-zero block, the ±127 ends.
+@Test func int8InputRoundingMatchesItsReference() {
+    var rng = SeededGenerator(seed: 21)
+    let count = 32 * 9
+    var x = (0..<count).map { _ in Float(Int(rng.next() % 2001) - 1000) / 37 }
+    for p in 32..<64 { x[p] = 0 }                         // an all-zero block
+    for p in 64..<96 { x[p] = Float(p - 80) * 0.5 }       // many halves: ties after scaling by 127/8
+    x[100] = -1e-30; x[101] = 3e38; x[102] = -3e38        // extremes in one block
+    var codes = [Int8](repeating: 0, count: count), fastCodes = codes
+    var scales = [Float](repeating: 0, count: count / 32), fastScales = scales
+    Int8Input.roundScalar(x, count: count, codes: &codes, scales: &scales)
+    Int8Input.round(x, count: count, codes: &fastCodes, scales: &fastScales)
+    #expect(codes == fastCodes)
+    #expect(scales == fastScales)
+    #expect(codes[32..<64].allSatisfy { $0 == 0 } && scales[1] == 0)
+    #expect(codes.allSatisfy { $0 >= -127 })
 }
