@@ -129,6 +129,26 @@ func groupQuantizedDotGEMV(_ w: GroupQuantizedMatrix, input: GroupQuantizedDotIn
     #endif
 }
 
+/// The grid of an int4 row for the 16 lanes (words) of block b: each lane's group scale s and offset s·z.
+/// `scales`, `scaledZeros`: the row's `groups` values; a group of whole blocks (or one per row) gives one value for
+/// every lane, shorter groups one per `gs / 8` lanes.
+@inline(__always)
+func groupQuantizedLaneGrid(scales s: UnsafePointer<Float>, scaledZeros sz: UnsafePointer<Float>, groups: Int,
+                            groupSize gs: Int, blocksPerGroup: Int, block b: Int) -> (SIMD16<Float>, SIMD16<Float>) {
+    if blocksPerGroup > 0 {
+        let g = b / blocksPerGroup
+        return (SIMD16(repeating: s[g]), SIMD16(repeating: sz[g]))
+    }
+    var sv = SIMD16<Float>(), zv = SIMD16<Float>()
+    let first = 128 * b / gs, lanesPerGroup = Swift.max(1, gs / 8)
+    for lane in 0..<16 {
+        let g = Swift.min(groups - 1, first + lane / lanesPerGroup)
+        sv[lane] = s[g]
+        zv[lane] = sz[g]
+    }
+    return (sv, zv)
+}
+
 #if HOST_AVX512VNNI
 /// Per row and block: acc = vpdpbusd(vpdpbusd(0, low nibbles, codes₀), high nibbles, codes₁) (16 lanes of 8
 /// products), t += s·(d ⊙ acc) − (s·z)·lane sums; four rows share the input's loads.
@@ -139,7 +159,6 @@ func groupQuantizedDotGEMV_vnni(_ w: GroupQuantizedMatrix, input: GroupQuantized
     let wpr = w.wordsPerRow, blocks = wpr / 16, groups = w.groups, gs = w.groupSize
     // Blocks per group when a group covers whole blocks (one group per row: all of them), else 0.
     let blocksPerGroup = groups == 1 ? blocks : (gs % 128 == 0 ? gs / 128 : 0)
-    let lanesPerGroup = blocksPerGroup == 0 ? Swift.max(1, gs / 8) : 16
     let mask = _mm512_set1_epi8(0x0F), zero = _mm512_setzero_si512()
     let xq = input.codes, dx = input.laneScales, sums = input.negatedLaneSums
     w.words.withUnsafeBufferPointer { wb in
@@ -148,19 +167,8 @@ func groupQuantizedDotGEMV_vnni(_ w: GroupQuantizedMatrix, input: GroupQuantized
                 let words = wb.baseAddress!, scales = sb.baseAddress!, scaledZeros = zb.baseAddress!
                 /// Lane scales s and offsets s·z of row j for block b.
                 @inline(__always) func grid(_ j: Int, _ b: Int) -> (V, V) {
-                    let s = scales + j * groups, sz = scaledZeros + j * groups
-                    if blocksPerGroup > 0 {
-                        let g = b / blocksPerGroup
-                        return (V(repeating: s[g]), V(repeating: sz[g]))
-                    }
-                    var sv = V(), zv = V()
-                    let first = 128 * b / gs
-                    for lane in 0..<16 {
-                        let g = Swift.min(groups - 1, first + lane / lanesPerGroup)
-                        sv[lane] = s[g]
-                        zv[lane] = sz[g]
-                    }
-                    return (sv, zv)
+                    groupQuantizedLaneGrid(scales: scales + j * groups, scaledZeros: scaledZeros + j * groups,
+                                           groups: groups, groupSize: gs, blocksPerGroup: blocksPerGroup, block: b)
                 }
                 /// d ⊙ (Σ of each lane's eight code × input products) of row j, block b.
                 @inline(__always) func dot(_ j: Int, _ b: Int, _ x0: __m512i, _ x1: __m512i, _ d: V) -> V {
@@ -217,7 +225,6 @@ func groupQuantizedDotGEMV_avx2(_ w: GroupQuantizedMatrix, input: GroupQuantized
     typealias V = SIMD8<Float>
     let wpr = w.wordsPerRow, blocks = wpr / 16, groups = w.groups, gs = w.groupSize
     let blocksPerGroup = groups == 1 ? blocks : (gs % 128 == 0 ? gs / 128 : 0)
-    let lanesPerGroup = blocksPerGroup == 0 ? Swift.max(1, gs / 8) : 16
     let mask = _mm256_set1_epi8(0x0F), ones = _mm256_set1_epi16(1)
     let xq = input.codes, dx = input.laneScales, sums = input.negatedLaneSums
     w.words.withUnsafeBufferPointer { wb in
@@ -226,19 +233,9 @@ func groupQuantizedDotGEMV_avx2(_ w: GroupQuantizedMatrix, input: GroupQuantized
                 let words = wb.baseAddress!, scales = sb.baseAddress!, scaledZeros = zb.baseAddress!
                 /// Lane scales s and offsets s·z of row j for half h of block b (lanes = words 8h … 8h + 7).
                 @inline(__always) func grid(_ j: Int, _ b: Int, _ h: Int) -> (V, V) {
-                    let s = scales + j * groups, sz = scaledZeros + j * groups
-                    if blocksPerGroup > 0 {
-                        let g = b / blocksPerGroup
-                        return (V(repeating: s[g]), V(repeating: sz[g]))
-                    }
-                    var sv = V(), zv = V()
-                    let first = 128 * b / gs
-                    for lane in 0..<8 {
-                        let g = Swift.min(groups - 1, first + (8 * h + lane) / lanesPerGroup)
-                        sv[lane] = s[g]
-                        zv[lane] = sz[g]
-                    }
-                    return (sv, zv)
+                    let (s, z) = groupQuantizedLaneGrid(scales: scales + j * groups, scaledZeros: scaledZeros + j * groups,
+                                                        groups: groups, groupSize: gs, blocksPerGroup: blocksPerGroup, block: b)
+                    return h == 0 ? (s.lowHalf, z.lowHalf) : (s.highHalf, z.highHalf)
                 }
                 @inline(__always) func row(_ j: Int) -> V {
                     var t = V()
