@@ -25,14 +25,15 @@ struct BlockQ8DotInput {
 
     /// Calls `body` with x (`w.cols` values) rounded and laid out for `w`; the buffers live for the call only.
     static func with<R>(_ w: BlockQ8Matrix, x: UnsafePointer<Float>, _ body: (BlockQ8DotInput) -> R) -> R {
-        let padded = w.blocksPerRow * BlockQ8Matrix.blockSize
+        // The closures below capture these, not w (a captured matrix is a copy: array retains on every call).
+        let padded = w.blocksPerRow * BlockQ8Matrix.blockSize, cols = w.cols
         return withUnsafeTemporaryAllocation(of: Int8.self, capacity: padded) { bytes in
             withUnsafeTemporaryAllocation(of: Int32.self, capacity: padded / 4) { offsets in
                 withUnsafeTemporaryAllocation(of: Float.self, capacity: padded + padded / 4 + padded / 32) { floats in
                     let codes = bytes.baseAddress!, laneOffsets = offsets.baseAddress!
                     let values = floats.baseAddress!, lanes = values + padded, scales = lanes + padded / 4
-                    values.update(from: x, count: w.cols)
-                    (values + w.cols).update(repeating: 0, count: padded - w.cols)
+                    values.update(from: x, count: cols)
+                    (values + cols).update(repeating: 0, count: padded - cols)
                     Int8Input.round(values, count: padded, codes: codes, scales: scales)
                     #if HOST_AVX512VNNI
                     // Per 64 codes: the lane sums by vpdpbusd with ones, times −128.

@@ -29,18 +29,20 @@ struct GroupQuantizedDotInput {
     /// Calls `body` with x (`w.cols` values, original column order) rounded and laid out for `w`; the buffers live
     /// for the call only.
     static func with<R>(_ w: GroupQuantizedMatrix, x: UnsafePointer<Float>, _ body: (GroupQuantizedDotInput) -> R) -> R {
-        let padded = w.wordsPerRow * 8, blocks = w.wordsPerRow / 16
+        // The closures below capture these, not w: a captured matrix is a copy, five array retains per call, made
+        // by every worker of a decode step on the same arrays.
+        let padded = w.wordsPerRow * 8, blocks = w.wordsPerRow / 16, cols = w.cols, permutation = w.permutation
         return withUnsafeTemporaryAllocation(of: Int8.self, capacity: 2 * padded) { bytes in
             withUnsafeTemporaryAllocation(of: Float.self, capacity: padded + 32 * blocks + padded / 32) { floats in
                 let codes = bytes.baseAddress!, plain = codes + padded  // plain: x̃ in stored order
                 let rounded = floats.baseAddress!, lanes = rounded + padded, sums = lanes + 16 * blocks
                 let scales = sums + 16 * blocks  // padded / 32 block scales d
-                if let perm = w.permutation {
-                    for c in 0..<w.cols { rounded[c] = x[Int(perm[c])] }
+                if let perm = permutation {
+                    for c in 0..<cols { rounded[c] = x[Int(perm[c])] }
                 } else {
-                    rounded.update(from: x, count: w.cols)
+                    rounded.update(from: x, count: cols)
                 }
-                (rounded + w.cols).update(repeating: 0, count: padded - w.cols)
+                (rounded + cols).update(repeating: 0, count: padded - cols)
                 Int8Input.round(rounded, count: padded, codes: plain, scales: scales)
                 for b in 0..<padded / Int8Input.blockSize {
                     let d = scales[b]

@@ -131,6 +131,28 @@ public enum WeightMatrix: Sendable, Equatable {
         func split(_ body: (Range<Int>) -> Void) {
             threads.forEachRange(range.count, granule: granule) { body(range.lowerBound + $0.lowerBound..<range.lowerBound + $0.upperBound) }
         }
+        if variant == .int8Input {
+            // Matched on self alone: a (self, variant) tuple is a copy of the matrix, its arrays retained by every
+            // worker of a decode step at once.
+            switch self {
+            case let .q8(m):
+                BlockQ8DotInput.with(m, x: x) { input in split { blockQ8DotGEMV(m, input: input, rows: $0, y: y, beta: beta) } }
+                return
+            case let .int4(m):
+                GroupQuantizedDotInput.with(m, x: x) { input in
+                    split {
+                        if groupQuantizedGEMVSupports(m) {
+                            groupQuantizedDotGEMV(m, input: input, rows: $0, y: y, beta: beta)
+                        } else {
+                            groupQuantizedDotGEMV_ref(m, input: input, rows: $0, y: y, beta: beta)
+                        }
+                    }
+                }
+                return
+            default:
+                break
+            }
+        }
         switch (self, variant) {
         case let (.f32(m), _):
             m.withView { w in
@@ -150,9 +172,7 @@ public enum WeightMatrix: Sendable, Equatable {
             }
         case let (.q8(m), .reference):
             blockQ8GEMV_ref(m, x: x, rows: range, y: y, beta: beta)
-        case let (.q8(m), .int8Input):
-            BlockQ8DotInput.with(m, x: x) { input in split { blockQ8DotGEMV(m, input: input, rows: $0, y: y, beta: beta) } }
-        case let (.q8(m), .simd):
+        case let (.q8(m), .simd), let (.q8(m), .int8Input):
             withUnsafeTemporaryAllocation(of: Float.self, capacity: m.blocksPerRow * BlockQ8Matrix.blockSize) { xk in
                 blockQ8Input(m, x: x, into: xk.baseAddress!)
                 let xp = UnsafePointer(xk.baseAddress!)
@@ -160,17 +180,7 @@ public enum WeightMatrix: Sendable, Equatable {
             }
         case let (.int4(m), .reference):
             groupQuantizedGEMV_ref(m, x: x, rows: range, y: y, beta: beta)
-        case let (.int4(m), .int8Input):
-            GroupQuantizedDotInput.with(m, x: x) { input in
-                split {
-                    if groupQuantizedGEMVSupports(m) {
-                        groupQuantizedDotGEMV(m, input: input, rows: $0, y: y, beta: beta)
-                    } else {
-                        groupQuantizedDotGEMV_ref(m, input: input, rows: $0, y: y, beta: beta)
-                    }
-                }
-            }
-        case let (.int4(m), .simd):
+        case let (.int4(m), .simd), let (.int4(m), .int8Input):
             guard groupQuantizedGEMVSupports(m) else {
                 split { groupQuantizedGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
                 return
