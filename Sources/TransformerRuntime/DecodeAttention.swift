@@ -73,7 +73,9 @@ extension Attention {
                     var acc = V()
                     var x = 0
                     while x < whole { acc = acc.addingProduct(load(qi + x), load(kj + x)); x += 16 }
-                    var dot = acc.sum()
+                    // Σ of the lanes by a tree (16 → 8 → 4 → 2), not SIMD.sum()'s chain of fifteen scalar adds.
+                    let a8 = acc.lowHalf + acc.highHalf, a4 = a8.lowHalf + a8.highHalf, a2 = a4.lowHalf + a4.highHalf
+                    var dot = a2[0] + a2[1]
                     while x < d { dot += qi[x] * kj[x]; x += 1 }
                     s[i * n + t] = scale * dot
                 }
