@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""The torch + peft peer of `svdllm finetune`: the same LoRA on the same data, order and hyperparameters (CPU).
+
+As a module it gives what both the peer run and the gradient fixture (Tests/TrainingTests/Fixtures/make_lora_fixture.py)
+need: a transformers LLaMA-family model with SVD-LLM's low-rank linears (`…q_u_proj` / `…q_v_proj` modules, read from a
+folder `svdllm compress` wrote), the toolkit's seeded generator (xoshiro256** seeded by SplitMix64, as
+Sources/LinearAlgebraCore/SeededGenerator.swift) and its seed derivation, so that the adapters start from the same A
+matrices and the examples come in the same order as in the Swift run.
+
+As a script it trains (text format only: windows of --cutoff-len tokens of a UTF-8 file) and prints one JSON line per
+evaluation and a final JSON summary (validation loss, tokens/s, peak RSS):
+
+  /tmp/peer-venv/bin/python Scripts/lora_peer.py MODEL_FOLDER --data FILE [--cutoff-len 256] [--val-set-size N]
+      [--lora-r 8] [--lora-alpha 16] [--lora-dropout 0.05] [--target u,v|all] [--order joint|sequential|v-first]
+      [--max-steps N] [--epochs 2] [--lr 1e-4] [--batch-size 64] [--micro-batch-size 4] [--warmup-steps 100]
+      [--weight-decay 0] [--max-grad-norm 1] [--eval-steps N] [--seed 42] [--threads 2]
+
+Dropout masks come from torch's generator (the Swift run hashes a counter), so runs with dropout agree in distribution,
+not bit for bit; with --lora-dropout 0 the two runs differ only by floating-point rounding.
+"""
+import argparse
+import json
+import math
+import os
+import resource
+import sys
+import time
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+MASK64 = (1 << 64) - 1
+LINEARS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]  # LinearName order
+SITES = ["weight", "u", "v"]  # AdapterSite order
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The toolkit's generator and seeds.
+
+def splitmix_finalize(x):
+    """DropoutMask.mix: SplitMix64's increment and finalizer."""
+    z = (x + 0x9E3779B97F4A7C15) & MASK64
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
+class SeededGenerator:
+    """xoshiro256** seeded through SplitMix64 (LinearAlgebraCore/SeededGenerator.swift)."""
+
+    def __init__(self, seed):
+        x = seed & MASK64
+        s = []
+        for _ in range(4):
+            x = (x + 0x9E3779B97F4A7C15) & MASK64
+            z = x
+            z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+            z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+            s.append(z ^ (z >> 31))
+        self.s = s
+
+    @staticmethod
+    def _rotl(x, k):
+        return ((x << k) | (x >> (64 - k))) & MASK64
+
+    def next(self):
+        s = self.s
+        result = (self._rotl((s[1] * 5) & MASK64, 7) * 9) & MASK64
+        t = (s[1] << 17) & MASK64
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = self._rotl(s[3], 45)
+        return result
+
+    def next_uniform(self):
+        return (self.next() >> 11) * 2.0 ** -53
+
+
+def derived_seed(seed, purpose, index=0):
+    """TrainingSeeds.derive: mix(mix(seed ^ purpose) ^ index)."""
+    return splitmix_finalize(splitmix_finalize((seed ^ purpose) & MASK64) ^ (index & MASK64))
+
+
+SPLIT, ORDER, ADAPTERS = 1, 2, 3  # TrainingSeeds purposes
+
+
+def shuffled(items, gen):
+    """Fisher-Yates from the top, j = next() mod (i + 1) (TrainingSeeds.shuffled)."""
+    a = list(items)
+    for i in range(len(a) - 1, 0, -1):
+        j = gen.next() % (i + 1)
+        a[i], a[j] = a[j], a[i]
+    return a
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The model: transformers' LLaMA family with SVD-LLM's low-rank linears.
+
+def _torch():
+    import torch
+    return torch
+
+
+def make_low_rank_linear(parent, stem, bias):
+    """A module standing for `<stem>_proj` of `parent` that computes u(v(x)) (+ bias) through the parent's
+    `<stem>_u_proj` and `<stem>_v_proj` attributes, looked up at every call so that peft's wrappers of them are used."""
+    torch = _torch()
+
+    class LowRankLinear(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self._parent = [parent]  # a list: not registered as a child
+            self.stem = stem
+            self.bias = torch.nn.Parameter(bias) if bias is not None else None
+
+        def forward(self, x):
+            p = self._parent[0]
+            y = getattr(p, self.stem + "_u_proj")(getattr(p, self.stem + "_v_proj")(x))
+            return y if self.bias is None else y + self.bias
+
+    return LowRankLinear()
+
+
+def read_safetensors(path):
+    from safetensors.torch import load_file
+    return load_file(path)
+
+
+def load_model(folder, dtype):
+    """A folder of `svdllm compress` (factors `…_u_proj.weight` / `…_v_proj.weight`) or a dense Hugging Face folder, as
+    a transformers model in `dtype` with eager attention."""
+    torch = _torch()
+    from transformers import AutoConfig, AutoModelForCausalLM
+    config = AutoConfig.from_pretrained(folder)
+    config._attn_implementation = "eager"
+    model = AutoModelForCausalLM.from_config(config, attn_implementation="eager")
+    files = [f for f in sorted(os.listdir(folder)) if f.endswith(".safetensors")]
+    state = {}
+    for f in files:
+        state.update(read_safetensors(os.path.join(folder, f)))
+    for name in list(state):
+        if ".ggml_" in name or name.endswith((".q8_codes", ".qweight")):
+            raise SystemExit(f"{folder}: tensor {name} is not a float tensor; the peer reads f32/f16/bf16 folders")
+    for i, layer in enumerate(model.model.layers):
+        for parent_name, parent in (("self_attn", layer.self_attn), ("mlp", layer.mlp)):
+            for leaf in LINEARS:
+                if not hasattr(parent, leaf):
+                    continue
+                prefix = f"model.layers.{i}.{parent_name}."
+                stem = leaf[:-len("_proj")]
+                u = state.pop(prefix + f"{stem}_u_proj.weight", None)
+                if u is None:
+                    continue
+                v = state.pop(prefix + f"{stem}_v_proj.weight")
+                bias = state.pop(prefix + f"{leaf}.bias", None)
+                up = torch.nn.Linear(u.shape[1], u.shape[0], bias=False)
+                vp = torch.nn.Linear(v.shape[1], v.shape[0], bias=False)
+                up.weight.data.copy_(u)
+                vp.weight.data.copy_(v)
+                setattr(parent, f"{stem}_u_proj", up)
+                setattr(parent, f"{stem}_v_proj", vp)
+                setattr(parent, leaf, make_low_rank_linear(parent, stem, None if bias is None else bias.clone()))
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [m for m in missing if not m.endswith(("_u_proj.weight", "_v_proj.weight")) and
+               not (m == "lm_head.weight" and config.tie_word_embeddings) and not m.endswith("_proj.bias")]
+    if missing or unexpected:
+        raise SystemExit(f"{folder}: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    if config.tie_word_embeddings:
+        model.tie_weights()
+    return model.to(dtype).eval()
+
+
+def adapter_modules(model, target):
+    """The modules that get adapters, in AdapterKey order: (layer, linear, site) → module path.
+    target: "u,v" (every factor of a low-rank linear; "u" or "v" alone) or "all" (also every dense linear)."""
+    sites = set(target.split(",")) if target != "all" else {"weight", "u", "v"}
+    out = []
+    for i, layer in enumerate(model.model.layers):
+        for leaf in LINEARS:
+            parent_name = "self_attn" if leaf in LINEARS[:4] else "mlp"
+            parent = getattr(layer, parent_name)
+            if not hasattr(parent, leaf):
+                continue
+            stem = leaf[:-len("_proj")]
+            prefix = f"model.layers.{i}.{parent_name}."
+            if hasattr(parent, f"{stem}_u_proj"):
+                for site in ("u", "v"):
+                    if site in sites:
+                        out.append(prefix + f"{stem}_{site}_proj")
+            elif "weight" in sites:
+                out.append(prefix + leaf)
+    return out
+
+
+def add_adapters(model, modules, rank, alpha, dropout, seed):
+    """peft LoRA on `modules`, A replaced by the toolkit's draw (U(−1/√in, 1/√in) from SeededGenerator(seed), module
+    order, row-major), B = 0."""
+    torch = _torch()
+    from peft import LoraConfig, get_peft_model
+    config = LoraConfig(r=rank, lora_alpha=alpha, lora_dropout=dropout, bias="none", target_modules=list(modules),
+                        task_type="CAUSAL_LM")
+    peft_model = get_peft_model(model, config)
+    gen = SeededGenerator(seed)
+    lookup = dict(peft_model.base_model.model.named_modules())
+    for m in modules:
+        layer = lookup[m]
+        a = layer.lora_A["default"].weight
+        bound = 1 / math.sqrt(a.shape[1])
+        values = [(gen.next_uniform() * 2 - 1) * bound for _ in range(a.numel())]
+        with torch.no_grad():
+            a.copy_(torch.tensor(values, dtype=torch.float64).view_as(a))
+            layer.lora_B["default"].weight.zero_()
+    adapted = {n for n, mod in lookup.items() if hasattr(mod, "lora_A")}
+    if adapted != set(modules):
+        raise SystemExit(f"peft adapted {sorted(adapted - set(modules))[:3]} beyond the targets / missed "
+                         f"{sorted(set(modules) - adapted)[:3]}")
+    return peft_model, [lookup[m] for m in modules]
