@@ -45,7 +45,7 @@ func adaptedTinyModel(_ arch: String, lowRank: Bool) throws -> TrainableModel<Do
     var seed: UInt64 = 100
     if lowRank {
         for i in m.blocks.indices {
-            for name in Array(m.blocks[i].linears.keys) {
+            for name in LinearName.allCases where m.blocks[i].linears[name] != nil {
                 let l = m.blocks[i].linears[name]!
                 seed += 2
                 m.blocks[i].linears[name]!.weights = .lowRank(u: random(l.outFeatures, 3, seed: seed, scale: 0.3),
