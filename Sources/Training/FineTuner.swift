@@ -48,6 +48,12 @@ public struct FineTuner {
         guard validation.isEmpty || validation.contains(where: { $0.targetCount > 0 }) else {
             throw .emptyDataSet(file: dataName, reason: "no validation example has a token to predict")
         }
+        let vocab = model.embedding.rows
+        for s in train + validation {
+            if let bad = s.tokens.first(where: { !(0..<vocab).contains($0) }) {
+                throw .invalidArgument(name: dataName, reason: "token id \(bad) outside the model's vocabulary of \(vocab)")
+            }
+        }
         let sites = model.adapterSites
         let hasLowRank = sites.contains { $0.site != .weight }
         target = try options.target.map { t throws(TrainingError) in try AdapterTarget(parsing: t) }
