@@ -217,3 +217,165 @@ def add_adapters(model, modules, rank, alpha, dropout, seed):
         raise SystemExit(f"peft adapted {sorted(adapted - set(modules))[:3]} beyond the targets / missed "
                          f"{sorted(set(modules) - adapted)[:3]}")
     return peft_model, [lookup[m] for m in modules]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The run: the same data, order, schedule and optimizer as Sources/Training/FineTuner.swift.
+
+def text_windows(path, tokenizer_json, cutoff, add_bos, bos_id):
+    """--format text: the file tokenized whole without special tokens, consecutive windows of cutoff tokens (BOS first
+    when the tokenizer adds one), the partial last window dropped."""
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(tokenizer_json)
+    ids = tok.encode(open(path, encoding="utf-8").read(), add_special_tokens=False).ids
+    width = cutoff - (1 if add_bos else 0)
+    return [([bos_id] if add_bos else []) + ids[w * width:(w + 1) * width] for w in range(len(ids) // width)]
+
+
+def split(examples, val_size, seed):
+    order = shuffled(range(len(examples)), SeededGenerator(derived_seed(seed, SPLIT)))
+    held = set(order[:val_size])
+    return ([e for i, e in enumerate(examples) if i not in held], [e for i, e in enumerate(examples) if i in held])
+
+
+def lr_at(step, peak, warmup, total):
+    if step < warmup:
+        return peak * step / max(1, warmup)
+    return peak * max(0.0, (total - step) / max(1, total - warmup))
+
+
+def summed_loss(model, sequences):
+    """Σ next-token NLL over a micro-batch of sequences (right-padded, masked), and the positions scored."""
+    torch = _torch()
+    longest = max(len(s) for s in sequences)
+    ids = torch.zeros((len(sequences), longest), dtype=torch.long)
+    mask = torch.zeros((len(sequences), longest), dtype=torch.long)
+    labels = torch.full((len(sequences), longest), -100, dtype=torch.long)
+    for i, s in enumerate(sequences):
+        ids[i, :len(s)] = torch.tensor(s)
+        mask[i, :len(s)] = 1
+        labels[i, :len(s)] = torch.tensor(s)
+    logits = model(input_ids=ids, attention_mask=mask).logits
+    target = labels[:, 1:]
+    loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(), target.reshape(-1),
+                                             ignore_index=-100, reduction="sum")
+    return loss, int((target != -100).sum())
+
+
+def main():
+    ap = argparse.ArgumentParser(description="torch + peft LoRA peer of svdllm finetune (text format)")
+    ap.add_argument("model")
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--cutoff-len", type=int, default=256)
+    ap.add_argument("--val-set-size", type=int, default=0)
+    ap.add_argument("--lora-r", type=int, default=8)
+    ap.add_argument("--lora-alpha", type=float, default=16)
+    ap.add_argument("--lora-dropout", type=float, default=0.05)
+    ap.add_argument("--target", default=None)
+    ap.add_argument("--order", default=None, choices=["joint", "sequential", "v-first"])
+    ap.add_argument("--epochs", type=int, default=2)
+    ap.add_argument("--max-steps", type=int, default=None)
+    ap.add_argument("--lr", type=float, default=1e-4)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--micro-batch-size", type=int, default=4)
+    ap.add_argument("--warmup-steps", type=int, default=100)
+    ap.add_argument("--weight-decay", type=float, default=0.0)
+    ap.add_argument("--max-grad-norm", type=float, default=1.0)
+    ap.add_argument("--eval-steps", type=int, default=None)
+    ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    a = ap.parse_args()
+    torch = _torch()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    dtype = getattr(torch, a.dtype)
+    config = json.load(open(os.path.join(a.model, "config.json")))
+    tok_config = {}
+    if os.path.exists(os.path.join(a.model, "tokenizer_config.json")):
+        tok_config = json.load(open(os.path.join(a.model, "tokenizer_config.json")))
+    add_bos = bool(tok_config.get("add_bos_token", False))
+    examples = text_windows(a.data, os.path.join(a.model, "tokenizer.json"), a.cutoff_len, add_bos,
+                            config.get("bos_token_id"))
+    train, val = split(examples, a.val_set_size, a.seed)
+    model = load_model(a.model, dtype)
+    low_rank = any(n.endswith("_u_proj") for n, _ in model.named_modules())
+    target = a.target or ("u,v" if low_rank else "all")
+    order = a.order or ("sequential" if low_rank else "joint")
+    modules = adapter_modules(model, target)
+    u = [m for m in modules if m.endswith("_u_proj")]
+    v = [m for m in modules if m.endswith("_v_proj")]
+    w = [m for m in modules if m not in u and m not in v]
+    phases = {"joint": [modules], "sequential": [u + w, v], "v-first": [v + w, u]}[order]
+    steps_per_epoch = (len(train) + a.batch_size - 1) // a.batch_size
+    steps = a.max_steps or a.epochs * steps_per_epoch
+    records, validation = [], []
+    train_tokens, train_seconds = 0, 0.0
+
+    def validate(net, phase, step):
+        if not val:
+            return
+        net.eval()
+        total, count = 0.0, 0
+        with torch.no_grad():
+            for c in range(0, len(val), a.micro_batch_size):
+                loss, n = summed_loss(net, val[c:c + a.micro_batch_size])
+                total += loss.item()
+                count += n
+        r = {"phase": phase, "step": step, "loss": total / count, "tokens": count}
+        validation.append(r)
+        print(json.dumps({"validation": r}), flush=True)
+
+    base = model
+    for p, keys in enumerate(phases):
+        keys = sorted(keys, key=lambda m: modules.index(m))
+        net, layers = add_adapters(base, keys, a.lora_r, a.lora_alpha, a.lora_dropout,
+                                   derived_seed(a.seed, ADAPTERS, p))
+        net = net.to(dtype)
+        if p == 0:
+            validate(net, 0, 0)
+        params = [q for layer in layers for q in (layer.lora_A["default"].weight, layer.lora_B["default"].weight)]
+        opt = torch.optim.AdamW(params, lr=a.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=a.weight_decay)
+        for s in range(steps):
+            net.train()
+            epoch, i = divmod(s, steps_per_epoch)
+            order_e = shuffled(range(len(train)), SeededGenerator(derived_seed(a.seed, ORDER, epoch)))
+            batch = [train[j] for j in order_e[i * a.batch_size:(i + 1) * a.batch_size]]
+            scored = sum(len(x) - 1 for x in batch)
+            start = time.perf_counter()
+            opt.zero_grad(set_to_none=False)
+            total = 0.0
+            for c in range(0, len(batch), a.micro_batch_size):
+                loss, _ = summed_loss(net, batch[c:c + a.micro_batch_size])
+                (loss / scored).backward()
+                total += loss.item()
+            norm = torch.nn.utils.clip_grad_norm_(params, a.max_grad_norm) if a.max_grad_norm > 0 else \
+                torch.sqrt(sum((q.grad.double() ** 2).sum() for q in params))
+            lr = lr_at(s, a.lr, a.warmup_steps, steps)
+            for group in opt.param_groups:
+                group["lr"] = lr
+            opt.step()
+            seconds = time.perf_counter() - start
+            tokens = sum(len(x) for x in batch)
+            train_tokens += tokens
+            train_seconds += seconds
+            r = {"phase": p, "step": s + 1, "loss": total / scored, "learningRate": lr, "gradientNorm": float(norm),
+                 "tokens": tokens, "seconds": seconds}
+            records.append(r)
+            print(json.dumps({"step": r}), flush=True)
+            if a.eval_steps and (s + 1) % a.eval_steps == 0 and s + 1 < steps:
+                validate(net, p, s + 1)
+        validate(net, p, steps)
+        base = net.merge_and_unload()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    cpu = resource.getrusage(resource.RUSAGE_SELF)
+    print(json.dumps({"summary": {"trainExamples": len(train), "validationExamples": len(val), "target": target,
+                                  "order": order, "steps": len(records), "validation": validation,
+                                  "trainTokens": train_tokens, "trainSeconds": train_seconds,
+                                  "tokensPerSecond": train_tokens / train_seconds if train_seconds else 0,
+                                  "peak_rss_bytes": rss, "cpu_seconds": cpu.ru_utime + cpu.ru_stime,
+                                  "threads": a.threads, "torch": torch.__version__}}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
