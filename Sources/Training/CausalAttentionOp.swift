@@ -92,16 +92,10 @@ public enum CausalAttentionOp {
     /// product wrote) set to 0; entries outside `scored` were never written and stay 0.
     static func softmaxRow<T: TrainingScalar>(_ row: UnsafeMutablePointer<T>, visible: ClosedRange<Int>,
                                               scored: Range<Int>) {
-        var m = -T.infinity
-        for j in visible { m = Swift.max(m, row[j]) }
-        var sum: T = 0
-        for j in visible {
-            let e = T.exp(row[j] - m)
-            row[j] = e
-            sum += e
-        }
-        let inv = 1 / sum
-        for j in visible { row[j] *= inv }
+        let first = row + visible.lowerBound, n = visible.count
+        let sum = T.expShifted(first, count: n, shift: T.maximum(first, count: n))
+        let inv = T(1 / sum)
+        for j in 0..<n { first[j] *= inv }
         for j in scored.lowerBound..<visible.lowerBound { row[j] = 0 }
         for j in visible.upperBound + 1..<scored.upperBound { row[j] = 0 }
     }

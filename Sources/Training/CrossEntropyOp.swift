@@ -35,14 +35,13 @@ public enum CrossEntropyOp {
                     for i in range {
                         let row = base + i * vocab, y = targets[rows[i]]
                         precondition((0..<vocab).contains(y), "CrossEntropyOp: target \(y) outside the vocabulary")
-                        var m = -T.infinity
-                        for j in 0..<vocab { m = Swift.max(m, row[j]) }
-                        var sum = 0.0
-                        for j in 0..<vocab { sum += T.exp(row[j] - m).asDouble }
-                        l[i] = m.asDouble + Double.log(sum) - row[y].asDouble
+                        let zy = row[y].asDouble
+                        let m = T.maximum(row, count: vocab)
+                        let sum = T.expShifted(row, count: vocab, shift: m)  // row ← exp(z − m)
+                        l[i] = m.asDouble + Double.log(sum) - zy
                         if let g = gradientScale {
-                            let inv = T(1 / sum)
-                            for j in 0..<vocab { row[j] = g * T.exp(row[j] - m) * inv }
+                            let c = g * T(1 / sum)
+                            for j in 0..<vocab { row[j] *= c }
                             row[y] -= g
                         }
                     }

@@ -3,12 +3,17 @@ import LinearAlgebraCore
 /// Inverted dropout with probability p, drawn from a counter-based hash so that no mask is stored: the backward
 /// pass and a resumed run regenerate exactly the mask the forward used.
 ///
-///     keepᵢ ⇔ uᵢ ≥ p,   uᵢ = (SplitMix64(stream ⊕ i·φ) >> 11) · 2⁻⁵³,   drop(x)ᵢ = xᵢ · keepᵢ / (1 − p)
+///     keepᵢ ⇔ uᵢ ≥ ⌊p·2¹⁶⌉,   uᵢ = bits 16·(i mod 4) … 16·(i mod 4) + 15 of SplitMix64(stream ⊕ ⌊i/4⌋·φ)
+///     drop(x)ᵢ = xᵢ · keepᵢ / (1 − p)
+///
+/// (one hash gives four 16-bit uniforms; p is applied to 1/65536.)
 ///
 /// `stream` mixes the run's seed, the optimizer step, the micro-batch and the adapter (``init(seed:step:microBatch:adapter:probability:)``).
 public struct DropoutMask: Sendable, Equatable {
     public let probability: Double
     public let stream: UInt64
+    /// ⌊p·2¹⁶⌉: a 16-bit draw below it drops the element.
+    let threshold: UInt64
 
     public init(seed: UInt64, step: Int, microBatch: Int, adapter: Int, probability: Double) {
         precondition((0..<1).contains(probability))
@@ -17,6 +22,7 @@ public struct DropoutMask: Sendable, Equatable {
         s = Self.mix(s ^ UInt64(truncatingIfNeeded: step))
         s = Self.mix(s ^ UInt64(truncatingIfNeeded: microBatch))
         stream = Self.mix(s ^ UInt64(truncatingIfNeeded: adapter))
+        threshold = UInt64((probability * 65536).rounded())
     }
 
     /// SplitMix64's finalizer.
@@ -29,8 +35,12 @@ public struct DropoutMask: Sendable, Equatable {
 
     /// Whether element i (row-major index) is kept.
     @inline(__always) public func keeps(_ i: Int) -> Bool {
-        let u = Double(Self.mix(stream ^ (UInt64(truncatingIfNeeded: i) &* 0x9E37_79B9_7F4A_7C15)) >> 11) * 0x1.0p-53
-        return u >= probability
+        (bits(group: i >> 2) >> UInt64(16 * (i & 3))) & 0xFFFF >= threshold
+    }
+
+    /// The hash of elements 4g … 4g + 3.
+    @inline(__always) func bits(group g: Int) -> UInt64 {
+        Self.mix(stream ^ (UInt64(truncatingIfNeeded: g) &* 0x9E37_79B9_7F4A_7C15))
     }
 
     /// drop(x) = x ⊙ keep / (1 − p).
@@ -38,7 +48,16 @@ public struct DropoutMask: Sendable, Equatable {
         var y = x
         let scale = T(1 / (1 - probability)), n = x.cols
         MatrixProducts.forEachRowRange(&y, parallelism: parallelism) { rows, base in
-            for i in rows.lowerBound * n..<rows.upperBound * n { base[i] = keeps(i) ? base[i] * scale : 0 }
+            var i = rows.lowerBound * n
+            let end = rows.upperBound * n
+            while i < end {
+                let h = bits(group: i >> 2)
+                let stop = Swift.min(end, (i | 3) + 1)
+                while i < stop {
+                    base[i] = (h >> UInt64(16 * (i & 3))) & 0xFFFF >= threshold ? base[i] * scale : 0
+                    i += 1
+                }
+            }
         }
         return y
     }
