@@ -47,16 +47,27 @@ public struct DropoutMask: Sendable, Equatable {
     public func apply<T: TrainingScalar>(to x: Matrix<T>, parallelism: Parallelism) -> Matrix<T> {
         var y = x
         let scale = T(1 / (1 - probability)), n = x.cols
+        let t = threshold
         MatrixProducts.forEachRowRange(&y, parallelism: parallelism) { rows, base in
-            var i = rows.lowerBound * n
-            let end = rows.upperBound * n
+            let start = rows.lowerBound * n, end = rows.upperBound * n
+            // Elements up to the first whole group, whole groups of four (one hash each), the rest.
+            var i = start
+            while i < end && i & 3 != 0 {
+                base[i] = keeps(i) ? base[i] * scale : 0
+                i += 1
+            }
+            let groups = (end - i) >> 2, g0 = i >> 2
+            for g in 0..<groups {
+                let h = bits(group: g0 + g), v = base + 4 * (g0 + g)
+                v[0] = h & 0xFFFF >= t ? v[0] * scale : 0
+                v[1] = (h >> 16) & 0xFFFF >= t ? v[1] * scale : 0
+                v[2] = (h >> 32) & 0xFFFF >= t ? v[2] * scale : 0
+                v[3] = h >> 48 >= t ? v[3] * scale : 0
+            }
+            i += 4 * groups
             while i < end {
-                let h = bits(group: i >> 2)
-                let stop = Swift.min(end, (i | 3) + 1)
-                while i < stop {
-                    base[i] = (h >> UInt64(16 * (i & 3))) & 0xFFFF >= threshold ? base[i] * scale : 0
-                    i += 1
-                }
+                base[i] = keeps(i) ? base[i] * scale : 0
+                i += 1
             }
         }
         return y
