@@ -64,12 +64,16 @@ let package = Package(
         // GPTQ and round-to-nearest weight quantization: min/max grids, codes per (row, group), the output error.
         .target(name: "Quantization", dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations"],
                 swiftSettings: hotFlags),
+        // Fine-tuning: the backward pass of the runtime's ops (each beside its forward), LoRA adapters, AdamW, the
+        // data formats (text, alpaca, sharegpt) and the training loop (joint or sequential U→V).
+        .target(name: "Training", dependencies: ["LinearAlgebraCore", "GEMM", "Formats", "Tokenizers", "TransformerRuntime"],
+                swiftSettings: hotFlags),
         // SVG plots (line, scatter, bar; linear, log and category axes), Markdown tables, Jupyter .ipynb writer.
         .target(name: "Notebooks", dependencies: ["Formats"]),
         // Umbrella: re-exports the small modules.
         .target(name: "SVDLLMKit",
                 dependencies: ["LinearAlgebraCore", "GEMM", "Factorizations", "SpectralDecompositions", "Formats",
-                               "Tokenizers", "TransformerRuntime", "Evaluation", "SVDLLM", "Quantization"]),
+                               "Tokenizers", "TransformerRuntime", "Evaluation", "SVDLLM", "Quantization", "Training"]),
         .executableTarget(
             name: "svdllm",
             dependencies: ["SVDLLMKit", "Notebooks", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -93,6 +97,9 @@ let package = Package(
                                    "TransformerRuntime", "Evaluation", "Quantization", "SVDLLM"],
                     exclude: ["Fixtures"], swiftSettings: hotFlags),
         .testTarget(name: "QuantizationTests", dependencies: ["LinearAlgebraCore", "Quantization", "Formats"],
+                    resources: [.copy("Fixtures")], swiftSettings: hotFlags),
+        .testTarget(name: "TrainingTests",
+                    dependencies: ["LinearAlgebraCore", "GEMM", "Formats", "Tokenizers", "TransformerRuntime", "Training"],
                     resources: [.copy("Fixtures")], swiftSettings: hotFlags),
         .testTarget(name: "NotebooksTests", dependencies: ["Notebooks"]),
         .testTarget(name: "svdllmTests", dependencies: ["svdllm", "SVDLLMKit"], swiftSettings: hotFlags),

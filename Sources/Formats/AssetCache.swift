@@ -7,6 +7,7 @@ import Foundation
 /// models/SmolLM2-135M-Instruct.Q4_1.gguf   models/gemma-3-270m-q4_k_m.gguf
 /// text/ptb.train.txt  text/ptb.valid.txt  text/ptb.test.txt   (the paper's form)
 /// text/shakespeare/*.txt
+/// text/sharegpt.jsonl                      (opt-in: `Scripts/fetch-assets --only sharegpt`)
 /// ```
 public struct AssetCache: Sendable {
     public let root: URL
@@ -26,6 +27,8 @@ public struct AssetCache: Sendable {
     public var gemma3: URL { root.appendingPathComponent("models/gemma-3-270m-q4_k_m.gguf") }
     public func ptb(_ split: String) -> URL { root.appendingPathComponent("text/ptb.\(split).txt") }
     public var shakespeareDirectory: URL { root.appendingPathComponent("text/shakespeare") }
+    /// The ShareGPT conversations, one JSON object per line.
+    public var shareGPT: URL { root.appendingPathComponent("text/sharegpt.jsonl") }
 
     /// `url` if the file exists, else an error telling the user to run the fetch script.
     public func require(_ url: URL) throws -> URL {

@@ -6,6 +6,7 @@
 @_exported import SpectralDecompositions
 @_exported import SVDLLM
 @_exported import Quantization
+@_exported import Training
 @_exported import Tokenizers
 @_exported import GEMM
 @_exported import LinearAlgebraCore

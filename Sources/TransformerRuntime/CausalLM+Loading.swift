@@ -61,7 +61,7 @@ extension CausalLM {
         }
         let outputName = b.name(gguf: "output.weight", hf: "lm_head.weight")
         let output: Linear, tied: Bool
-        if b.has(outputName) {
+        if b.hasMatrix(outputName) {
             output = try b.linear(outputName, bias: nil, out: c.vocabSize, in: c.hiddenSize)
             tied = false
         } else if c.tiedEmbeddings || b.isGGUF {
@@ -107,7 +107,7 @@ extension CausalLM {
         }
         let finalNorm = try norm("model.decoder.final_layer_norm")
         let output: Linear, tied: Bool
-        if b.has("lm_head.weight") {
+        if b.hasMatrix("lm_head.weight") {
             output = try b.linear("lm_head.weight", bias: nil, out: c.vocabSize, in: d)
             tied = false
         } else {

@@ -61,6 +61,15 @@ final class WeightBinder {
         }
     }
 
+    /// Whether matrix `name` (`<stem>.weight`) is stored in any form ``weightMatrix(_:rows:cols:)`` reads: as
+    /// itself, or in a folder as q8 blocks (`<stem>.q8_codes`) or GGML blocks (`<stem>.ggml_<type>`).
+    func hasMatrix(_ name: String) -> Bool {
+        if has(name) { return true }
+        guard name.hasSuffix(".weight"), case let .huggingFace(folder) = source else { return false }
+        let stem = String(name.dropLast(".weight".count))
+        return has(stem + ".q8_codes") || GGMLBlockTensors.find(stem: stem, in: folder) != nil
+    }
+
     /// The tensor as rows × cols (a 1-D tensor of n values is 1 × n), marked as used.
     func matrix(_ name: String, rows: Int, cols: Int) throws -> Matrix<Float> {
         guard has(name) else { throw RuntimeError.missingTensor(file: file, name: name) }

@@ -11,7 +11,7 @@ struct SVDLLMCommand: ParsableCommand {
         commandName: "svdllm",
         abstract: "SVD-LLM compression of language models, on pure-Swift linear algebra.",
         subcommands: [BenchCommand.self, LinalgCommand.self, InspectCommand.self, TokenizeCommand.self,
-                      ConvertCommand.self, EvalCommand.self, GenerateCommand.self, CompressCommand.self, QuantizeCommand.self,
+                      ConvertCommand.self, EvalCommand.self, GenerateCommand.self, CompressCommand.self, QuantizeCommand.self, FineTuneCommand.self,
                       SynthesizeCommand.self, NotebookCommand.self])
 
     static func main() {
@@ -52,6 +52,7 @@ func toolkitErrorMessage(_ error: Error) -> String? {
     case let e as NotebookError: return e.description
     case let e as ModelQuantizationError: return e.description
     case let e as QuantizationError: return e.description
+    case let e as TrainingError: return e.description
     default: return nil
     }
 }
