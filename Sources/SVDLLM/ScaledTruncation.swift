@@ -15,8 +15,8 @@ public func scaledTruncation(_ w: consuming Matrix<Double>, scaling: InputScalin
                              layer: Int, name: String, seed: UInt64 = 0,
                              parallelism: Parallelism = .serial) throws(CompressionError) -> LowRankFactors {
     precondition(r >= 1 && r <= Swift.min(w.rows, w.cols), "rank \(r) outside 1...min(m, n)")
-    let scaled = try ScaledSVD(consume w, scaling: scaling, svd: svd, rank: r, layer: layer, name: name, seed: seed,
-                               parallelism: parallelism)
+    let scaled = try ScaledSVD(consume w, scaling: scaling, svd: svd, rank: r, leadingVectorsOnly: true, layer: layer,
+                               name: name, seed: seed, parallelism: parallelism)
     return scaled.truncated(rank: r, parallelism: parallelism)
 }
 
@@ -30,18 +30,22 @@ public struct ScaledSVD: Sendable {
     public let totalSquares: Double
     let complete: Bool
 
-    /// - Parameter rank: the rank the randomized SVD aims at (ignored by `jacobi`, which computes every triplet).
+    /// - Parameter rank: the rank the randomized SVD aims at (ignored by `jacobi` and `bidiagonal`, which compute
+    ///   every singular value).
+    /// - Parameter leadingVectorsOnly: keep only the leading `rank` singular vectors (``SVDOptions/leadingVectors``:
+    ///   the bidiagonal SVD then back-transforms only those); ``truncated(rank:)`` can then cut at most `rank`.
     /// - Throws: ``CompressionError/numerical(layer:name:reason:)`` when the SVD fails (named by `layer`, `name`).
     ///
     /// `w` is consumed: given up by the caller, it is freed once W·S is formed, before the SVD runs.
-    public init(_ w: consuming Matrix<Double>, scaling: InputScaling, svd: TruncationSVD, rank r: Int, layer: Int,
-                name: String, seed: UInt64 = 0, parallelism: Parallelism = .serial) throws(CompressionError) {
+    public init(_ w: consuming Matrix<Double>, scaling: InputScaling, svd: TruncationSVD, rank r: Int,
+                leadingVectorsOnly: Bool = false, layer: Int, name: String, seed: UInt64 = 0,
+                parallelism: Parallelism = .serial) throws(CompressionError) {
         let a = scaling.scale(w, parallelism: parallelism)  // out × in
         _ = consume w
         totalSquares = a.elements.reduce(0) { $0 + $1 * $1 }
         let options = SVDOptions(computeVectors: .thin,
                                  algorithm: svd.algorithm(rank: r, rows: a.rows, cols: a.cols, seed: seed),
-                                 parallelism: parallelism)
+                                 parallelism: parallelism, leadingVectors: leadingVectorsOnly ? r : nil)
         let k = Swift.min(a.rows, a.cols)
         do { decomposition = try SVD(consume a, options: options) } catch {
             throw .numerical(layer: layer, name: name, reason: "SVD of W·S failed: \(error)")

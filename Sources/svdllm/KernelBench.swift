@@ -99,7 +99,10 @@ struct KernelBench<T: GEMMScalar> {
                     let cpu0 = Stopwatch.processCPUSeconds()
                     if options.widen {
                         aFloat.withView { av in
-                            cDouble.withMutableView { syrk(av, into: $0, beta: 1, variant: v, parallelism: parallelism) }
+                            cDouble.withMutableView {
+                                syrk(av, into: $0, beta: 1, accumulation: options.accumulation, variant: v,
+                                     parallelism: parallelism)
+                            }
                         }
                     } else {
                         a.withView { av in c.withMutableView { syrk(av, into: $0, beta: 1, variant: v, parallelism: parallelism) } }
@@ -107,7 +110,9 @@ struct KernelBench<T: GEMMScalar> {
                     cpu = Swift.min(cpu, Stopwatch.processCPUSeconds() - cpu0)
                 }
                 out.append(record(v.rawValue, shape, seconds: t, flops: Double(n) * Double(n) * Double(k),
-                                  cpuSeconds: cpu, dtype: options.widen ? "f32>f64" : nil))
+                                  cpuSeconds: cpu,
+                                  dtype: !options.widen ? nil : options.accumulation == .double ? "f32>f64"
+                                      : "f32>f64 \(options.accumulation.rawValue)"))
             }
         }
         return out
