@@ -39,6 +39,8 @@ public struct CompressionOptions: Sendable {
     /// How the profiles' Grams XᵀX are accumulated (``GramAccumulator/accumulation``): in Double throughout, or
     /// each slab of KC tokens in Float and the slabs summed in Double.
     public var gramAccumulation: SYRKAccumulation = .double
+    /// The precision of the SVD of W·S (``SVDPrecision``).
+    public var svdPrecision: SVDPrecision = .double
 
     public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .bidiagonal, asvdAlpha: Double = 0.5,
                 parallelism: Parallelism = .serial, updateSamples: Int? = nil,

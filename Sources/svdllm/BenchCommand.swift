@@ -91,13 +91,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "gemm: rows of A per packed block (0 = from the cache sizes).")
     var mc: Int = 0
 
-    @Option(help: "gemm: depth per packed panel (0 = from the cache sizes).")
+    @Option(help: "gemm: depth per packed panel; syrk: rows of A per packed slab (0 = from the cache sizes).")
     var kc: Int = 0
 
     @Option(help: "gemm: columns of B per packed panel (0 = from the cache sizes).")
     var nc: Int = 0
 
-    @Option(name: .customLong("nc-in-l2"), help: "gemm, rowsOuter: columns of B swept at a time (0 = from L2).")
+    @Option(name: .customLong("nc-in-l2"), help: "gemm, rowsOuter: columns of B swept at a time; syrk: rows and columns of C per macro-tile (0 = from L2).")
     var ncInL2: Int = 0
 
     @Option(help: "dequant: comma-separated GGML types, e.g. Q4_K,Q6_K (default: every type with a kernel).")

@@ -38,6 +38,9 @@ struct CompressCommand: ParsableCommand {
 
     enum UpdateSampler: String, ExpressibleByArgument, CaseIterable { case calibration, tokenWindows = "token-windows" }
     @Option(help: "SVD of W·S: bidiagonal (gesdd-like: Householder bidiagonalization, divide and conquer), jacobi (one-sided Jacobi: the high-relative-accuracy reference, slower) or rsvd (randomized, approximate).") var svd: TruncationSVD = .bidiagonal
+    @Option(name: .customLong("svd-precision"),
+            help: "Precision of the SVD of W·S: f64, or f32 (W·S formed in f64 and rounded; the kept σ recomputed in f64; the official code's fp32 SVD).")
+    var svdPrecision: SVDPrecision = .double
     @Option(help: "How the Grams XᵀX of the profiles are accumulated: float-slabs (each slab of up to KC tokens summed in f32 by the f32 kernel, the slabs added in f64) or double (every product and sum in f64).")
     var gram: SYRKAccumulation = .double
     @Option(name: .customLong("rank-allocation"),
@@ -115,6 +118,7 @@ struct CompressCommand: ParsableCommand {
         o.minRankFraction = minRankFraction
         o.maxRankFraction = maxRankFraction
         o.gramAccumulation = gram
+        o.svdPrecision = svdPrecision
         return o
     }
 
@@ -164,6 +168,7 @@ struct CompressCommand: ParsableCommand {
         var method: String
         var ratio: Double
         var svd: String
+        var svd_precision: String
         var gram: String
         var nsamples: Int
         var seqlen: Int
@@ -256,6 +261,7 @@ struct CompressCommand: ParsableCommand {
         profile.add(gramAccumulation: gram)
         var run = profile
         run.add("\(method.rawValue) \(ratio) \(svd.rawValue)")
+        if svdPrecision != .double { run.add("svd precision \(svdPrecision.rawValue)") }
         if rankAllocation == .sensitivity { run.add("sensitivity \(sensitivityWindows)") }
         if rankAllocation == .loss { run.add("loss \(lossNormalization.rawValue) \(budgetScope.rawValue) \(minRankFraction) \(maxRankFraction)") }
         if let updateWindows {
@@ -388,7 +394,7 @@ struct CompressCommand: ParsableCommand {
         if let sensitivity = s.sensitivity { seconds["sensitivity"] = sensitivity }
         if let allocation = s.allocation { seconds["allocation"] = allocation }
         let output = Output(
-            out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd.rawValue, gram: gram.rawValue, nsamples: nsamples, seqlen: seqlen,
+            out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd.rawValue, svd_precision: svdPrecision.rawValue, gram: gram.rawValue, nsamples: nsamples, seqlen: seqlen,
             seed: seed, update_sampler: result.updateSampler, update_nsamples: result.updateSamples,
             rank_allocation: rankAllocation.rawValue, loss_normalization: result.lossNormalization,
             parameter_budget: result.parameterBudget, allocated_parameters: result.allocatedParameters, dense_matrices: result.denseMatrices?.count ?? 0,
@@ -430,5 +436,6 @@ extension RankAllocation: ExpressibleByArgument {}
 extension CompressionMethod: ExpressibleByArgument {}
 extension TruncationSVD: ExpressibleByArgument {}
 extension SYRKAccumulation: ExpressibleByArgument {}
+extension SVDPrecision: ExpressibleByArgument {}
 extension LossNormalization: ExpressibleByArgument {}
 extension BudgetScope: ExpressibleByArgument {}
