@@ -29,7 +29,8 @@ extension Float: GEMMScalar {
         _ variant: SYRKVariant, _ a: MatrixView<Float>, _ c: MutableMatrixView<Float>, alpha: Float, beta: Float,
         parallelism: Parallelism, params: SYRKParams
     ) {
-        syrkDispatch(variant, a, c, alpha: alpha, beta: beta, parallelism: parallelism, params: params)
+        syrkDispatch(variant, a, c, kernelScalar: Self.self, alpha: alpha, beta: beta, parallelism: parallelism,
+                     params: params)
     }
 }
 
@@ -47,6 +48,7 @@ extension Double: GEMMScalar {
         _ variant: SYRKVariant, _ a: MatrixView<Double>, _ c: MutableMatrixView<Double>, alpha: Double, beta: Double,
         parallelism: Parallelism, params: SYRKParams
     ) {
-        syrkDispatch(variant, a, c, alpha: alpha, beta: beta, parallelism: parallelism, params: params)
+        syrkDispatch(variant, a, c, kernelScalar: Self.self, alpha: alpha, beta: beta, parallelism: parallelism,
+                     params: params)
     }
 }

@@ -1,41 +1,44 @@
 import LinearAlgebraCore
 
-/// C ← α·AᵀA + β·C on the lower triangle (A k × n of scalar S, C n × n accumulated in T), BLIS-style:
+/// C ← α·AᵀA + β·C on the lower triangle (A k × n of scalar S, C n × n of scalar T, the micro-kernel in K),
+/// BLIS-style:
 ///
 ///     for each chunk of rows of A (at most the pack budget)
-///       pack A[chunk, 0..<n] widened to T, slab by slab (KC rows), into MR-tall and NR-wide micro-panels
+///       pack A[chunk, 0..<n] converted to K, slab by slab (KC rows), into MR-tall and NR-wide micro-panels
 ///                                                      (one pass over A; tasks: runs of columns)
 ///       for each macro-tile (I, J), J ≤ I, of tile × tile entries of C   (tasks, the largest first)
 ///         for each slab:  for ir in I by MR:  for jr in J while jr ≤ ir + MR − 1:
 ///           MR × NR micro-kernel (row panel ir, column panel jr); β on the first slab only (then 1)
 ///
-/// A micro-tile entirely on or below the diagonal (jr + NR − 1 ≤ ir) is written by the micro-kernel; one crossing
-/// the diagonal, or past the edge of C, goes through a scratch tile and only its entries with j ≤ i are written
-/// (``writeBackLower``). So about n²k/2 + O(n·k·NR) multiply-adds, against the n²k of a full GEMM.
+/// With K = T a micro-tile entirely on or below the diagonal (jr + NR − 1 ≤ ir) is written by the micro-kernel;
+/// one crossing the diagonal, or past the edge of C, goes through a scratch tile and only its entries with j ≤ i
+/// are written (``writeBackLower``). So about n²k/2 + O(n·k·NR) multiply-adds, against the n²k of a full GEMM.
+/// With K ≠ T (Float slabs into a Double C, ``SYRKAccumulation/floatSlabs``) every tile goes through the scratch
+/// tile: each slab's K sums are converted to T and added into C.
 ///
 /// Tasks are claimed dynamically (``Parallelism/forEachTask(_:_:)``); with `.serial` everything runs on the
 /// calling thread (the `blocked` variant).
-func syrkBlocked<S: LinalgScalar, T: GEMMKernelScalar>(
-    _ a: MatrixView<S>, _ c: MutableMatrixView<T>, alpha: T, beta: T, parallelism: Parallelism,
-    params: SYRKParams
+func syrkBlocked<S: LinalgScalar, K: GEMMKernelScalar, T: LinalgScalar>(
+    _ a: MatrixView<S>, _ c: MutableMatrixView<T>, kernelScalar: K.Type, alpha: T, beta: T,
+    parallelism: Parallelism, params: SYRKParams
 ) {
     let n = a.cols, k = a.rows
     if syrkTrivial(n: n, k: k, c, alpha: alpha, beta: beta) { return }
-    let blk = SYRKBlocking(T.self, n: n, k: k, params: params)
+    let blk = SYRKBlocking(K.self, n: n, k: k, params: params)
     let mr = blk.mr, nr = blk.nr, width = blk.paddedColumns
     let tasks = lowerMacroTiles(n: n, tile: blk.tile)
     let workers = Swift.min(parallelism.threads, Swift.max(1, tasks.count))
-    let size = MemoryLayout<T>.stride
+    let size = MemoryLayout<K>.stride
     let packedCount = Swift.min(blk.chunk, roundUp(k, blk.kc)) * width
     // Rows layout, columns layout (chunk × paddedColumns each, slab by slab), then one MR × NR scratch tile per
     // worker.
     let workspace = Workspace()
     let packedBytes = Workspace.roundUp(packedCount * size), tileBytes = Workspace.roundUp(mr * nr * size)
     workspace.reserve(bytes: 2 * packedBytes + workers * tileBytes)
-    let rowsPacked = workspace.buffer(of: T.self, count: packedCount)
-    let colsPacked = workspace.buffer(of: T.self, count: packedCount, offsetBytes: packedBytes)
+    let rowsPacked = workspace.buffer(of: K.self, count: packedCount)
+    let colsPacked = workspace.buffer(of: K.self, count: packedCount, offsetBytes: packedBytes)
     let scratch = (0..<workers).map {
-        workspace.buffer(of: T.self, count: mr * nr, offsetBytes: 2 * packedBytes + $0 * tileBytes)
+        workspace.buffer(of: K.self, count: mr * nr, offsetBytes: 2 * packedBytes + $0 * tileBytes)
     }
     let units = (n + blk.granule - 1) / blk.granule
     let packTasks = Swift.min(units, 4 * workers)
@@ -92,46 +95,61 @@ func lowerMacroTiles(n: Int, tile: Int) -> [(rows: Range<Int>, cols: Range<Int>)
 }
 
 /// The MR × NR tile of C at (ir, jr) from row panel `rowPanel` (kc × MR) and column panel `columnPanel` (kc × NR).
-/// A tile entirely on or below the diagonal and inside C is written by the micro-kernel; otherwise the raw sums go to
-/// `tile` (MR × NR scratch) and only the entries with j ≤ i inside C are written.
+/// When K = T, a tile entirely on or below the diagonal and inside C is written by the micro-kernel; otherwise the
+/// raw sums go to `tile` (MR × NR scratch) and only the entries with j ≤ i inside C are written, converted to T.
 @inline(__always)
-func syrkTile<T: GEMMKernelScalar>(
+func syrkTile<K: GEMMKernelScalar, T: LinalgScalar>(
     _ kernel: GEMMMicroKernel, mr: Int, nr: Int, ir: Int, jr: Int, n: Int, kc: Int,
-    rowPanel: UnsafePointer<T>, columnPanel: UnsafePointer<T>, c: UnsafeMutablePointer<T>, ldc: Int,
-    alpha: T, beta: T, tile: UnsafeMutablePointer<T>
+    rowPanel: UnsafePointer<K>, columnPanel: UnsafePointer<K>, c: UnsafeMutablePointer<T>, ldc: Int,
+    alpha: T, beta: T, tile: UnsafeMutablePointer<K>
 ) {
     let rowsHere = Swift.min(mr, n - ir), colsHere = Swift.min(nr, n - jr)
     let cTile = c + ir * ldc + jr
-    let full = rowsHere == mr && colsHere == nr && jr + nr <= ir + 1
-    let target = full ? MicroTileTarget(c: cTile, ldc: ldc, full: true) : MicroTileTarget(c: tile, ldc: nr, full: false)
+    let direct = K.self == T.self && rowsHere == mr && colsHere == nr && jr + nr <= ir + 1
+    let target = direct ? MicroTileTarget(c: UnsafeMutableRawPointer(cTile).assumingMemoryBound(to: K.self), ldc: ldc,
+                                          full: true)
+                        : MicroTileTarget(c: tile, ldc: nr, full: false)
+    let kAlpha = K(alpha.asDouble), kBeta = K(beta.asDouble)  // exact: used only when K = T
     switch kernel {
     case .avx2:
-        microKernel6x2(T.Vector256.self, kc: kc, a: rowPanel, b: columnPanel, target: target, alpha: alpha, beta: beta)
+        microKernel6x2(K.Vector256.self, kc: kc, a: rowPanel, b: columnPanel, target: target, alpha: kAlpha, beta: kBeta)
     case .avx512:
-        microKernel12x2(T.Vector512.self, kc: kc, a: rowPanel, b: columnPanel, target: target, alpha: alpha,
-                        beta: beta)
+        microKernel12x2(K.Vector512.self, kc: kc, a: rowPanel, b: columnPanel, target: target, alpha: kAlpha,
+                        beta: kBeta)
     }
-    if !full {
+    if !direct {
         writeBackLower(tile, ldt: nr, rows: rowsHere, cols: colsHere, diagonal: ir - jr, c: cTile, ldc: ldc,
                        alpha: alpha, beta: beta)
     }
 }
 
-/// C[i, j] ← α·tile[i, j] + β·C[i, j] for i < rows, j < cols and j ≤ i + diagonal (the entries of a tile at
-/// (ir, jr) on or below the diagonal of C, diagonal = ir − jr); β = 0: C is not read.
+/// C[i, j] ← α·T(tile[i, j]) + β·C[i, j] for i < rows, j < cols and j ≤ i + diagonal (the entries of a tile at
+/// (ir, jr) on or below the diagonal of C, diagonal = ir − jr); β = 0: C is not read. Float tiles into a Double C
+/// are widened eight at a time.
 @inline(__always)
-func writeBackLower<T: LinalgScalar>(
-    _ tile: UnsafePointer<T>, ldt: Int, rows: Int, cols: Int, diagonal: Int, c: UnsafeMutablePointer<T>, ldc: Int,
+func writeBackLower<K: LinalgScalar, T: LinalgScalar>(
+    _ tile: UnsafePointer<K>, ldt: Int, rows: Int, cols: Int, diagonal: Int, c: UnsafeMutablePointer<T>, ldc: Int,
     alpha: T, beta: T
 ) {
     for i in 0..<rows {
         let jEnd = Swift.min(cols, i + diagonal + 1)
         guard jEnd > 0 else { continue }
         let t = tile + i * ldt, ci = c + i * ldc
+        var j = 0
+        if K.self == Float.self && T.self == Double.self {
+            let tf = UnsafeRawPointer(t), cd = UnsafeMutableRawPointer(ci)
+            let va = SIMD8<Double>(repeating: alpha.asDouble), vb = SIMD8<Double>(repeating: beta.asDouble)
+            while j + 8 <= jEnd {
+                let x = SIMD8<Double>(tf.loadUnaligned(fromByteOffset: 4 * j, as: SIMD8<Float>.self)) * va
+                let old = beta == 0 ? SIMD8<Double>() : cd.loadUnaligned(fromByteOffset: 8 * j, as: SIMD8<Double>.self)
+                cd.storeBytes(of: beta == 0 ? x : x.addingProduct(old, vb), toByteOffset: 8 * j, as: SIMD8<Double>.self)
+                j += 8
+            }
+        }
         if beta == 0 {
-            for j in 0..<jEnd { ci[j] = alpha * t[j] }
+            while j < jEnd { ci[j] = alpha * T(t[j].asDouble); j += 1 }
         } else {
-            for j in 0..<jEnd { ci[j] = alpha * t[j] + beta * ci[j] }
+            while j < jEnd { ci[j] = alpha * T(t[j].asDouble) + beta * ci[j]; j += 1 }
         }
     }
 }

@@ -1,3 +1,4 @@
+import GEMM
 import LinearAlgebraCore
 
 /// What a ``Compressor`` run is told (the CLI's `svdllm compress` flags map onto these fields).
@@ -35,6 +36,11 @@ public struct CompressionOptions: Sendable {
     /// checkpoint, for another run (`--resume`, or a join of several ranges) to complete. Layers before the range
     /// only advance the hidden-state streams; the update methods need the earlier layers' factors in the checkpoint.
     public var layers: Range<Int>?
+    /// How the profiles' Grams XᵀX are accumulated (``GramAccumulator/accumulation``): in Double throughout, or
+    /// each slab of KC tokens in Float and the slabs summed in Double.
+    public var gramAccumulation: SYRKAccumulation = .double
+    /// The precision of the SVD of W·S (``SVDPrecision``).
+    public var svdPrecision: SVDPrecision = .double
 
     public init(method: CompressionMethod, ratio: Double, svd: TruncationSVD = .bidiagonal, asvdAlpha: Double = 0.5,
                 parallelism: Parallelism = .serial, updateSamples: Int? = nil,

@@ -351,7 +351,8 @@ struct CompressionRun {
     /// the block's outputs) and stored in the cache.
     mutating func computeDenseProfile(block i: Int) throws -> LayerProfile {
         if cacheComplete, let cached = try compressor.profileCache?.load(layer: i) { return cached }
-        let (p, out) = try profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers, parallelism: parallelism)
+        let (p, out) = try profileLayer(dense, layer: i, inputs: hDense, keepOutputs: i + 1 < layers, parallelism: parallelism,
+                                        accumulation: options.gramAccumulation)
         hDense = out
         try compressor.profileCache?.store(p)
         storedProfiles += 1
@@ -369,7 +370,8 @@ struct CompressionRun {
         if i == 0, separateUpdateWindows == nil, updateWindowCount == windows.count, let denseProfile {
             profile = denseProfile
         } else {
-            profile = try profileLayer(dense, layer: i, inputs: hComp, keepOutputs: false, parallelism: parallelism).profile
+            profile = try profileLayer(dense, layer: i, inputs: hComp, keepOutputs: false, parallelism: parallelism,
+                                       accumulation: options.gramAccumulation).profile
         }
         times.update += now() - t0
         return profile

@@ -34,7 +34,7 @@ public struct CompressionProgress: Sendable {
 /// hidden-state streams, the phase times, the reports) is a ``CompressionRun``.
 ///
 /// Profiling and the compressed stream run windows in parallel lanes, one per worker, each with serial kernels
-/// (``profileLayer(_:layer:inputs:keepOutputs:parallelism:)``); the factorization runs the block's linears in
+/// (``profileLayer(_:layer:inputs:keepOutputs:parallelism:accumulation:)``); the factorization runs the block's linears in
 /// parallel, one serial task each. All linear algebra runs in Double; factors are stored back as Float.
 ///
 /// A model loaded mapped (``WeightStorage/mapped``) is widened one block at a time (widen … narrow), and its

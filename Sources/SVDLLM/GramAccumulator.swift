@@ -8,8 +8,10 @@ import LinearAlgebraCore
 ///     tokens = Σ_batches rows(X)
 ///
 /// Each batch X (tokens × n, Float) goes straight to the Float → Double symmetric rank-k update (``syrk``, G ← G +
-/// XᵀX on the lower triangle): X is widened to Double while it is packed, so no widened copy is made, and only the
-/// lower triangle is computed. The upper triangle is mirrored once at the end by ``gram``. One window per call is as
+/// XᵀX on the lower triangle), no widened copy of X made, only the lower triangle computed; ``accumulation`` says
+/// how: every product and sum in Double (``SYRKAccumulation/double``, X widened while packed), or each slab of KC
+/// tokens summed in Float and the slabs' sums added into the Double G (``SYRKAccumulation/floatSlabs``: the Float
+/// kernel, twice as fast). The upper triangle is mirrored once at the end by ``gram``. One window per call is as
 /// fast as several (each macro-tile of G stays in cache across the depth slabs of a call, so a deeper call saves
 /// nothing), so ``LayerProfile`` does not buffer windows.
 public struct GramAccumulator: Sendable {
@@ -21,13 +23,16 @@ public struct GramAccumulator: Sendable {
     /// Rows and columns of G per SYRK macro-tile (one task; rounded up to the micro-kernel's granule);
     /// 0 = from the cache sizes (``SYRKParams/tile``).
     public var blockSize: Int
+    /// How each batch's XᵀX is summed into G.
+    public var accumulation: SYRKAccumulation
 
-    public init(dimension n: Int, blockSize: Int = 0) {
+    public init(dimension n: Int, blockSize: Int = 0, accumulation: SYRKAccumulation = .double) {
         precondition(n > 0 && blockSize >= 0)
         dimension = n
         lower = Matrix(rows: n, cols: n)
         absoluteSums = [Double](repeating: 0, count: n)
         self.blockSize = blockSize
+        self.accumulation = accumulation
     }
 
     /// Adds the statistics of X (tokens × n).
@@ -44,7 +49,8 @@ public struct GramAccumulator: Sendable {
         let params = SYRKParams(tile: blockSize)
         x.withView { xv in
             lower.withMutableView { g in
-                syrk(xv, into: g, alpha: 1, beta: 1, variant: .parallel, parallelism: parallelism, params: params)
+                syrk(xv, into: g, alpha: 1, beta: 1, accumulation: accumulation, variant: .parallel,
+                     parallelism: parallelism, params: params)
             }
         }
     }
@@ -89,13 +95,15 @@ public struct GramAccumulator: Sendable {
     }
 
     /// Restores an accumulator from saved statistics (a profile cache).
-    public init(gram: Matrix<Double>, absoluteSums: [Double], tokens: Int, blockSize: Int = 0) {
+    public init(gram: Matrix<Double>, absoluteSums: [Double], tokens: Int, blockSize: Int = 0,
+                accumulation: SYRKAccumulation = .double) {
         precondition(gram.rows == gram.cols && absoluteSums.count == gram.rows)
         dimension = gram.rows
         lower = gram
         self.absoluteSums = absoluteSums
         self.tokens = tokens
         self.blockSize = blockSize
+        self.accumulation = accumulation
     }
 }
 

@@ -115,8 +115,9 @@ extension Compressor {
         // W is needed after the truncation only by the update and the measured loss; otherwise it is given up to
         // the truncation, which drops it once W·S is formed (one m × n Double less during the SVD).
         let kept: Matrix<Double>? = (options.method.updatesU && propagated != nil) || (measureLoss && dense != nil) ? w64 : nil
-        var f = try scaledTruncation(consume w64, scaling: scaling, rank: r, svd: options.svd, layer: layer,
-                                     name: name.rawValue, seed: svdSeed(layer: layer, name: name))
+        var f = try scaledTruncation(consume w64, scaling: scaling, rank: r, svd: options.svd,
+                                     precision: options.svdPrecision, layer: layer, name: name.rawValue,
+                                     seed: svdSeed(layer: layer, name: name))
         var shifted = regularization?.shiftedPivots.count ?? 0
         var shift = regularization?.totalShift ?? 0
         var updateSeconds = 0.0

@@ -1,3 +1,4 @@
+import GEMM
 import LinearAlgebraCore
 import TransformerRuntime
 
@@ -8,8 +9,13 @@ public struct LayerProfile: Sendable {
     /// The groups, in the order the block reported them.
     public private(set) var groups: [[LinearName]] = []
     public private(set) var statistics: [GramAccumulator] = []
+    /// How the Grams of groups this profile adds are summed (``GramAccumulator/accumulation``).
+    public var accumulation: SYRKAccumulation = .double
 
-    public init(layer: Int) { self.layer = layer }
+    public init(layer: Int, accumulation: SYRKAccumulation = .double) {
+        self.layer = layer
+        self.accumulation = accumulation
+    }
 
     public init(layer: Int, groups: [[LinearName]], statistics: [GramAccumulator]) {
         precondition(groups.count == statistics.count)
@@ -29,7 +35,7 @@ public struct LayerProfile: Sendable {
         if let g = groups.firstIndex(of: input.names) {
             statistics[g].add(input.x, parallelism: parallelism)
         } else {
-            var acc = GramAccumulator(dimension: input.x.cols)
+            var acc = GramAccumulator(dimension: input.x.cols, accumulation: accumulation)
             acc.add(input.x, parallelism: parallelism)
             groups.append(input.names)
             statistics.append(acc)
@@ -59,9 +65,11 @@ public struct LayerProfile: Sendable {
 /// order, G = G₀ + G₁ + … . A window then needs no barrier between its products (a kernel-parallel schedule
 /// waits at every GEMM, SYRK and attention head, leaving cores idle). The sums are the same
 /// up to rounding and deterministic for a given thread count; peak memory holds L sets of the block's Grams and
-/// activations instead of one.
+/// activations instead of one. `accumulation`: how each window's XᵀX is summed into the Grams
+/// (``GramAccumulator/accumulation``).
 public func profileLayer(_ model: CausalLM, layer: Int, inputs: HiddenStates, keepOutputs: Bool,
-                         parallelism: Parallelism, outputLocation: HiddenStates.Location? = nil) throws
+                         parallelism: Parallelism, outputLocation: HiddenStates.Location? = nil,
+                         accumulation: SYRKAccumulation = .double) throws
     -> (profile: LayerProfile, outputs: HiddenStates) {
     let lanes = Swift.max(1, Swift.min(parallelism.threads, inputs.count))
     var serial = model
@@ -73,7 +81,7 @@ public func profileLayer(_ model: CausalLM, layer: Int, inputs: HiddenStates, ke
     final class Box { var profile: LayerProfile; init(_ p: LayerProfile) { profile = p } }
     profiles.withUnsafeMutableBufferPointer { lane in
         parallelism.forEachTask(lanes) { l, _ in
-            let box = Box(LayerProfile(layer: layer))
+            let box = Box(LayerProfile(layer: layer, accumulation: accumulation))
             for w in stride(from: l, to: inputs.count, by: lanes) {
                 let y = serial.forwardLayer(layer, inputs[w], capture: { box.profile.add($0, parallelism: .serial) })
                 outputs?.put(w, y)
@@ -88,16 +96,18 @@ public func profileLayer(_ model: CausalLM, layer: Int, inputs: HiddenStates, ke
     return (merged, try outputs?.finish() ?? .empty)
 }
 
-/// ``profileLayer(_:layer:inputs:keepOutputs:parallelism:outputLocation:)`` on windows held in memory.
+/// ``profileLayer(_:layer:inputs:keepOutputs:parallelism:outputLocation:accumulation:)`` on windows held in memory.
 public func profileLayer(_ model: CausalLM, layer: Int, inputs: [Matrix<Float>], keepOutputs: Bool,
-                         parallelism: Parallelism) -> (profile: LayerProfile, outputs: [Matrix<Float>]) {
+                         parallelism: Parallelism, accumulation: SYRKAccumulation = .double)
+    -> (profile: LayerProfile, outputs: [Matrix<Float>]) {
     let (profile, outputs) = try! profileLayer(model, layer: layer, inputs: HiddenStates(windows: inputs),
-                                               keepOutputs: keepOutputs, parallelism: parallelism)
+                                               keepOutputs: keepOutputs, parallelism: parallelism,
+                                               accumulation: accumulation)
     return (profile, outputs.prefix(outputs.count))
 }
 
 /// Block `layer` of `model` on every window of `inputs`, windows in parallel with serial kernels (as in
-/// ``profileLayer(_:layer:inputs:keepOutputs:parallelism:outputLocation:)``), stored where `inputs` are.
+/// ``profileLayer(_:layer:inputs:keepOutputs:parallelism:outputLocation:accumulation:)``), stored where `inputs` are.
 public func forwardLayerWindows(_ model: CausalLM, layer: Int, inputs: HiddenStates,
                                 parallelism: Parallelism) throws -> HiddenStates {
     var serial = model

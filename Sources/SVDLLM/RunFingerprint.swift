@@ -1,4 +1,5 @@
 import Foundation
+import GEMM
 
 /// A 64-bit FNV-1a hash, spelled as 16 hex digits: the identity of a profile (model + calibration windows) and
 /// of a run (plus method, ratio, SVD), used to name profile caches and to check resume folders.
@@ -43,6 +44,13 @@ public struct RunFingerprint: Sendable, Equatable {
             try? h.close()
         }
         return f
+    }
+
+    /// Identity of how a profile's Grams are accumulated (``CompressionOptions/gramAccumulation``): nothing for
+    /// ``SYRKAccumulation/double`` (so the profile caches made before the choice existed keep their names), the
+    /// name otherwise.
+    public mutating func add(gramAccumulation a: SYRKAccumulation) {
+        if a != .double { add("gram \(a.rawValue)") }
     }
 
     /// Identity of calibration windows (token ids).

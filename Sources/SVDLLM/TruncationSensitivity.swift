@@ -45,7 +45,7 @@ extension Compressor {
                     let largest = keptFractionRank(rows: w.rows, cols: w.cols, fraction: sensitivityFractions.last!)
                     let g = profile?.groupIndex(of: names[t])
                     return try ScaledSVD(w, scaling: g.flatMap { scalings[$0] } ?? .identity, svd: options.svd,
-                                         rank: largest, layer: i, name: names[t].rawValue,
+                                         precision: options.svdPrecision, rank: largest, layer: i, name: names[t].rawValue,
                                          seed: svdSeed(layer: i, name: names[t]))
                 }
             }

@@ -11,17 +11,20 @@ import LinearAlgebraCore
 /// 4. B = U_B Σ V_Bᵀ in Double: values only, or N ≤ leafSize → implicit-shift QR
 ///    (``bidiagonalQR(d:e:ut:vt:length:maxIterationFactor:)``); else divide and conquer
 ///    (``bidiagonalDivideConquer(d:e:params:parallelism:)``).
-/// 5. U_G = (Q·)Q_B·[U_B; 0] and V_G = P_B·V_B by the blocked reflectors (GEMMs); the sign convention of ``SVD``.
+/// 5. U_G = (Q·)Q_B·[U_B; 0] and V_G = P_B·V_B by the blocked reflectors (GEMMs), for the leading c columns of
+///    U_B and V_B only (c = `leadingVectors`, at most N; nil = N); the sign convention of ``SVD``.
 /// 6. Float input with vectors and σ₁/σ_k > 10 (``BidiagonalSVDParams/sigmaRefinement``): σᵢ ← uᵢᵀ A vᵢ in Double
 ///    (``rayleighQuotientsInDouble(_:uRows:vRows:s:parallelism:)``, as for Jacobi): the O(ε_f32·σ₁) absolute error
-///    of the small σ (relative ε_f32·κ: already 2·10⁻⁵ at κ ≈ 500) drops to O(δ²·σ₁).
+///    of the small σ (relative ε_f32·κ: already 2·10⁻⁵ at κ ≈ 500) drops to O(δ²·σ₁). With c < N only the leading
+///    c are refined, and the others are capped at the smallest refined one (the order stays descending).
 @_specialize(where T == Float)
 @_specialize(where T == Double)
-func bidiagonalSVD<T: GEMMScalar>(_ a: consuming Matrix<T>, vectors: Bool, params: BidiagonalSVDParams,
-                                  parallelism: Parallelism) throws(SVDError) -> SVDParts<T> {
+func bidiagonalSVD<T: GEMMScalar>(_ a: consuming Matrix<T>, vectors: Bool, leadingVectors: Int? = nil,
+                                  params: BidiagonalSVDParams, parallelism: Parallelism) throws(SVDError) -> SVDParts<T> {
     let problem = try TallProblem(a)
     guard problem.k > 0 else { return problem.emptyParts(vectors: vectors) }
     let (wide, bigM, bigN, e) = (problem.wide, problem.bigM, problem.bigN, problem.scaleExponent)
+    let keep = Swift.min(bigN, leadingVectors ?? bigN)   // singular vectors back-transformed
     let unscale = { (v: Double) -> T in T(v).scaledByPowerOfTwo(-e) }
     // The reduction's work (the scaled and transposed copy, the QR and bidiagonal reflectors) lives in this scope
     // only: it is freed before the singular vectors are transposed into their final layout.
@@ -65,24 +68,27 @@ func bidiagonalSVD<T: GEMMScalar>(_ a: consuming Matrix<T>, vectors: Bool, param
         } else {
             (sigma, ub, vb) = try bidiagonalDivideConquer(d: dd, e: ee, params: params, parallelism: parallelism)
         }
-        // U_G = (Q·)Q_B·[U_B; 0] (M × N), V_G = P_B·V_B (N × N).
-        uG = Matrix<T>(rows: qr == nil ? bigM : bigN, cols: bigN)
+        // U_G = (Q·)Q_B·[U_B; 0] (M × c), V_G = P_B·V_B (N × c): the leading c columns of U_B, V_B only.
+        uG = Matrix<T>(rows: qr == nil ? bigM : bigN, cols: keep)
         uG.elements.withUnsafeMutableBufferPointer { dst in
-            for i in 0..<(bigN * bigN) { dst[i] = T(ub[i]) }
+            for i in 0..<bigN { for j in 0..<keep { dst[i * keep + j] = T(ub[i * bigN + j]) } }
         }
         applyBidiagonalReflectors(bd, .left, to: &uG, blockSize: params.backTransformBlock, parallelism: parallelism)
         if let qr {
-            var full = Matrix<T>(rows: bigM, cols: bigN)
+            var full = Matrix<T>(rows: bigM, cols: keep)
             full.elements.withUnsafeMutableBufferPointer { dst in
                 uG.elements.withUnsafeBufferPointer { src in
-                    for i in 0..<(bigN * bigN) { dst[i] = src[i] }
+                    for i in 0..<(bigN * keep) { dst[i] = src[i] }
                 }
             }
             uG = Matrix(rows: 0, cols: 0)
             qr.applyQ(transpose: .none, to: &full, parallelism: parallelism)
             uG = full
         }
-        vG = Matrix<T>(rows: bigN, cols: bigN, elements: vb.map { T($0) })
+        vG = Matrix<T>(rows: bigN, cols: keep)
+        vG.elements.withUnsafeMutableBufferPointer { dst in
+            for i in 0..<bigN { for j in 0..<keep { dst[i * keep + j] = T(vb[i * bigN + j]) } }
+        }
         applyBidiagonalReflectors(bd, .right, to: &vG, blockSize: params.backTransformBlock, parallelism: parallelism)
     }
     var uRows = transposedCopy(wide ? vG : uG)   // k × m
@@ -92,8 +98,11 @@ func bidiagonalSVD<T: GEMMScalar>(_ a: consuming Matrix<T>, vectors: Bool, param
     vG = Matrix(rows: 0, cols: 0)
     applySignConvention(uRows: &uRows, vRows: &vRows)
     var sOut = sigma.map(unscale)
-    if refine, let original, let first = sOut.first, let last = sOut.last, first.asDouble > 10 * last.asDouble {
-        rayleighQuotientsInDouble(original, uRows: &uRows, vRows: &vRows, s: &sOut, parallelism: parallelism)
+    if refine, let original, keep > 0, let first = sOut.first, let last = sOut.last, first.asDouble > 10 * last.asDouble {
+        var head = Array(sOut.prefix(keep))
+        rayleighQuotientsInDouble(original, uRows: &uRows, vRows: &vRows, s: &head, parallelism: parallelism)
+        for i in keep..<sOut.count { sOut[i] = Swift.min(sOut[i], head[keep - 1]) }
+        sOut.replaceSubrange(0..<keep, with: head)
     }
     return SVDParts(s: sOut, u: transposedCopy(uRows), vt: vRows, sweeps: sweeps)
 }

@@ -4,7 +4,8 @@ import LinearAlgebraCore
 /// The singular value decomposition A = U Σ Vᵀ of an m × n matrix (Eigen style: decompose in `init`, then ask).
 ///
 /// Thin: with k = min(m, n) (or the requested rank for ``SVDAlgorithm/randomized(rank:oversampling:powerIterations:sketch:seed:)``),
-/// U is m × k with orthonormal columns, Σ = diag(σ₁ ≥ … ≥ σ_k ≥ 0), Vᵀ is k × n with orthonormal rows.
+/// U is m × k with orthonormal columns, Σ = diag(σ₁ ≥ … ≥ σ_k ≥ 0), Vᵀ is k × n with orthonormal rows; with
+/// ``SVDOptions/leadingVectors`` c < k, U and Vᵀ hold the leading c vectors only (U m × c, Vᵀ c × n).
 /// Sign convention: the largest-magnitude entry of each right singular vector (row of Vᵀ; the first one on
 /// ties) is positive, and the matching column of U follows, so results are deterministic.
 ///
@@ -17,9 +18,9 @@ public struct SVD<T: GEMMScalar>: Sendable {
     public let cols: Int
     /// σ₁ ≥ σ₂ ≥ … ≥ 0.
     public let singularValues: [T]
-    /// m × k, orthonormal columns (nil in values-only mode).
+    /// m × k (m × c with ``SVDOptions/leadingVectors``), orthonormal columns (nil in values-only mode).
     public let u: Matrix<T>?
-    /// k × n, orthonormal rows (nil in values-only mode).
+    /// k × n (c × n with ``SVDOptions/leadingVectors``), orthonormal rows (nil in values-only mode).
     public let vt: Matrix<T>?
     /// Jacobi sweeps used (of the small SVD, for the randomized algorithm; implicit-QR steps per row of the
     /// bidiagonal when ``SVDAlgorithm/bidiagonal`` runs QR, 0 after divide and conquer).
@@ -48,11 +49,17 @@ public struct SVD<T: GEMMScalar>: Sendable {
                                       sketch: sketch, seed: seed, mixedPrecisionRange: mixedPrecisionRange,
                                       vectors: vectors, params: options.params, parallelism: options.parallelism)
         case .bidiagonal:
-            parts = try bidiagonalSVD(consume a, vectors: vectors, params: options.bidiagonal, parallelism: options.parallelism)
+            parts = try bidiagonalSVD(consume a, vectors: vectors, leadingVectors: options.leadingVectors,
+                                      params: options.bidiagonal, parallelism: options.parallelism)
         }
         singularValues = parts.s
-        u = parts.u
-        vt = parts.vt
+        if let c = options.leadingVectors, let pu = parts.u, let pv = parts.vt, c < pu.cols {
+            u = pu.submatrix(rows: 0..<pu.rows, cols: 0..<c)
+            vt = pv.submatrix(rows: 0..<c, cols: 0..<pv.cols)
+        } else {
+            u = parts.u
+            vt = parts.vt
+        }
         sweeps = parts.sweeps
         self.options = options
     }
@@ -65,11 +72,10 @@ public struct SVD<T: GEMMScalar>: Sendable {
     }
 
     /// The best rank-r approximation's factors: U's first r columns (m × r), σ₁…σ_r, Vᵀ's first r rows (r × n).
-    /// Requires vectors (`computeVectors: .thin`) and r ≤ the number of computed singular values.
+    /// Requires vectors (`computeVectors: .thin`) and r ≤ the number of computed singular vectors.
     public func truncated(rank r: Int) -> (u: Matrix<T>, s: [T], vt: Matrix<T>) {
         guard let u, let vt else { preconditionFailure("SVD.truncated: computed with computeVectors: .valuesOnly") }
-        precondition(r >= 0 && r <= singularValues.count,
-                     "SVD.truncated: rank \(r) not in 0...\(singularValues.count)")
+        precondition(r >= 0 && r <= u.cols, "SVD.truncated: rank \(r) not in 0...\(u.cols)")
         return (u.submatrix(rows: 0..<u.rows, cols: 0..<r), Array(singularValues.prefix(r)),
                 vt.submatrix(rows: 0..<r, cols: 0..<vt.cols))
     }

@@ -51,14 +51,20 @@ public struct SVDOptions: Sendable, Equatable {
     public var parallelism: Parallelism
     /// Tunables of ``SVDAlgorithm/bidiagonal``.
     public var bidiagonal: BidiagonalSVDParams
+    /// With ``SVDComputeVectors/thin``: keep only the leading c singular vectors, U m × c and Vᵀ c × n (every
+    /// singular value is still computed); nil = all k. ``SVDAlgorithm/bidiagonal`` back-transforms only those c
+    /// (its back-transformation costs c/k of the full one); the other algorithms compute all and keep the first c.
+    public var leadingVectors: Int?
 
     public init(computeVectors: SVDComputeVectors = .thin, algorithm: SVDAlgorithm = .jacobi,
                 params: JacobiParams = .init(), parallelism: Parallelism = .serial,
-                bidiagonal: BidiagonalSVDParams = .init()) {
+                bidiagonal: BidiagonalSVDParams = .init(), leadingVectors: Int? = nil) {
+        precondition(leadingVectors.map { $0 >= 0 } ?? true, "SVDOptions: leadingVectors must be ≥ 0")
         self.computeVectors = computeVectors
         self.algorithm = algorithm
         self.params = params
         self.parallelism = parallelism
         self.bidiagonal = bidiagonal
+        self.leadingVectors = leadingVectors
     }
 }

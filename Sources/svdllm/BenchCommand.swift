@@ -15,7 +15,8 @@ struct BenchCommand: ParsableCommand {
             unless --hot; "dtype" is the storage, plus "read_gb_s" and, for simd, "vs_reference").
             With --json, one JSON object per line: {"kernel","variant","shape","dtype","threads","ms","gflops"}
             (dequant: "dtype" is the GGML type, plus "ns_per_block", "out_gb_s" and, for simd, "vs_reference";
-            syrk --widen: "dtype" is "f32>f64", a Float A widened while packing into a Double C).
+            syrk --widen: "dtype" is "f32>f64", a Float A widened while packing into a Double C; "f32>f64 float-slabs"
+            with --accumulation float-slabs).
             """)
 
     enum Kernel: String, ExpressibleByArgument, CaseIterable { case gemm, syrk, cholesky, trsm, qr, svd, dequant, gemv }
@@ -90,13 +91,13 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "gemm: rows of A per packed block (0 = from the cache sizes).")
     var mc: Int = 0
 
-    @Option(help: "gemm: depth per packed panel (0 = from the cache sizes).")
+    @Option(help: "gemm: depth per packed panel; syrk: rows of A per packed slab (0 = from the cache sizes).")
     var kc: Int = 0
 
     @Option(help: "gemm: columns of B per packed panel (0 = from the cache sizes).")
     var nc: Int = 0
 
-    @Option(name: .customLong("nc-in-l2"), help: "gemm, rowsOuter: columns of B swept at a time (0 = from L2).")
+    @Option(name: .customLong("nc-in-l2"), help: "gemm, rowsOuter: columns of B swept at a time; syrk: rows and columns of C per macro-tile (0 = from L2).")
     var ncInL2: Int = 0
 
     @Option(help: "dequant: comma-separated GGML types, e.g. Q4_K,Q6_K (default: every type with a kernel).")
@@ -122,6 +123,9 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "syrk: A in Float, C in Double (A widened while packing: the Gram of Float activations); needs --dtype f64.")
     var widen = false
 
+    @Option(help: "syrk --widen: double (every product and sum in f64) or float-slabs (each KC-row slab summed in f32 by the f32 kernel, the slabs added in f64).")
+    var accumulation: SYRKAccumulation = .double
+
     @Flag(help: "Print one JSON object per line.")
     var json = false
 
@@ -144,6 +148,9 @@ struct BenchCommand: ParsableCommand {
         if widen && (kernel != .syrk || dtype != .f64) {
             throw ValidationError("--widen applies to syrk with --dtype f64 only")
         }
+        if accumulation != .double && !widen {
+            throw ValidationError("--accumulation applies to syrk --widen only")
+        }
         guard powerIters >= 0 else { throw ValidationError("--power-iters must be ≥ 0 (got \(powerIters))") }
     }
 
@@ -165,7 +172,7 @@ struct BenchCommand: ParsableCommand {
     /// The measurements the options ask for.
     var plan: KernelBenchPlan {
         KernelBenchPlan(kernel: kernel, variants: variant == "all" ? nil : [variant], shapes: shapes, threads: workers.threads,
-                        transposeB: transposeB, gemmParams: gemmParams, widen: widen,
+                        transposeB: transposeB, gemmParams: gemmParams, widen: widen, accumulation: accumulation,
                         repeats: repeats, rank: rank, powerIters: powerIters, oversampling: oversampling, mixedRange: mixedRange,
                         jacobiParams: jacobiParams, bidiagonalParams: bidiagonalParams,
                         valuesOnly: valuesOnly, checkSigma: checkSigma)

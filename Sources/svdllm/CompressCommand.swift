@@ -38,6 +38,11 @@ struct CompressCommand: ParsableCommand {
 
     enum UpdateSampler: String, ExpressibleByArgument, CaseIterable { case calibration, tokenWindows = "token-windows" }
     @Option(help: "SVD of W·S: bidiagonal (gesdd-like: Householder bidiagonalization, divide and conquer), jacobi (one-sided Jacobi: the high-relative-accuracy reference, slower) or rsvd (randomized, approximate).") var svd: TruncationSVD = .bidiagonal
+    @Option(name: .customLong("svd-precision"),
+            help: "Precision of the SVD of W·S: f64, or f32 (W·S formed in f64 and rounded; the kept σ recomputed in f64; the official code's fp32 SVD).")
+    var svdPrecision: SVDPrecision = .double
+    @Option(help: "How the Grams XᵀX of the profiles are accumulated: float-slabs (each slab of up to KC tokens summed in f32 by the f32 kernel, the slabs added in f64) or double (every product and sum in f64).")
+    var gram: SYRKAccumulation = .double
     @Option(name: .customLong("rank-allocation"),
             help: "uniform (the paper: r = ⌊m·n·(1−R)/(m+n)⌋ for every matrix), sensitivity (ASVD's truncation rank search: every matrix truncated alone to 10 %…90 % of its parameters, perplexity on --sensitivity-windows calibration windows, the least harmful candidates taken until the budget is met; unpicked matrices stay dense) or loss (whiten methods: the ranks minimizing Σ dropped σ² of W·S / c_W within (1−R)·Σ m·n, greedily from every matrix's whitened spectrum; see --loss-normalization).")
     var rankAllocation: RankAllocation = .uniform
@@ -112,6 +117,8 @@ struct CompressCommand: ParsableCommand {
         o.budgetScope = budgetScope
         o.minRankFraction = minRankFraction
         o.maxRankFraction = maxRankFraction
+        o.gramAccumulation = gram
+        o.svdPrecision = svdPrecision
         return o
     }
 
@@ -161,6 +168,8 @@ struct CompressCommand: ParsableCommand {
         var method: String
         var ratio: Double
         var svd: String
+        var svd_precision: String
+        var gram: String
         var nsamples: Int
         var seqlen: Int
         var seed: UInt64
@@ -249,8 +258,10 @@ struct CompressCommand: ParsableCommand {
 
         var profile = RunFingerprint.model(at: modelURL)
         profile.add(windows: windows)
+        profile.add(gramAccumulation: gram)
         var run = profile
         run.add("\(method.rawValue) \(ratio) \(svd.rawValue)")
+        if svdPrecision != .double { run.add("svd precision \(svdPrecision.rawValue)") }
         if rankAllocation == .sensitivity { run.add("sensitivity \(sensitivityWindows)") }
         if rankAllocation == .loss { run.add("loss \(lossNormalization.rawValue) \(budgetScope.rawValue) \(minRankFraction) \(maxRankFraction)") }
         if let updateWindows {
@@ -383,7 +394,7 @@ struct CompressCommand: ParsableCommand {
         if let sensitivity = s.sensitivity { seconds["sensitivity"] = sensitivity }
         if let allocation = s.allocation { seconds["allocation"] = allocation }
         let output = Output(
-            out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd.rawValue, nsamples: nsamples, seqlen: seqlen,
+            out: outURL.path, method: method.rawValue, ratio: ratio, svd: svd.rawValue, svd_precision: svdPrecision.rawValue, gram: gram.rawValue, nsamples: nsamples, seqlen: seqlen,
             seed: seed, update_sampler: result.updateSampler, update_nsamples: result.updateSamples,
             rank_allocation: rankAllocation.rawValue, loss_normalization: result.lossNormalization,
             parameter_budget: result.parameterBudget, allocated_parameters: result.allocatedParameters, dense_matrices: result.denseMatrices?.count ?? 0,
@@ -424,5 +435,7 @@ struct CompressCommand: ParsableCommand {
 extension RankAllocation: ExpressibleByArgument {}
 extension CompressionMethod: ExpressibleByArgument {}
 extension TruncationSVD: ExpressibleByArgument {}
+extension SYRKAccumulation: ExpressibleByArgument {}
+extension SVDPrecision: ExpressibleByArgument {}
 extension LossNormalization: ExpressibleByArgument {}
 extension BudgetScope: ExpressibleByArgument {}

@@ -67,10 +67,12 @@ struct CompressionStudy: Codable {
         for method in methods {
             for ratio in ratios {
                 var model = loaded.model
-                var compressor = Compressor(options: CompressionOptions(method: method, ratio: ratio, svd: svd,
-                                                                        parallelism: .threads(threads)),
+                let options = CompressionOptions(method: method, ratio: ratio, svd: svd, parallelism: .threads(threads))
+                var profile = fingerprint
+                profile.add(gramAccumulation: options.gramAccumulation)
+                var compressor = Compressor(options: options,
                                             profileCache: method.needsDenseProfile
-                                                ? try ProfileCache(root: cacheRoot, fingerprint: fingerprint) : nil)
+                                                ? try ProfileCache(root: cacheRoot, fingerprint: profile) : nil)
                 compressor.keepSpectra = true  // (measureLoss is on by default: the predicted-vs-measured plot)
                 let report = try compressor.run(&model, windows: windows, seed: seed)
                 let ppl = try perplexity(model: model, tokens: evalIDs, seqlen: seqlen, windows: evalWindows, bos: bos).ppl

@@ -86,6 +86,8 @@ struct KernelBench<T: GEMMScalar> {
 
     func benchSYRK() throws -> [BenchRecord] {
         var out: [BenchRecord] = []
+        // --kc: the depth of a slab; --nc-in-l2: the macro-tile (0: from the caches).
+        let syrkParams = SYRKParams(kc: options.gemmParams.kc, tile: options.gemmParams.ncInL2)
         if options.widen && T.self != Double.self { throw CLIError("syrk --widen needs --dtype f64") }
         for shape in try shapes(default: "512x576,512x1536,2048x1536", dimensions: 2) {
             let (k, n) = (shape[0], shape[1])
@@ -99,15 +101,22 @@ struct KernelBench<T: GEMMScalar> {
                     let cpu0 = Stopwatch.processCPUSeconds()
                     if options.widen {
                         aFloat.withView { av in
-                            cDouble.withMutableView { syrk(av, into: $0, beta: 1, variant: v, parallelism: parallelism) }
+                            cDouble.withMutableView {
+                                syrk(av, into: $0, beta: 1, accumulation: options.accumulation, variant: v,
+                                     parallelism: parallelism, params: syrkParams)
+                            }
                         }
                     } else {
-                        a.withView { av in c.withMutableView { syrk(av, into: $0, beta: 1, variant: v, parallelism: parallelism) } }
+                        a.withView { av in
+                            c.withMutableView { syrk(av, into: $0, beta: 1, variant: v, parallelism: parallelism, params: syrkParams) }
+                        }
                     }
                     cpu = Swift.min(cpu, Stopwatch.processCPUSeconds() - cpu0)
                 }
                 out.append(record(v.rawValue, shape, seconds: t, flops: Double(n) * Double(n) * Double(k),
-                                  cpuSeconds: cpu, dtype: options.widen ? "f32>f64" : nil))
+                                  cpuSeconds: cpu,
+                                  dtype: !options.widen ? nil : options.accumulation == .double ? "f32>f64"
+                                      : "f32>f64 \(options.accumulation.rawValue)"))
             }
         }
         return out

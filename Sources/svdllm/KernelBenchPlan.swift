@@ -16,6 +16,8 @@ struct KernelBenchPlan {
     var gemmParams = GEMMParams()
     /// SYRK: A in Float, widened to the Double C while packing (the Gram accumulation); T must be Double.
     var widen = false
+    /// SYRK with ``widen``: how the Double C is accumulated.
+    var accumulation = SYRKAccumulation.double
     var repeats = 5
     /// SVD: the rank k of randomized variants (nil: min(m, n)/4).
     var rank: Int?

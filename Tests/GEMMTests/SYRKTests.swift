@@ -205,3 +205,78 @@ func syrkMacroTilesCoverTheLowerTriangle(n: Int, tile: Int) {
     }
     for i in 0..<n { for j in 0...i { #expect(count[i * n + j] == 1) } }
 }
+
+/// Float slabs into a Double C (``SYRKAccumulation/floatSlabs``), every variant (the naive one sums the same slabs
+/// in Float): within 2(KC + 2)·ε_Float·(|α|·Σₚ|a_pi·a_pj|) + 2(k/KC + 2)·ε_Double·(…) + |β|·ε_Double·|C₀| of the exact
+/// Double result — the rounding of one slab's Float sum, not of all k rows — on shapes that cross the micro-tile
+/// edges and the diagonal, with one slab, several slabs and several chunks; the strict upper triangle untouched.
+@Test(arguments: SYRKVariant.allCases)
+func syrkFloatSlabsMatchDoubleWithinOneSlabOfRounding(variant: SYRKVariant) {
+    for kernel in GEMMMicroKernel.allCases {
+        let cases: [(n: Int, k: Int, params: SYRKParams, threads: Int)] = [
+            (1, 1, SYRKParams(microKernel: kernel), 1),
+            (kernel.mr + kernel.nr(for: Float.self) + 1, 19, SYRKParams(kc: 5, tile: 1, packBudgetBytes: 1,
+                                                                         parallelFlopThreshold: 0, microKernel: kernel), 2),
+            (129, 512, SYRKParams(microKernel: kernel), 2),
+            (70, 300, SYRKParams(kc: 64, tile: 24, packBudgetBytes: 100_000, parallelFlopThreshold: 0, microKernel: kernel), 3),
+        ]
+        for (index, cs) in cases.enumerated() {
+            let (alpha, beta) = syrkAlphaBetas[index % syrkAlphaBetas.count]
+            let pad = index % 3
+            let aStore = Matrix<Float>.gaussian(rows: cs.k, cols: cs.n + pad, seed: UInt64(40 + index))
+            var start = Matrix<Double>.gaussian(rows: cs.n, cols: cs.n + pad, seed: UInt64(50 + index))
+            if beta == 0 { for i in 0..<cs.n { for j in 0...i { start[i, j] = .nan } } }
+            var c = start
+            aStore.withView { av in
+                c.withMutableView { cv in
+                    syrk(av.block(rows: 0..<cs.k, cols: 0..<cs.n), into: cv.block(rows: 0..<cs.n, cols: 0..<cs.n),
+                         alpha: alpha, beta: beta, accumulation: .floatSlabs, variant: variant,
+                         parallelism: .threads(cs.threads), params: cs.params)
+                }
+            }
+            let kc = SYRKBlocking(Float.self, n: cs.n, k: cs.k, params: cs.params).kc
+            let slabs = Double((cs.k + kc - 1) / kc)
+            var worst = 0.0, outside = 0
+            for i in 0..<cs.n {
+                for j in 0...i {
+                    var sum = 0.0, mag = 0.0
+                    for p in 0..<cs.k {
+                        let x = Double(aStore[p, i]) * Double(aStore[p, j])
+                        sum += x
+                        mag += abs(x)
+                    }
+                    let old = beta == 0 ? 0 : start[i, j]
+                    let ref = alpha * sum + beta * old
+                    let bound = 2 * Double(Swift.min(kc, cs.k) + 2) * Double(Float.ulpOfOne) * abs(alpha) * mag
+                        + 2 * (slabs + 2) * Double.ulpOfOne * (abs(alpha) * mag + abs(beta * old))
+                        + Double.leastNormalMagnitude
+                    worst = max(worst, abs(c[i, j] - ref) / bound)
+                }
+                for j in (i + 1)..<(cs.n + pad) where c[i, j] != start[i, j] && !(c[i, j].isNaN && start[i, j].isNaN) {
+                    outside += 1
+                }
+            }
+            #expect(worst <= 1, "\(variant) \(kernel) n=\(cs.n) k=\(cs.k) KC=\(kc): error \(worst) × the bound")
+            #expect(outside == 0, "\(variant) \(kernel) n=\(cs.n) k=\(cs.k): wrote outside the lower triangle")
+        }
+        if variant == .naive { break }
+    }
+}
+
+/// With one slab holding every row (KC ≥ k), the blocked Float-slab SYRK into Double equals the Float SYRK's lower
+/// triangle widened, α·C_Float + β·C₀ in Double: the same Float kernel, the same order of operations.
+@Test func syrkFloatSlabsOfOneSlabEqualTheFloatSYRKWidened() {
+    let n = 61, k = 40
+    let a = Matrix<Float>.gaussian(rows: k, cols: n, seed: 9)
+    let c0 = Matrix<Double>.gaussian(rows: n, cols: n, seed: 10)
+    var mixed = c0
+    var single = Matrix<Float>(rows: n, cols: n)
+    let params = SYRKParams(kc: 64)
+    a.withView { av in
+        mixed.withMutableView { syrk(av, into: $0, alpha: 1, beta: 1, accumulation: .floatSlabs, variant: .blocked, params: params) }
+        single.withMutableView { syrk(av, into: $0, alpha: 1, beta: 0, variant: .blocked, params: params) }
+    }
+    for i in 0..<n {
+        for j in 0...i { #expect(mixed[i, j] == Double(single[i, j]) + c0[i, j], "[\(i),\(j)]") }
+    }
+}

@@ -373,3 +373,40 @@ private func residual(_ mat: Matrix<Double>, _ ah: ArrowheadSVD) -> (rec: Double
         try bidiagonalQR(d: &d, e: &e, ut: nil, vt: nil, length: 0, maxIterationFactor: 0)
     }
 }
+
+/// Only the leading c singular vectors (``SVDOptions/leadingVectors``): every singular value as the full SVD's,
+/// U and Vᵀ the full SVD's leading c columns and rows, for square, tall (with and without QR first) and wide
+/// shapes in every configuration, Float and Double, c = 0, 1, k/3, k and past k; the Jacobi SVD keeps the first c
+/// of its vectors.
+@Test(arguments: [false, true])
+func bidiagonalLeadingVectorsAreTheFullSVDsLeadingOnes(double: Bool) throws {
+    func run<T: GEMMScalar>(_: T.Type) throws {
+        for (m, n) in [(30, 30), (45, 17), (17, 45), (40, 29)] {
+            let a = Matrix<T>.gaussian(rows: m, cols: n, seed: UInt64(m * 7 + n))
+            let k = min(m, n)
+            for cfg in bidiagonalConfigs {
+                let full = try SVD(a, options: bidiagonalOptions(cfg.params))
+                for c in [0, 1, k / 3, k, k + 5] {
+                    var options = bidiagonalOptions(cfg.params)
+                    options.leadingVectors = c
+                    let lead = try SVD(a, options: options)
+                    let kept = min(c, k)
+                    #expect(lead.u!.rows == m && lead.u!.cols == kept && lead.vt!.rows == kept && lead.vt!.cols == n)
+                    let tol = 100 * T.machineEpsilon * full.singularValues[0].asDouble
+                    var worstS = 0.0, worstV = 0.0
+                    for i in 0..<k { worstS = max(worstS, abs(lead.singularValues[i].asDouble - full.singularValues[i].asDouble)) }
+                    for j in 0..<kept {
+                        for i in 0..<m { worstV = max(worstV, abs(lead.u![i, j].asDouble - full.u![i, j].asDouble)) }
+                        for i in 0..<n { worstV = max(worstV, abs(lead.vt![j, i].asDouble - full.vt![j, i].asDouble)) }
+                    }
+                    #expect(worstS <= tol, "\(T.self) \(m)×\(n) \(cfg.name) c=\(c): σ differ by \(worstS)")
+                    #expect(worstV <= 1e3 * T.machineEpsilon, "\(T.self) \(m)×\(n) \(cfg.name) c=\(c): vectors differ by \(worstV)")
+                    #expect(zip(lead.singularValues, lead.singularValues.dropFirst()).allSatisfy { $0 >= $1 })
+                }
+            }
+            let jacobi = try SVD(a, options: SVDOptions(leadingVectors: 2))
+            #expect(jacobi.u!.cols == 2 && jacobi.vt!.rows == 2 && jacobi.singularValues.count == k)
+        }
+    }
+    if double { try run(Double.self) } else { try run(Float.self) }
+}
