@@ -13,7 +13,7 @@ public enum WeightQuantizationMethod: String, Sendable, Codable, CaseIterable {
 public enum ModelQuantizationError: Error, Equatable, CustomStringConvertible {
     /// A bad argument (bits, group size, damping, embedding bits, windows, …).
     case invalidArgument(name: String, reason: String)
-    /// The model already holds quantized (int4) weights.
+    /// The model already holds quantized (int2/3/4/8) weights.
     case alreadyQuantized(tensor: String)
     /// Quantizing the named tensor failed (non-finite weights, a Hessian not positive definite, …).
     case tensor(name: String, reason: String)
@@ -23,7 +23,7 @@ public enum ModelQuantizationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidArgument(name, reason): return "invalid \(name): \(reason)"
-        case let .alreadyQuantized(tensor): return "the model is already quantized (tensor '\(tensor)' is int4)"
+        case let .alreadyQuantized(tensor): return "the model is already quantized (tensor '\(tensor)' holds GPTQ/RTN codes)"
         case let .tensor(name, reason): return "tensor '\(name)': \(reason)"
         case let .cannotSave(reason): return "cannot save: \(reason)"
         }
@@ -33,8 +33,8 @@ public enum ModelQuantizationError: Error, Equatable, CustomStringConvertible {
 /// The settings of ``SequentialQuantizer``.
 public struct SequentialQuantizationOptions: Sendable, Codable, Equatable {
     public var method: WeightQuantizationMethod
-    /// 2, 3, 4 or 8. 4 is stored as the runtime's int4 (``GroupQuantizedMatrix``); other widths are applied as the
-    /// dequantized f32 weights ("fake quantization").
+    /// 2, 3, 4 or 8: stored as the runtime's int4 (``GroupQuantizedMatrix``) or int2 / int3 / int8
+    /// (``PackedCodeMatrix``).
     public var bits: Int
     /// 32, 64, 128 or −1 (one group per row). A group size that does not divide a matrix's input count leaves a
     /// partial last group (⌈in / groupSize⌉ groups).
@@ -138,13 +138,16 @@ public struct SequentialQuantizer {
         self.parallelism = parallelism
     }
 
-    /// Throws when `model` already holds int4 weights.
+    /// The storages a quantizer writes.
+    static let quantizedStorages: Set<WeightStorage> = [.int2, .int3, .int4, .int8]
+
+    /// Throws when `model` already holds quantized (int2/3/4/8) weights.
     public static func checkNotQuantized(_ model: CausalLM) throws(ModelQuantizationError) {
         let opt = model.config.architecture == .opt
         for (i, b) in model.blocks.enumerated() {
             for n in b.linearNames {
                 let (u, v) = b.linear(n).factors
-                if u.storage == .int4 || v?.storage == .int4 {
+                if quantizedStorages.contains(u.storage) || v.map({ quantizedStorages.contains($0.storage) }) == true {
                     throw .alreadyQuantized(tensor: LowRankTensorNames.module(layer: i, name: n, opt: opt))
                 }
             }
@@ -211,13 +214,11 @@ public struct SequentialQuantizer {
                 let bias = block.linear(name).bias
                 let new: Linear
                 if let q = dense[name] {
-                    new = options.bits == 4 ? .packed(weight: .int4(q.matrix()), bias: bias) : .dense(weight: q.dequantized, bias: bias)
+                    new = .packed(weight: q.matrix(bits: options.bits), bias: bias)
                 } else if let vq = quantizedV[name], case let .lowRank(u, _, _) = block.linear(name) {
                     let (uq, rec) = try quantize(u, stats: uStats[name], layer: i, module: LowRankTensorNames.factors(ofModule: module).u)
                     report.matrices.append(rec)
-                    new = options.bits == 4
-                        ? .packedLowRank(u: .int4(uq.matrix()), v: .int4(vq.matrix()), bias: bias)
-                        : .lowRank(u: uq.dequantized, v: vq.dequantized, bias: bias)
+                    new = .packedLowRank(u: uq.matrix(bits: options.bits), v: vq.matrix(bits: options.bits), bias: bias)
                 } else { continue }
                 try block.setLinear(name, to: new)
             }
@@ -285,9 +286,14 @@ public struct SequentialQuantizer {
         var gIdx: [Int32]?
         var dequantized: Matrix<Float>
 
-        func matrix() -> GroupQuantizedMatrix {
-            GroupQuantizedMatrix(rows: rows, cols: cols, codes: codes, scales: scales, zeros: zeros, groupSize: groupSize,
-                                 groupIndex: gIdx)
+        /// The runtime storage: int4 (``GroupQuantizedMatrix``) at 4 bits, else ``PackedCodeMatrix``.
+        func matrix(bits: Int) -> WeightMatrix {
+            if bits == 4 {
+                return .int4(GroupQuantizedMatrix(rows: rows, cols: cols, codes: codes, scales: scales, zeros: zeros,
+                                                  groupSize: groupSize, groupIndex: gIdx))
+            }
+            return .packedCodes(PackedCodeMatrix(rows: rows, cols: cols, bits: bits, codes: codes, scales: scales,
+                                                 zeros: zeros, groupSize: groupSize, groupIndex: gIdx))
         }
     }
 
