@@ -135,6 +135,35 @@ import TransformerRuntime
         #expect(g < r)
     }
 
+    /// U's Gram from V's: V_q G V_qᵀ equals Σ (V_q x)(V_q x)ᵀ accumulated from the products (in Double), within
+    /// c·ε·Σ_t |t_i||t_j| per entry.
+    @Test func factorGramEqualsTheGramOfTheProducts() {
+        let (tokens, n, r) = (300, 40, 7)
+        let x = Matrix<Float>(rows: tokens, cols: n) { t, c in Float(sin(Double(t * 31 + c * 7) * 0.013)) }
+        let vq = Matrix<Float>(rows: r, cols: n) { i, c in Float(Float16(Float(cos(Double(i * 13 + c) * 0.7)))) }
+        var xStats = GramAccumulator(dimension: n)
+        xStats.add(x)
+        let g = SequentialQuantizer.factorGram(xStats, vq: vq, parallelism: .threads(2))
+        #expect(g.tokens == tokens && g.dimension == r)
+        var exact = Matrix<Double>(rows: r, cols: r), bound = exact
+        for t in 0..<tokens {
+            var tv = [Double](repeating: 0, count: r), ta = tv
+            for i in 0..<r {
+                for c in 0..<n {
+                    tv[i] += Double(vq[i, c]) * Double(x[t, c])
+                    ta[i] += abs(Double(vq[i, c]) * Double(x[t, c]))
+                }
+            }
+            for i in 0..<r { for j in 0..<r { exact[i, j] += tv[i] * tv[j]; bound[i, j] += ta[i] * ta[j] } }
+        }
+        let gram = g.gram
+        for i in 0..<r {
+            for j in 0..<r {
+                #expect(abs(gram[i, j] - exact[i, j]) <= Double(4 * (n + tokens)) * Double.ulpOfOne * bound[i, j])
+            }
+        }
+    }
+
     @Test(arguments: [false, true])
     func tinyDenseModelQuantizedSequentiallySavesAndLoadsBack(actOrder: Bool) throws {
         let source = CompressorTests.tiny("llama")
