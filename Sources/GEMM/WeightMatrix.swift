@@ -13,17 +13,20 @@ public enum WeightMatrix: Sendable, Equatable {
     case half(HalfMatrix)
     case q8(BlockQ8Matrix)
     case int4(GroupQuantizedMatrix)
+    /// 2, 3 or 8 bits on a per-(row, group) grid (GPTQ / round-to-nearest at the other widths).
+    case packedCodes(PackedCodeMatrix)
     /// Stored bytes read through a decoder (a mapped tensor in its file's type), rows widened as products need them.
     case decoded(DecodedMatrix)
 
-    /// `m` in `storage` (f32, f16, bf16 or q8; int4 needs a quantizer's grid).
+    /// `m` in `storage` (f32, f16, bf16 or q8; int2…int8 need a quantizer's grid).
     public init(_ m: Matrix<Float>, storage: WeightStorage) {
         switch storage {
         case .f32: self = .f32(m)
         case .f16: self = .half(HalfMatrix(m, format: .f16))
         case .bf16: self = .half(HalfMatrix(m, format: .bf16))
         case .q8: self = .q8(BlockQ8Matrix(m))
-        case .int4: preconditionFailure("WeightMatrix: int4 needs a quantizer's grid (GroupQuantizedMatrix)")
+        case .int4, .int2, .int3, .int8:
+            preconditionFailure("WeightMatrix: \(storage) needs a quantizer's grid (GroupQuantizedMatrix, PackedCodeMatrix)")
         case .mapped: preconditionFailure("WeightMatrix: mapped storage needs a file's tensor (DecodedMatrix)")
         }
     }
@@ -34,6 +37,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): return m.rows
         case let .q8(m): return m.rows
         case let .int4(m): return m.rows
+        case let .packedCodes(m): return m.rows
         case let .decoded(m): return m.rows
         }
     }
@@ -44,6 +48,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): return m.cols
         case let .q8(m): return m.cols
         case let .int4(m): return m.cols
+        case let .packedCodes(m): return m.cols
         case let .decoded(m): return m.cols
         }
     }
@@ -54,6 +59,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): return m.format == .f16 ? .f16 : .bf16
         case .q8: return .q8
         case .int4: return .int4
+        case let .packedCodes(m): return m.bits == 2 ? .int2 : m.bits == 3 ? .int3 : .int8
         case .decoded: return .mapped
         }
     }
@@ -65,6 +71,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): return m.byteCount
         case let .q8(m): return m.byteCount
         case let .int4(m): return m.byteCount
+        case let .packedCodes(m): return m.byteCount
         case let .decoded(m): return m.decoder.byteCount
         }
     }
@@ -98,6 +105,7 @@ public enum WeightMatrix: Sendable, Equatable {
         case let .half(m): m.dequantizeRows(r, into: out, ld: ld)
         case let .q8(m): m.dequantizeRows(r, into: out, ld: ld)
         case let .int4(m): m.dequantizeRows(r, into: out, ld: ld)
+        case let .packedCodes(m): m.dequantizeRows(r, into: out, ld: ld)
         case let .decoded(m): m.decoder.decodeRows(r, into: out, ld: ld)
         }
     }
@@ -190,6 +198,19 @@ public enum WeightMatrix: Sendable, Equatable {
                 let xk = UnsafePointer(buf.baseAddress!)
                 split { groupQuantizedGEMV(m, prepared: xk, rows: $0, y: y, beta: beta) }
             }
+        case let (.packedCodes(m), .reference):
+            packedCodeGEMV_ref(m, x: x, rows: range, y: y, beta: beta)
+        case let (.packedCodes(m), .simd), let (.packedCodes(m), .int8Input):
+            guard packedCodeGEMVSupports(m) else {
+                split { packedCodeGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
+                return
+            }
+            let padded = m.wordRows / GPTQWordPacking.wordsPerChunk(bits: m.bits) * GPTQWordPacking.codesPerChunk(bits: m.bits)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: padded) { buf in
+                packedCodeInput(m, x: x, into: buf.baseAddress!)
+                let xs = UnsafePointer(buf.baseAddress!)
+                split { packedCodeGEMV(m, prepared: xs, rows: $0, y: y, beta: beta) }
+            }
         case let (.decoded(m), _):
             split { m.gemv(x: x, rows: $0, y: y, beta: beta, params: params) }
         }
@@ -251,6 +272,10 @@ extension WeightMatrix {
             m.scales.withUnsafeBytes(body)
             m.zeros.withUnsafeBytes(body)
             m.scaledZeros.withUnsafeBytes(body)
+        case let .packedCodes(m):
+            m.words.withUnsafeBytes(body)
+            m.scales.withUnsafeBytes(body)
+            m.zeros.withUnsafeBytes(body)
         case let .decoded(m): m.decoder.withStoredBytes(body)
         }
     }
@@ -268,7 +293,7 @@ extension WeightMatrix {
             self = .f32(m)
             return
         }
-        precondition(storage != .int4 && storage != .mapped, "WeightMatrix: \(storage) cannot be made from f32 rows")
+        precondition(WeightStorage.convertible.contains(storage), "WeightMatrix: \(storage) cannot be made from f32 rows")
         var parts: [WeightMatrix] = []
         for r0 in stride(from: 0, to: rows, by: Swift.max(1, chunkRows)) {
             let r = r0..<Swift.min(rows, r0 + Swift.max(1, chunkRows))
@@ -284,7 +309,7 @@ extension WeightMatrix {
         case .q8:
             let q = parts.map { p -> BlockQ8Matrix in if case let .q8(m) = p { return m }; fatalError() }
             self = .q8(BlockQ8Matrix(rows: rows, cols: cols, codes: q.flatMap(\.codes), scales: q.flatMap(\.scales)))
-        case .f32, .int4, .mapped:
+        case .f32, .int2, .int3, .int4, .int8, .mapped:
             fatalError("unreachable")
         }
     }

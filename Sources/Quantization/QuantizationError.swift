@@ -11,8 +11,8 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
     case nonFinite(tensor: String, row: Int, col: Int)
     /// The named Gram is `rows × cols`, not `expected × expected` (the weight's input dimension).
     case gramSizeMismatch(tensor: String, expected: Int, rows: Int, cols: Int)
-    /// The named Hessian (or, from it, H⁻¹) is not positive definite even after adding `damping` to its diagonal:
-    /// Cholesky pivot `pivot` (0-based, in the order GPTQ processes the columns) is not positive.
+    /// The named Hessian is not positive definite even after adding `damping` to its diagonal: its trailing block
+    /// from column `pivot` on (0-based, in the order GPTQ processes the columns) is not.
     case notPositiveDefinite(tensor: String, pivot: Int, damping: Double)
     /// Two matrices that must have the same shape do not: `expected` and `got` describe them.
     case shapeMismatch(tensor: String, expected: String, got: String)
@@ -33,7 +33,7 @@ public enum QuantizationError: Error, Equatable, CustomStringConvertible {
             return "tensor '\(tensor)': expected a \(expected)×\(expected) Gram, got \(rows)×\(cols)"
         case let .notPositiveDefinite(tensor, pivot, damping):
             return "tensor '\(tensor)': the Hessian is not positive definite after damping by \(damping) "
-                + "(Cholesky pivot \(pivot), 0-based)"
+                + "(from column \(pivot) on, 0-based)"
         case let .shapeMismatch(tensor, expected, got):
             return "tensor '\(tensor)': expected \(expected), got \(got)"
         case let .invalidArgument(name, reason):

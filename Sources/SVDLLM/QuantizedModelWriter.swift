@@ -45,7 +45,8 @@ public struct QuantizedModelInfo: Sendable, Codable, Equatable {
     }
 }
 
-/// Writes a quantized model (dense or low-rank, 4-bit ``GroupQuantizedMatrix`` linears) as a Hugging Face folder:
+/// Writes a quantized model (dense or low-rank linears in int4 ``GroupQuantizedMatrix`` or int2 / int3 / int8
+/// ``PackedCodeMatrix``) as a Hugging Face folder:
 ///
 /// - `model.safetensors`: every quantized matrix in the GPTQ layout (``GPTQPackedTensors``: `<module>.qweight`,
 ///   `.qzeros`, `.scales`, `.g_idx` with act-order), a low-rank linear as its two factor modules
@@ -54,11 +55,20 @@ public struct QuantizedModelInfo: Sendable, Codable, Equatable {
 ///   lm_head) F32 under its own name.
 /// - `config.json`: the source config (its `svd_llm` object kept, or `svdLLM` added) and a `"quantization"` object.
 ///
-/// Atomic (``StagingFolder``); nothing is written unless every linear is stored in int4.
+/// Atomic (``StagingFolder``); nothing is written unless every linear is stored packed at `quantization.bits`.
 public enum QuantizedModelWriter {
     enum Entry {
-        case single(module: String, GroupQuantizedMatrix)
-        case lowRank(u: String, GroupQuantizedMatrix, v: String, GroupQuantizedMatrix)
+        case single(module: String, GPTQPackedTensors)
+        case lowRank(u: String, GPTQPackedTensors, v: String, GPTQPackedTensors)
+    }
+
+    /// The GPTQ-layout tensors of a quantized matrix of `bits` bits, nil for any other storage.
+    static func packed(_ m: WeightMatrix, bits: Int) -> GPTQPackedTensors? {
+        switch m {
+        case let .int4(q) where bits == 4: return GPTQPackedTensors(q)
+        case let .packedCodes(q) where q.bits == bits: return GPTQPackedTensors(q)
+        default: return nil
+        }
     }
 
     public static func write(model: CausalLM, source: URL, to destination: URL, quantization: QuantizedModelInfo,
@@ -72,17 +82,18 @@ public enum QuantizedModelWriter {
         for (i, block) in model.blocks.enumerated() {
             for name in block.linearNames {
                 let module = LowRankTensorNames.module(layer: i, name: name, opt: opt)
-                switch block.linear(name) {
-                case let .packed(.int4(w), _):
+                let (u, v) = block.linear(name).factors
+                switch (packed(u, bits: quantization.bits), v.map { packed($0, bits: quantization.bits) }) {
+                case let (w?, nil):
                     entries[module + ".weight"] = .single(module: module, w)
-                case let .packedLowRank(.int4(u), .int4(v), _):
+                case let (u?, v??):
                     let f = LowRankTensorNames.factors(ofModule: module)
                     entries[module + ".weight"] = .lowRank(u: f.u, u, v: f.v, v)
                     entries[f.u + ".weight"] = .single(module: f.u, u)
                     entries[f.v + ".weight"] = .single(module: f.v, v)
                 default:
                     throw ModelQuantizationError.cannotSave(
-                        reason: "\(module) is not stored in int4 (only 4-bit models are saved; evaluate others in memory)")
+                        reason: "\(module) is stored as \(u.storage.rawValue), not in \(quantization.bits)-bit GPTQ codes")
                 }
             }
         }
@@ -106,11 +117,11 @@ public enum QuantizedModelWriter {
                 switch entries[name] {
                 case let .single(module, m)?:
                     guard !done.contains(module) else { return }
-                    try GPTQPackedTensors(m).add(to: &writer, module: module)
+                    try m.add(to: &writer, module: module)
                     done.insert(module)
                 case let .lowRank(u, um, v, vm)?:
-                    try GPTQPackedTensors(um).add(to: &writer, module: u)
-                    try GPTQPackedTensors(vm).add(to: &writer, module: v)
+                    try um.add(to: &writer, module: u)
+                    try vm.add(to: &writer, module: v)
                     done.insert(u)
                     done.insert(v)
                 case nil:

@@ -13,7 +13,7 @@ public enum WeightQuantizationMethod: String, Sendable, Codable, CaseIterable {
 public enum ModelQuantizationError: Error, Equatable, CustomStringConvertible {
     /// A bad argument (bits, group size, damping, embedding bits, windows, …).
     case invalidArgument(name: String, reason: String)
-    /// The model already holds quantized (int4) weights.
+    /// The model already holds quantized (int2/3/4/8) weights.
     case alreadyQuantized(tensor: String)
     /// Quantizing the named tensor failed (non-finite weights, a Hessian not positive definite, …).
     case tensor(name: String, reason: String)
@@ -23,7 +23,7 @@ public enum ModelQuantizationError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case let .invalidArgument(name, reason): return "invalid \(name): \(reason)"
-        case let .alreadyQuantized(tensor): return "the model is already quantized (tensor '\(tensor)' is int4)"
+        case let .alreadyQuantized(tensor): return "the model is already quantized (tensor '\(tensor)' holds GPTQ/RTN codes)"
         case let .tensor(name, reason): return "tensor '\(name)': \(reason)"
         case let .cannotSave(reason): return "cannot save: \(reason)"
         }
@@ -33,8 +33,8 @@ public enum ModelQuantizationError: Error, Equatable, CustomStringConvertible {
 /// The settings of ``SequentialQuantizer``.
 public struct SequentialQuantizationOptions: Sendable, Codable, Equatable {
     public var method: WeightQuantizationMethod
-    /// 2, 3, 4 or 8. 4 is stored as the runtime's int4 (``GroupQuantizedMatrix``); other widths are applied as the
-    /// dequantized f32 weights ("fake quantization").
+    /// 2, 3, 4 or 8: stored as the runtime's int4 (``GroupQuantizedMatrix``) or int2 / int3 / int8
+    /// (``PackedCodeMatrix``).
     public var bits: Int
     /// 32, 64, 128 or −1 (one group per row). A group size that does not divide a matrix's input count leaves a
     /// partial last group (⌈in / groupSize⌉ groups).
@@ -105,15 +105,23 @@ public struct SequentialQuantizationReport: Sendable, Codable, Equatable {
     public var seconds = Seconds()
 }
 
-/// Quantizes a model's decoder linears block by block, as GPTQ's own LLaMA driver does: block i is quantized on
-/// inputs that went through the already quantized blocks 0…i−1.
+/// Quantizes a model's decoder linears block by block and, inside a block, group by group, as GPTQ's own LLaMA
+/// driver does with `--true-sequential`: every linear is quantized on inputs that went through the already quantized
+/// blocks 0…i−1 and the already quantized groups of its own block.
 ///
 ///     H ← embed(windows)            (through the quantized embedding when --embedding-bits < 32)
-///     for each block i:
-///       profile block i on H: G_group = Σ XᵀX per linear group ({q,k,v}, {o}, {gate,up}, {down})
-///       dense W:      Q = gptq(W, G_group)
-///       low-rank UV:  V_q = gptq(V, G_group);  run block i again, G_U = Σ (X V_qᵀ)ᵀ(X V_qᵀ);  U_q = gptq(U, G_U)
-///       swap the block's linears for their quantized forms;  H ← block_i(H)
+///     for each block i, for each linear group g ({q,k,v}, {o}, {gate,up}, {down}; ``DecoderBlock/linearGroups``):
+///       step the windows to group g's input X through block i's quantized groups 0..<g:  G = Σ XᵀX
+///       dense W:      Q = gptq(W, G)
+///       low-rank UV:  V_q = gptq(V, G);  G_U = Σ (V_q x)(V_q x)ᵀ = V_q G V_qᵀ;  U_q = gptq(U, G_U)
+///       swap group g's linears for their quantized forms
+///     H ← the last group's products (the quantized block's output)
+///
+/// One pass of each block over the calibration windows (``stepLayerWindows(_:layer:step:states:accumulate:parallelism:)``:
+/// the steps of ``DecoderBlock``, the windows' states kept between them), run with the block's linears as they are
+/// quantized (their dequantized weights in f32, the packed forms swapped in when the block is done); U's inputs V_q x
+/// follow from G without another pass (``factorGram(_:vq:parallelism:)``). Peak memory adds to the model every
+/// window's residual stream and current group input (windows × seqlen × (hidden + the widest group input) Floats).
 ///
 /// RTN needs no Grams: every matrix is rounded without a forward pass (unless its errors are measured).
 ///
@@ -138,13 +146,16 @@ public struct SequentialQuantizer {
         self.parallelism = parallelism
     }
 
-    /// Throws when `model` already holds int4 weights.
+    /// The storages a quantizer writes.
+    static let quantizedStorages: Set<WeightStorage> = [.int2, .int3, .int4, .int8]
+
+    /// Throws when `model` already holds quantized (int2/3/4/8) weights.
     public static func checkNotQuantized(_ model: CausalLM) throws(ModelQuantizationError) {
         let opt = model.config.architecture == .opt
         for (i, b) in model.blocks.enumerated() {
             for n in b.linearNames {
                 let (u, v) = b.linear(n).factors
-                if u.storage == .int4 || v?.storage == .int4 {
+                if quantizedStorages.contains(u.storage) || v.map({ quantizedStorages.contains($0.storage) }) == true {
                     throw .alreadyQuantized(tensor: LowRankTensorNames.module(layer: i, name: n, opt: opt))
                 }
             }
@@ -166,68 +177,36 @@ public struct SequentialQuantizer {
         // The embedding first, so that the calibration stream starts from the quantized embedding.
         Self.quantizeEmbedding(&model, bits: options.embeddingBits)
         let opt = model.config.architecture == .opt
-        var hidden: [Matrix<Float>] = needGrams ? try windows.map { try model.embed($0) } : []
+        // The windows' states at the current block: its input h, then the input x of the group reached.
+        var states: [BlockState] = needGrams ? try windows.map { BlockState(h: try model.embed($0)) } : []
         let layers = model.layerCount
         for i in 0..<layers {
             let layerStart = Date()
-            var block = model.blocks[i]
-            var profile: LayerProfile? = nil
-            if needGrams {
-                let t = Date()
-                profile = profileLayer(model, layer: i, inputs: hidden, keepOutputs: false, parallelism: parallelism).profile
-                report.seconds.profiling += Date().timeIntervalSince(t)
-            }
-            let t0 = Date()
-            // V factors (and dense matrices) on the block's input Grams.
-            var quantizedV: [LinearName: QuantizedMatrix] = [:]
-            var dense: [LinearName: QuantizedMatrix] = [:]
-            for name in block.linearNames {
-                let module = LowRankTensorNames.module(layer: i, name: name, opt: opt)
-                let stats = profile?.statistics(for: name)
-                switch block.linear(name) {
-                case let .dense(w, _):
-                    let (q, rec) = try quantize(w, stats: stats, layer: i, module: module)
-                    dense[name] = q
-                    report.matrices.append(rec)
-                case let .lowRank(_, v, _):
-                    let (q, rec) = try quantize(v, stats: stats, layer: i, module: LowRankTensorNames.factors(ofModule: module).v)
-                    quantizedV[name] = q
-                    report.matrices.append(rec)
-                default:
-                    throw ModelQuantizationError.tensor(name: module, reason: "stored as \(block.linear(name).storage.rawValue); quantize needs f32 weights")
+            let groups = model.blocks[i].linearGroups
+            var packed: [(LinearName, Linear)] = []
+            for (g, names) in groups.enumerated() {
+                var stats: GramAccumulator? = nil
+                if needGrams {  // the windows up to group g's input, through the block's quantized groups 0..<g
+                    let t = Date()
+                    stats = stepLayerWindows(model, layer: i, step: g, states: &states, accumulate: true, parallelism: parallelism)
+                    report.seconds.profiling += Date().timeIntervalSince(t)
                 }
-            }
-            report.seconds.quantization += Date().timeIntervalSince(t0)
-            // U factors on the Gram of V_q x.
-            var uStats: [LinearName: GramAccumulator] = [:]
-            if needGrams && !quantizedV.isEmpty {
                 let t = Date()
-                uStats = factorGrams(model, layer: i, inputs: hidden, vq: quantizedV.mapValues(\.dequantized))
-                report.seconds.profiling += Date().timeIntervalSince(t)
+                for name in names {
+                    let module = LowRankTensorNames.module(layer: i, name: name, opt: opt)
+                    let q = try quantize(model.blocks[i].linear(name), stats: stats, layer: i, module: module)
+                    report.matrices += q.records
+                    try model.setLinear(layer: i, name: name, to: q.widened)  // for the block's later steps
+                    packed.append((name, q.packed))
+                }
+                report.seconds.quantization += Date().timeIntervalSince(t)
             }
-            let t1 = Date()
-            for name in block.linearNames {
-                let module = LowRankTensorNames.module(layer: i, name: name, opt: opt)
-                let bias = block.linear(name).bias
-                let new: Linear
-                if let q = dense[name] {
-                    new = options.bits == 4 ? .packed(weight: .int4(q.matrix()), bias: bias) : .dense(weight: q.dequantized, bias: bias)
-                } else if let vq = quantizedV[name], case let .lowRank(u, _, _) = block.linear(name) {
-                    let (uq, rec) = try quantize(u, stats: uStats[name], layer: i, module: LowRankTensorNames.factors(ofModule: module).u)
-                    report.matrices.append(rec)
-                    new = options.bits == 4
-                        ? .packedLowRank(u: .int4(uq.matrix()), v: .int4(vq.matrix()), bias: bias)
-                        : .lowRank(u: uq.dequantized, v: vq.dequantized, bias: bias)
-                } else { continue }
-                try block.setLinear(name, to: new)
-            }
-            model.blocks[i] = block
-            report.seconds.quantization += Date().timeIntervalSince(t1)
-            if needGrams && i + 1 < layers {
+            if needGrams && i + 1 < layers {  // the last group's products: the next block's input
                 let t = Date()
-                hidden = forwardLayerWindows(model, layer: i, inputs: hidden, parallelism: parallelism)
+                _ = stepLayerWindows(model, layer: i, step: groups.count, states: &states, accumulate: false, parallelism: parallelism)
                 report.seconds.propagation += Date().timeIntervalSince(t)
             }
+            for (name, linear) in packed { try model.setLinear(layer: i, name: name, to: linear) }
             let elapsed = Date().timeIntervalSince(start), done = Double(i + 1) / Double(layers)
             progress?(String(format: "quantize: layer %d/%d (%@ %d-bit) %.1f s, %.0f s elapsed, ETA %.0f s", i + 1, layers,
                              options.method.rawValue, options.bits, Date().timeIntervalSince(layerStart), elapsed,
@@ -235,6 +214,28 @@ public struct SequentialQuantizer {
         }
         report.seconds.total = Date().timeIntervalSince(start)
         return report
+    }
+
+    /// One linear quantized on the statistics of its input (nil without calibration): a dense W as Q = quantize(W);
+    /// a low-rank U·V as V_q = quantize(V) on them and U_q = quantize(U) on those of V_q x (``factorGram(_:vq:parallelism:)``).
+    /// Returns the packed linear, the same weights widened to f32 (for the products of the calibration pass: the
+    /// whole-matrix GEMM instead of dequantizing panels for every window), and the records of its matrices.
+    func quantize(_ linear: Linear, stats: GramAccumulator?, layer: Int, module: String) throws
+        -> (packed: Linear, widened: Linear, records: [QuantizedMatrixRecord]) {
+        switch linear {
+        case let .dense(w, bias):
+            let (q, rec) = try quantize(w, stats: stats, layer: layer, module: module)
+            return (.packed(weight: q.matrix(bits: options.bits), bias: bias), .dense(weight: q.dequantized, bias: bias), [rec])
+        case let .lowRank(u, v, bias):
+            let names = LowRankTensorNames.factors(ofModule: module)
+            let (vq, vRec) = try quantize(v, stats: stats, layer: layer, module: names.v)
+            let uStats = stats.map { Self.factorGram($0, vq: vq.dequantized, parallelism: parallelism) }
+            let (uq, uRec) = try quantize(u, stats: uStats, layer: layer, module: names.u)
+            return (.packedLowRank(u: uq.matrix(bits: options.bits), v: vq.matrix(bits: options.bits), bias: bias),
+                    .lowRank(u: uq.dequantized, v: vq.dequantized, bias: bias), [vRec, uRec])
+        default:
+            throw ModelQuantizationError.tensor(name: module, reason: "stored as \(linear.storage.rawValue); quantize needs f32 weights")
+        }
     }
 
     /// The token embedding (and the tied output) in `bits`: 8 → q8, 16 → f16, 32 → unchanged.
@@ -250,30 +251,15 @@ public struct SequentialQuantizer {
         if model.outputTied { model.output = CausalLM.tiedOutput(model.embedding) }
     }
 
-    /// Σ (X V_qᵀ)ᵀ(X V_qᵀ) for every low-rank linear of block `layer`, X its input on `inputs` through the block as
-    /// it stands (windows in parallel lanes, as ``profileLayer``).
-    func factorGrams(_ model: CausalLM, layer: Int, inputs: [Matrix<Float>],
-                     vq: [LinearName: Matrix<Float>]) -> [LinearName: GramAccumulator] {
-        let lanes = Swift.max(1, Swift.min(parallelism.threads, inputs.count))
-        var serial = model
-        serial.parallelism = .serial
-        final class Box: @unchecked Sendable { var stats: [LinearName: GramAccumulator] = [:] }
-        let boxes = (0..<lanes).map { _ in Box() }
-        parallelism.forEachTask(lanes) { l, _ in
-            let box = boxes[l]
-            for w in stride(from: l, to: inputs.count, by: lanes) {
-                _ = serial.forwardLayer(layer, inputs[w], capture: { input in
-                    for name in input.names {
-                        guard let v = vq[name] else { continue }
-                        let t = Linear.dense(weight: v, bias: nil).forward(input.x)
-                        box.stats[name, default: GramAccumulator(dimension: v.rows)].add(t, parallelism: .serial)
-                    }
-                })
-            }
-        }
-        var merged = boxes[0].stats
-        for l in 1..<lanes { for (k, s) in boxes[l].stats { merged[k]?.merge(s) } }
-        return merged
+    /// The statistics of t = V_q x from those of x: the Gram Σ t tᵀ = V_q (Σ x xᵀ) V_qᵀ (r × r, Double: V_q·G, then
+    /// (V_q·G)·V_qᵀ, of which the accumulator keeps the lower triangle), the same token count, and no absolute sums
+    /// (GPTQ does not use them). Equal to the Gram accumulated from the products V_q x themselves up to rounding;
+    /// here the products are not rounded to Float first.
+    static func factorGram(_ stats: GramAccumulator, vq: Matrix<Float>, parallelism: Parallelism) -> GramAccumulator {
+        let v = Matrix<Double>(rows: vq.rows, cols: vq.cols) { Double(vq[$0, $1]) }  // r × n
+        let vg = matmul(v, stats.gram, parallelism: parallelism)  // r × n
+        let g = matmul(vg, v, transB: .transposed, parallelism: parallelism)  // r × r
+        return GramAccumulator(gram: g, absoluteSums: [Double](repeating: 0, count: v.rows), tokens: stats.tokens)
     }
 
     /// One matrix quantized (codes, f16-rounded scales, zeros, optional group index), unpadded.
@@ -285,9 +271,14 @@ public struct SequentialQuantizer {
         var gIdx: [Int32]?
         var dequantized: Matrix<Float>
 
-        func matrix() -> GroupQuantizedMatrix {
-            GroupQuantizedMatrix(rows: rows, cols: cols, codes: codes, scales: scales, zeros: zeros, groupSize: groupSize,
-                                 groupIndex: gIdx)
+        /// The runtime storage: int4 (``GroupQuantizedMatrix``) at 4 bits, else ``PackedCodeMatrix``.
+        func matrix(bits: Int) -> WeightMatrix {
+            if bits == 4 {
+                return .int4(GroupQuantizedMatrix(rows: rows, cols: cols, codes: codes, scales: scales, zeros: zeros,
+                                                  groupSize: groupSize, groupIndex: gIdx))
+            }
+            return .packedCodes(PackedCodeMatrix(rows: rows, cols: cols, bits: bits, codes: codes, scales: scales,
+                                                 zeros: zeros, groupSize: groupSize, groupIndex: gIdx))
         }
     }
 

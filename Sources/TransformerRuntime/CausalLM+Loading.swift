@@ -28,8 +28,9 @@ extension CausalLM {
                 storage: WeightStorage? = nil) throws {
         let config = try ModelConfig(huggingFaceConfig: directory.appendingPathComponent("config.json"))
         let folder = try SafeTensorsFolder(directory: directory)
-        try self.init(binder: WeightBinder(source: .huggingFace(folder), config: config, parallelism: parallelism,
-                                           storage: storage))
+        let binder = WeightBinder(source: .huggingFace(folder), config: config, parallelism: parallelism, storage: storage)
+        binder.quantizedBits = try GPTQPackedTensors.bits(inFolder: directory)
+        try self.init(binder: binder)
     }
 
     init(binder b: WeightBinder) throws {

@@ -144,12 +144,25 @@ public struct CausalLM: Sendable {
     /// `capture` receives every linear group's input.
     public func forwardLayer(_ i: Int, _ h: Matrix<Float>, firstPosition: Int = 0,
                              capture: LinearInputCapture? = nil) -> Matrix<Float> {
-        var kv = KVCache.Layer(keys: Matrix(rows: firstPosition + h.rows, cols: config.kvHeadCount * config.headDim),
-                               values: Matrix(rows: firstPosition + h.rows, cols: config.kvHeadCount * config.headDim))
+        var kv = uncachedKV(tokens: firstPosition + h.rows)
         precondition(firstPosition == 0, "forwardLayer without a cache starts at position 0")
         return blocks[i].forward(h, context: BlockContext(layer: i, firstPosition: firstPosition, parallelism: parallelism,
                                                           profile: profile, decodeProduct: decodeProduct),
                                  kv: &kv, capture: capture)
+    }
+
+    /// Step `step` of block i (``DecoderBlock/step(_:_:context:kv:)``) on a state whose tokens start at position 0,
+    /// without a cache: `kv` (``uncachedKV(tokens:)`` for the state's tokens) is scratch that the attending step
+    /// overwrites, so one serves any number of calls.
+    public func stepLayer(_ i: Int, step: Int, _ state: inout BlockState, kv: inout KVCache.Layer) {
+        blocks[i].step(step, &state, context: BlockContext(layer: i, firstPosition: 0, parallelism: parallelism, profile: profile),
+                       kv: &kv)
+    }
+
+    /// An empty key/value store for `tokens` positions of one layer.
+    public func uncachedKV(tokens: Int) -> KVCache.Layer {
+        KVCache.Layer(keys: Matrix(rows: tokens, cols: config.kvHeadCount * config.headDim),
+                      values: Matrix(rows: tokens, cols: config.kvHeadCount * config.headDim))
     }
 
     /// Replaces linear `name` of block `layer` (e.g. by its low-rank form).

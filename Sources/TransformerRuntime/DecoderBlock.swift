@@ -21,18 +21,40 @@ public struct BlockContext: Sendable {
     }
 }
 
-/// One transformer block of an architecture: H ← block(H), tokens × hidden in and out.
+/// One transformer block of an architecture: H ← block(H), tokens × hidden in and out, as steps cut at the inputs
+/// of its linear groups (``linearGroups``, g of them):
+///
+///     step 0:           x ← the input of group 0 (from h)
+///     step s, 0 < s < g: group s − 1's products on x and what follows them → x ← the input of group s
+///     step g:           group g − 1's products and the residual → h is the block's output
+///
+/// so that a quantizer can change group s's linears after seeing its inputs and before they are used
+/// (GPTQ's true-sequential order); ``forward(_:context:kv:capture:)`` runs the steps in a row.
 ///
 /// `kv` receives this call's keys and values at rows firstPosition..<firstPosition+tokens and holds the earlier
-/// positions' rows; `capture` sees each linear group's input.
+/// positions' rows (the step that attends uses it).
 public protocol DecoderBlock: Sendable {
     /// The block's linear layers by name.
     var linears: BlockLinears { get set }
-    func forward(_ h: Matrix<Float>, context: BlockContext, kv: inout KVCache.Layer,
-                 capture: LinearInputCapture?) -> Matrix<Float>
+    /// The linears that read one input, in the order the forward reaches them.
+    var linearGroups: [[LinearName]] { get }
+    /// Step `step` (0…linearGroups.count) of the forward on `state`.
+    func step(_ step: Int, _ state: inout BlockState, context: BlockContext, kv: inout KVCache.Layer)
 }
 
 extension DecoderBlock {
+    /// H ← block(H): every step in a row; `capture` sees each linear group's input.
+    public func forward(_ h: Matrix<Float>, context: BlockContext, kv: inout KVCache.Layer,
+                        capture: LinearInputCapture?) -> Matrix<Float> {
+        var state = BlockState(h: h)
+        let groups = linearGroups
+        for s in 0...groups.count {
+            step(s, &state, context: context, kv: &kv)
+            if s < groups.count { capture?(LinearInput(layer: context.layer, names: groups[s], x: state.x)) }
+        }
+        return state.h
+    }
+
     /// The linear layers this block has.
     public var linearNames: [LinearName] { linears.names }
 

@@ -6,23 +6,25 @@ import LinearAlgebraCore
 /// The GPTQ checkpoint layout of one quantized matrix W (out × in), as AutoGPTQ / GPTQModel write it, for module
 /// `<module>`:
 ///
-///     <module>.qweight  I32  ⌈in·bits/32⌉ × out   word [i, o], bits b·k … b·k+b−1 = code of W[o, (32/b)·i + k]
-///     <module>.qzeros   I32  groups × ⌈out·bits/32⌉ word [g, j], bits b·k … = zero of (row (32/b)·j + k, group g)
+///     <module>.qweight  I32  words(in) × out      column o = the codes of W[o, 0…in−1], packed
+///     <module>.qzeros   I32  groups × words(out)  row g = the zero points of outputs 0…out−1 in group g, packed
 ///     <module>.scales   F16  groups × out
 ///     <module>.g_idx    I32  in   (only with act-order: the group of each input)
 ///
-/// with b = bits ∈ {2, 4, 8} (codes packed along the input axis, zeros along the output axis, low bits first).
-/// Zeros are stored as they are (GPTQModel's `gptq_v2` checkpoint format), NOT with AutoGPTQ's historical −1
-/// offset: the v1 offset wraps a zero of 0 to 2^b − 1 and loses it. An input count that is not a multiple of
-/// 32/b is padded with zero codes; groups = ⌈in / groupSize⌉, the last one possibly partial.
+/// with b = bits ∈ {2, 3, 4, 8} and a run of codes packed as ``GPTQWordPacking`` does: 32/b codes per word, low
+/// bits first (words(n) = ⌈n·b/32⌉), or at 3 bits 32 codes per three words, codes crossing word boundaries
+/// (words(n) = 3·⌈n/32⌉). Zeros are stored as they are (GPTQModel's `gptq_v2` checkpoint format), NOT with
+/// AutoGPTQ's historical −1 offset: the v1 offset wraps a zero of 0 to 2^b − 1 and loses it. An input count that
+/// does not fill the last word (chunk) is padded with zero codes; groups = ⌈in / groupSize⌉, the last one possibly
+/// partial.
 public struct GPTQPackedTensors: Sendable, Equatable {
     public var rows: Int  // out
     public var cols: Int  // in
     public var bits: Int
     public var groupSize: Int
-    /// ⌈cols·bits/32⌉ × rows words.
+    /// words(cols) × rows words.
     public var qweight: [UInt32]
-    /// groups × ⌈rows·bits/32⌉ words.
+    /// groups × words(rows) words.
     public var qzeros: [UInt32]
     /// groups × rows, f16 bit patterns.
     public var scales: [UInt16]
@@ -30,38 +32,33 @@ public struct GPTQPackedTensors: Sendable, Equatable {
     public var gIdx: [Int32]?
 
     public var groups: Int { (cols + groupSize - 1) / groupSize }
-    public var perWord: Int { 32 / bits }
-    public var qweightShape: [Int] { [(cols + perWord - 1) / perWord, rows] }
-    public var qzerosShape: [Int] { [groups, (rows + perWord - 1) / perWord] }
+    public var qweightShape: [Int] { [GPTQWordPacking.wordCount(codes: cols, bits: bits), rows] }
+    public var qzerosShape: [Int] { [groups, GPTQWordPacking.wordCount(codes: rows, bits: bits)] }
     public var scalesShape: [Int] { [groups, rows] }
 
     /// Packs unpacked codes (rows × cols, original input order), zeros and scales (rows × groups, row-major) and
     /// the optional group index.
     public init(rows: Int, cols: Int, bits: Int, groupSize: Int, codes: [UInt8], zeros: [UInt8], scales: [Float],
                 gIdx: [Int32]?) {
-        precondition([2, 4, 8].contains(bits), "GPTQPackedTensors: \(bits) bits cannot be packed")
+        precondition(GPTQWordPacking.supportedBits.contains(bits), "GPTQPackedTensors: \(bits) bits cannot be packed")
         self.rows = rows
         self.cols = cols
         self.bits = bits
         self.groupSize = groupSize
         self.gIdx = gIdx
-        let per = 32 / bits, mask = UInt32((1 << bits) - 1)
         let groups = (cols + groupSize - 1) / groupSize
         precondition(codes.count == rows * cols && zeros.count == rows * groups && scales.count == rows * groups)
-        let wordRows = (cols + per - 1) / per
-        var qw = [UInt32](repeating: 0, count: wordRows * rows)
+        var qw = [UInt32](repeating: 0, count: GPTQWordPacking.wordCount(codes: cols, bits: bits) * rows)
         for o in 0..<rows {
-            for p in 0..<cols {
-                qw[(p / per) * rows + o] |= (UInt32(codes[o * cols + p]) & mask) << UInt32(bits * (p % per))
-            }
+            for p in 0..<cols { GPTQWordPacking.put(codes[o * cols + p], code: p, bits: bits, into: &qw, base: o, stride: rows) }
         }
         qweight = qw
-        let zCols = (rows + per - 1) / per
+        let zCols = GPTQWordPacking.wordCount(codes: rows, bits: bits)
         var qz = [UInt32](repeating: 0, count: groups * zCols)
         var sc = [UInt16](repeating: 0, count: groups * rows)
         for o in 0..<rows {
             for g in 0..<groups {
-                qz[g * zCols + o / per] |= (UInt32(zeros[o * groups + g]) & mask) << UInt32(bits * (o % per))
+                GPTQWordPacking.put(zeros[o * groups + g], code: o, bits: bits, into: &qz, base: g * zCols, stride: 1)
                 sc[g * rows + o] = Float16(scales[o * groups + g]).bitPattern
             }
         }
@@ -84,22 +81,19 @@ public struct GPTQPackedTensors: Sendable, Equatable {
 
     /// Codes rows × cols (original input order).
     public func codes() -> [UInt8] {
-        let per = perWord, mask = UInt32((1 << bits) - 1)
         var out = [UInt8](repeating: 0, count: rows * cols)
         for o in 0..<rows {
-            for p in 0..<cols {
-                out[o * cols + p] = UInt8((qweight[(p / per) * rows + o] >> UInt32(bits * (p % per))) & mask)
-            }
+            for p in 0..<cols { out[o * cols + p] = GPTQWordPacking.code(p, bits: bits) { qweight[$0 * rows + o] } }
         }
         return out
     }
 
     /// Zeros rows × groups.
     public func zeros() -> [UInt8] {
-        let per = perWord, mask = UInt32((1 << bits) - 1), zCols = (rows + per - 1) / per
+        let zCols = qzerosShape[1]
         var out = [UInt8](repeating: 0, count: rows * groups)
         for o in 0..<rows {
-            for g in 0..<groups { out[o * groups + g] = UInt8((qzeros[g * zCols + o / per] >> UInt32(bits * (o % per))) & mask) }
+            for g in 0..<groups { out[o * groups + g] = GPTQWordPacking.code(o, bits: bits) { qzeros[g * zCols + $0] } }
         }
         return out
     }
@@ -111,11 +105,14 @@ public struct GPTQPackedTensors: Sendable, Equatable {
         return out
     }
 
-    /// The 4-bit runtime storage.
-    public func groupQuantizedMatrix() -> GroupQuantizedMatrix {
-        precondition(bits == 4)
-        return GroupQuantizedMatrix(rows: rows, cols: cols, codes: codes(), scales: floatScales(), zeros: zeros(),
-                                    groupSize: groupSize, groupIndex: gIdx)
+    /// The runtime storage: ``GroupQuantizedMatrix`` at 4 bits, ``PackedCodeMatrix`` at 2, 3 and 8.
+    public func weightMatrix() -> WeightMatrix {
+        if bits == 4 {
+            return .int4(GroupQuantizedMatrix(rows: rows, cols: cols, codes: codes(), scales: floatScales(), zeros: zeros(),
+                                              groupSize: groupSize, groupIndex: gIdx))
+        }
+        return .packedCodes(PackedCodeMatrix(rows: rows, cols: cols, bits: bits, codes: codes(), scales: floatScales(),
+                                             zeros: zeros(), groupSize: groupSize, groupIndex: gIdx))
     }
 
     /// The packed tensors of a 4-bit runtime matrix. Codes are read back from the dequantized weights,
@@ -140,6 +137,12 @@ public struct GPTQPackedTensors: Sendable, Equatable {
             }
         }
         self.init(rows: rows, cols: cols, bits: 4, groupSize: gs, codes: codes, zeros: m.zeros, scales: m.scales, gIdx: gIdx)
+    }
+
+    /// The packed tensors of a 2-, 3- or 8-bit runtime matrix.
+    public init(_ m: PackedCodeMatrix) {
+        self.init(rows: m.rows, cols: m.cols, bits: m.bits, groupSize: m.groupSize, codes: m.codes(), zeros: m.rowZeros(),
+                  scales: m.rowScales(), gIdx: m.groupIndex)
     }
 
     /// Little-endian bytes of 32-bit words.
@@ -176,6 +179,25 @@ public struct GPTQPackedTensors: Sendable, Equatable {
             p *= 2
         }
         return nil
+    }
+}
+
+extension GPTQPackedTensors {
+    /// The width of a quantized folder's packed linears: its config.json's `quantization.bits` (as
+    /// `QuantizedModelWriter` writes it), 4 when the config has no `quantization` object.
+    /// - Throws: ``RuntimeError/invalidInput(argument:reason:)`` naming `config.json quantization.bits` when the
+    ///   config cannot be read or parsed, or the bits are not 2, 3, 4 or 8.
+    public static func bits(inFolder directory: URL) throws(RuntimeError) -> Int {
+        let url = directory.appendingPathComponent("config.json"), argument = "\(url.path) quantization.bits"
+        let json: JSONValue
+        do { json = try JSONValue.parse(Data(contentsOf: url)) } catch {
+            throw .invalidInput(argument: argument, reason: "cannot read config.json: \(error)")
+        }
+        guard let q = json["quantization"] else { return 4 }
+        guard let bits = q["bits"]?.int, GPTQWordPacking.supportedBits.contains(bits) else {
+            throw .invalidInput(argument: argument, reason: "\(q["bits"].map { "\($0)" } ?? "missing"), expected 2, 3, 4 or 8")
+        }
+        return bits
     }
 }
 

@@ -39,28 +39,31 @@ public struct Gemma3Block: DecoderBlock {
         self.activation = activation
     }
 
-    public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
-                        capture: LinearInputCapture?) -> Matrix<Float> {
-        var h = h
-        let x = c.normalized(h, inputNorm)
-        capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        let qkv = c.projectGroup([linears[.q], linears[.k], linears[.v]], x, phase: .qkv)
-        var q = qkv[0], k = qkv[1]
-        let v = qkv[2]
-        c.time(.norm) {
-            queryNorm.apply(to: &q, parallelism: c.parallelism)
-            keyNorm.apply(to: &k, parallelism: c.parallelism)
+    public var linearGroups: [[LinearName]] { [[.q, .k, .v], [.o], [.gate, .up], [.down]] }
+
+    public func step(_ step: Int, _ s: inout BlockState, context c: BlockContext, kv: inout KVCache.Layer) {
+        switch step {
+        case 0:
+            s.x = c.normalized(s.h, inputNorm)
+        case 1:
+            let qkv = c.projectGroup([linears[.q], linears[.k], linears[.v]], s.x, phase: .qkv)
+            var q = qkv[0], k = qkv[1]
+            let v = qkv[2]
+            c.time(.norm) {
+                queryNorm.apply(to: &q, parallelism: c.parallelism)
+                keyNorm.apply(to: &k, parallelism: c.parallelism)
+            }
+            c.time(.rope) { rope.apply(queries: &q, keys: &k, firstPosition: c.firstPosition, parallelism: c.parallelism) }
+            s.x = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: kvHeads, headDim: headDim, window: window,
+                           scale: scale, softcap: softcap, variant: attentionVariant, params: attentionParams)
+        case 2:
+            c.addResidual(c.normalized(c.project(linears[.o], s.x, phase: .o), postAttentionNorm), to: &s.h)
+            s.x = c.normalized(s.h, preMLPNorm)
+        case 3:
+            s.x = c.gatedHidden(linears, s.x, activation)
+        default:
+            c.addResidual(c.normalized(c.project(linears[.down], s.x, phase: .down), postMLPNorm), to: &s.h)
+            s.x = Matrix(rows: 0, cols: 0)
         }
-        c.time(.rope) { rope.apply(queries: &q, keys: &k, firstPosition: c.firstPosition, parallelism: c.parallelism) }
-        let a = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: kvHeads, headDim: headDim, window: window,
-                         scale: scale, softcap: softcap, variant: attentionVariant, params: attentionParams)
-        capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        c.addResidual(c.normalized(c.project(linears[.o], a, phase: .o), postAttentionNorm), to: &h)
-        let y = c.normalized(h, preMLPNorm)
-        capture?(LinearInput(layer: c.layer, names: [.gate, .up], x: y))
-        let g = c.gatedHidden(linears, y, activation)
-        capture?(LinearInput(layer: c.layer, names: [.down], x: g))
-        c.addResidual(c.normalized(c.project(linears[.down], g, phase: .down), postMLPNorm), to: &h)
-        return h
     }
 }

@@ -30,25 +30,28 @@ public struct LlamaBlock: DecoderBlock {
         self.activation = activation
     }
 
-    public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
-                        capture: LinearInputCapture?) -> Matrix<Float> {
-        var h = h
-        let x = c.normalized(h, attentionNorm)
-        capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        let qkv = c.projectGroup([linears[.q], linears[.k], linears[.v]], x, phase: .qkv)
-        var q = qkv[0], k = qkv[1]
-        let v = qkv[2]
-        c.time(.rope) { rope.apply(queries: &q, keys: &k, firstPosition: c.firstPosition, parallelism: c.parallelism) }
-        let a = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: kvHeads, headDim: headDim, window: window,
-                         scale: 1 / Float(headDim).squareRoot(), softcap: nil, variant: attentionVariant,
-                         params: attentionParams)
-        capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        c.addProjection(linears[.o], a, to: &h, phase: .o)
-        let y = c.normalized(h, mlpNorm)
-        capture?(LinearInput(layer: c.layer, names: [.gate, .up], x: y))
-        let g = c.gatedHidden(linears, y, activation)
-        capture?(LinearInput(layer: c.layer, names: [.down], x: g))
-        c.addProjection(linears[.down], g, to: &h, phase: .down)
-        return h
+    public var linearGroups: [[LinearName]] { [[.q, .k, .v], [.o], [.gate, .up], [.down]] }
+
+    public func step(_ step: Int, _ s: inout BlockState, context c: BlockContext, kv: inout KVCache.Layer) {
+        switch step {
+        case 0:
+            s.x = c.normalized(s.h, attentionNorm)
+        case 1:
+            let qkv = c.projectGroup([linears[.q], linears[.k], linears[.v]], s.x, phase: .qkv)
+            var q = qkv[0], k = qkv[1]
+            let v = qkv[2]
+            c.time(.rope) { rope.apply(queries: &q, keys: &k, firstPosition: c.firstPosition, parallelism: c.parallelism) }
+            s.x = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: kvHeads, headDim: headDim, window: window,
+                           scale: 1 / Float(headDim).squareRoot(), softcap: nil, variant: attentionVariant,
+                           params: attentionParams)
+        case 2:
+            c.addProjection(linears[.o], s.x, to: &s.h, phase: .o)
+            s.x = c.normalized(s.h, mlpNorm)
+        case 3:
+            s.x = c.gatedHidden(linears, s.x, activation)
+        default:
+            c.addProjection(linears[.down], s.x, to: &s.h, phase: .down)
+            s.x = Matrix(rows: 0, cols: 0)
+        }
     }
 }

@@ -25,25 +25,27 @@ public struct OPTBlock: DecoderBlock {
         self.heads = heads; self.headDim = headDim
     }
 
-    public func forward(_ h: Matrix<Float>, context c: BlockContext, kv: inout KVCache.Layer,
-                        capture: LinearInputCapture?) -> Matrix<Float> {
-        var h = h
-        let x = c.normalized(h, attentionNorm)
-        capture?(LinearInput(layer: c.layer, names: [.q, .k, .v], x: x))
-        let qkv = c.projectGroup([linears[.q], linears[.k], linears[.v]], x, phase: .qkv)
-        let q = qkv[0], k = qkv[1]
-        let v = qkv[2]
-        let a = c.attend(q: q, k: k, v: v, kv: &kv, heads: heads, kvHeads: heads, headDim: headDim, window: nil,
-                         scale: 1 / Float(headDim).squareRoot(), softcap: nil, variant: attentionVariant,
-                         params: attentionParams)
-        capture?(LinearInput(layer: c.layer, names: [.o], x: a))
-        c.addProjection(linears[.o], a, to: &h, phase: .o)
-        let y = c.normalized(h, mlpNorm)
-        capture?(LinearInput(layer: c.layer, names: [.up], x: y))
-        var f = c.project(linears[.up], y, phase: .gateUp)
-        c.time(.activation) { for i in f.elements.indices { f.elements[i] = Swift.max(f.elements[i], 0) } }
-        capture?(LinearInput(layer: c.layer, names: [.down], x: f))
-        c.addProjection(linears[.down], f, to: &h, phase: .down)
-        return h
+    public var linearGroups: [[LinearName]] { [[.q, .k, .v], [.o], [.up], [.down]] }
+
+    public func step(_ step: Int, _ s: inout BlockState, context c: BlockContext, kv: inout KVCache.Layer) {
+        switch step {
+        case 0:
+            s.x = c.normalized(s.h, attentionNorm)
+        case 1:
+            let qkv = c.projectGroup([linears[.q], linears[.k], linears[.v]], s.x, phase: .qkv)
+            s.x = c.attend(q: qkv[0], k: qkv[1], v: qkv[2], kv: &kv, heads: heads, kvHeads: heads, headDim: headDim,
+                           window: nil, scale: 1 / Float(headDim).squareRoot(), softcap: nil, variant: attentionVariant,
+                           params: attentionParams)
+        case 2:
+            c.addProjection(linears[.o], s.x, to: &s.h, phase: .o)
+            s.x = c.normalized(s.h, mlpNorm)
+        case 3:
+            var f = c.project(linears[.up], s.x, phase: .gateUp)
+            c.time(.activation) { for i in f.elements.indices { f.elements[i] = Swift.max(f.elements[i], 0) } }
+            s.x = f
+        default:
+            c.addProjection(linears[.down], s.x, to: &s.h, phase: .down)
+            s.x = Matrix(rows: 0, cols: 0)
+        }
     }
 }

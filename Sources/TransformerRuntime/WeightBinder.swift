@@ -46,6 +46,9 @@ final class WeightBinder {
     /// The tensor's name in this source's spelling.
     func name(gguf: String, hf: String) -> String { isGGUF ? gguf : hf }
 
+    /// Bits of the GPTQ-layout linears of a quantized folder (``GPTQPackedTensors/bits(inFolder:)``).
+    var quantizedBits = 4
+
     /// Where Hugging Face block tensors live (OPT: `model.decoder.layers.`).
     var hfLayerPrefix = "model.layers."
 
@@ -183,7 +186,10 @@ final class WeightBinder {
             }
             if hasQuantized(names.u), hasQuantized(names.v), let vShape = folder.shape(names.v + ".qweight"), vShape.count == 2 {
                 let r = vShape[1]
-                guard r >= 1 else { throw RuntimeError.shapeMismatch(file: file, name: names.v + ".qweight", expected: [(`in` + 7) / 8, 1], got: vShape) }
+                guard r >= 1 else {
+                    throw RuntimeError.shapeMismatch(file: file, name: names.v + ".qweight",
+                                                     expected: [GPTQWordPacking.wordCount(codes: `in`, bits: quantizedBits), 1], got: vShape)
+                }
                 return .packedLowRank(u: try quantizedMatrix(names.u, rows: out, cols: r),
                                       v: try quantizedMatrix(names.v, rows: r, cols: `in`), bias: b)
             }
@@ -235,8 +241,9 @@ final class WeightBinder {
     /// Whether module `module` is stored in the GPTQ layout (`<module>.qweight`).
     func hasQuantized(_ module: String) -> Bool { !isGGUF && has(module + ".qweight") }
 
-    /// The 4-bit GPTQ-layout matrix of `module` (``GPTQPackedTensors``), out × in, as ``GroupQuantizedMatrix``
-    /// (packed codes are unpacked row by row into the runtime's layout; nothing is widened to f32).
+    /// The GPTQ-layout matrix of `module` (``GPTQPackedTensors``, ``quantizedBits`` wide), out × in, as
+    /// ``GroupQuantizedMatrix`` (4 bits) or ``PackedCodeMatrix`` (2, 3, 8): packed codes are unpacked row by row into
+    /// the runtime's layout; nothing is widened to f32.
     func quantizedMatrix(_ module: String, rows out: Int, cols `in`: Int) throws -> WeightMatrix {
         guard case let .huggingFace(folder) = source else { throw RuntimeError.missingTensor(file: file, name: module + ".qweight") }
         guard let zShape = folder.shape(module + ".qzeros"), zShape.count == 2, zShape[0] >= 1 else {
@@ -246,8 +253,9 @@ final class WeightBinder {
         guard let gs = GPTQPackedTensors.inferGroupSize(cols: `in`, groups: groups) else {
             throw RuntimeError.invalidInput(argument: module + ".qzeros", reason: "\(groups) groups do not fit \(`in`) inputs")
         }
-        let qweight = try raw(folder, module + ".qweight", dtype: .i32, shape: [(`in` + 7) / 8, out])
-        let qzeros = try raw(folder, module + ".qzeros", dtype: .i32, shape: [groups, (out + 7) / 8])
+        let bits = quantizedBits
+        let qweight = try raw(folder, module + ".qweight", dtype: .i32, shape: [GPTQWordPacking.wordCount(codes: `in`, bits: bits), out])
+        let qzeros = try raw(folder, module + ".qzeros", dtype: .i32, shape: [groups, GPTQWordPacking.wordCount(codes: out, bits: bits)])
         let scales = try raw(folder, module + ".scales", dtype: .f16, shape: [groups, out])
         var gIdx: [Int32]? = nil
         if has(module + ".g_idx") {
@@ -265,9 +273,9 @@ final class WeightBinder {
             }
             gIdx = values
         }
-        let packed = GPTQPackedTensors(rows: out, cols: `in`, bits: 4, groupSize: gs, qweight: Self.words(qweight),
+        let packed = GPTQPackedTensors(rows: out, cols: `in`, bits: bits, groupSize: gs, qweight: Self.words(qweight),
                                        qzeros: Self.words(qzeros), scales: Self.halves(scales), gIdx: gIdx)
-        return .int4(packed.groupQuantizedMatrix())
+        return packed.weightMatrix()
     }
 
     /// Marks a tensor the runtime knowingly does not need (e.g. llama.cpp's precomputed rope_freqs).

@@ -103,7 +103,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "dequant: comma-separated GGML types, e.g. Q4_K,Q6_K (default: every type with a kernel).")
     var types: String?
 
-    @Option(help: "gemv: comma-separated weight storages (f32,f16,bf16,q8,int4; default all).")
+    @Option(help: "gemv: comma-separated weight storages (f32,f16,bf16,q8,int2,int3,int4,int8; default f32,f16,bf16,q8,int4).")
     var storages: String?
 
     @Flag(help: "gemv: time one cache-resident copy of W (default: stream copies that exceed the last-level cache).")

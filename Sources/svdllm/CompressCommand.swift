@@ -82,7 +82,7 @@ struct CompressCommand: ParsableCommand {
     @Flag(help: "Continue an interrupted run from OUT.partial.") var resume = false
     @Flag(help: "Replace a non-empty output folder (and discard an interrupted run's OUT.partial).") var force = false
     @Flag(help: "Print one JSON object.") var json = false
-    @Option(help: "After compressing, quantize the model in memory on the same calibration windows and save it quantized: <method><bits>, gptq4 or rtn4 (e.g. gptq4).")
+    @Option(help: "After compressing, quantize the model in memory on the same calibration windows and save it quantized: <method><bits>, method gptq or rtn, bits 2, 3, 4 or 8 (e.g. gptq4).")
     var quantize: String?
     @OptionGroup var quantization: QuantizationArguments
 
@@ -159,7 +159,6 @@ struct CompressCommand: ParsableCommand {
         if let quantize {
             guard let q = quantizationOptions else { throw ValidationError("--quantize must be <gptq|rtn><bits>, e.g. gptq4 (got '\(quantize)')") }
             do { try q.validate() } catch { throw ValidationError(error.description) }
-            guard q.bits == 4 else { throw ValidationError("--quantize: only 4-bit models can be saved (got \(quantize)); use svdllm quantize --eval-text on the compressed folder") }
         }
     }
 

@@ -76,15 +76,20 @@ struct GEMVBench {
         return out
     }
 
-    /// A seeded rows × cols weight in `storage`; int4 with random codes on a group-128 grid.
+    /// A seeded rows × cols weight in `storage`; int2…int8 with random codes on a group-128 grid.
     static func sample(_ storage: WeightStorage, rows: Int, cols: Int, seed: UInt64) -> WeightMatrix {
-        if storage == .int4 {
+        let bits: [WeightStorage: Int] = [.int2: 2, .int3: 3, .int4: 4, .int8: 8]
+        if let b = bits[storage] {
             var g = SeededGenerator(seed: seed)
-            let gs = cols % 128 == 0 ? 128 : -1, groups = gs < 0 ? 1 : cols / gs
-            return .int4(GroupQuantizedMatrix(
-                rows: rows, cols: cols, codes: (0..<rows * cols).map { _ in UInt8(g.next() % 16) },
-                scales: (0..<rows * groups).map { _ in Float(g.next() % 100 + 1) / 1000 },
-                zeros: (0..<rows * groups).map { _ in UInt8(g.next() % 16) }, groupSize: gs))
+            let gs = cols % 128 == 0 ? 128 : -1, groups = gs < 0 ? 1 : cols / gs, levels = UInt64(1 << b)
+            let codes = (0..<rows * cols).map { _ in UInt8(g.next() % levels) }
+            let scales = (0..<rows * groups).map { _ in Float(g.next() % 100 + 1) / 1000 }
+            let zeros = (0..<rows * groups).map { _ in UInt8(g.next() % levels) }
+            if b == 4 {
+                return .int4(GroupQuantizedMatrix(rows: rows, cols: cols, codes: codes, scales: scales, zeros: zeros, groupSize: gs))
+            }
+            return .packedCodes(PackedCodeMatrix(rows: rows, cols: cols, bits: b, codes: codes, scales: scales, zeros: zeros,
+                                                 groupSize: gs))
         }
         return WeightMatrix(Matrix<Float>.uniform(rows: rows, cols: cols, seed: seed), storage: storage)
     }

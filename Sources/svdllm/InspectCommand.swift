@@ -34,11 +34,12 @@ struct InspectCommand: ParsableCommand {
         GGMLBlockTensors.matrix(of: info).map { $0.rows * $0.cols } ?? info.elementCount
     }
 
-    /// The storage a tensor name and type stand for in a quantized checkpoint (GPTQ layout, q8 embedding, GGML
-    /// blocks).
-    static func storage(name: String, type: String) -> String {
-        if name.hasSuffix(".qweight") { return "int4 codes (GPTQ qweight, 8 per I32 along the input)" }
-        if name.hasSuffix(".qzeros") { return "int4 zeros (GPTQ qzeros, 8 per I32 along the output)" }
+    /// The storage a tensor name and type stand for in a quantized checkpoint (GPTQ layout of `bits` bits, q8
+    /// embedding, GGML blocks).
+    static func storage(name: String, type: String, bits: Int = 4) -> String {
+        let packing = bits == 3 ? "32 per 3 I32" : "\(32 / bits) per I32"
+        if name.hasSuffix(".qweight") { return "int\(bits) codes (GPTQ qweight, \(packing) along the input)" }
+        if name.hasSuffix(".qzeros") { return "int\(bits) zeros (GPTQ qzeros, \(packing) along the output)" }
         if name.hasSuffix(".scales") { return "\(type.lowercased()) group scales" }
         if name.hasSuffix(".g_idx") { return "group index (act-order)" }
         if name.hasSuffix(".q8_codes") { return "q8 codes (blocks of 32)" }
@@ -100,9 +101,10 @@ struct InspectCommand: ParsableCommand {
         case let .huggingFace(dir):
             config = try ModelConfig(huggingFaceConfig: dir)
             let folder = try SafeTensorsFolder(directory: dir)
+            let bits = try GPTQPackedTensors.bits(inFolder: dir)
             tensors = folder.names.compactMap { folder.info($0) }.map {
                 Tensor(name: $0.name, type: $0.dtype.rawValue, shape: $0.shape, elements: elements($0),
-                       bytes: $0.dataRange.count, storage: storage(name: $0.name, type: $0.dtype.rawValue))
+                       bytes: $0.dataRange.count, storage: storage(name: $0.name, type: $0.dtype.rawValue, bits: bits))
             }
         }
         do {

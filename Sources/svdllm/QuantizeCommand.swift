@@ -24,7 +24,7 @@ struct QuantizationSummary: Encodable {
     var embedding_bits: Int
     var nsamples: Int
     var seqlen: Int
-    /// Bytes by kind as stored (4-bit: the GPTQ layout; other widths: as if packed the same way).
+    /// Bytes by kind in the GPTQ checkpoint layout (``GPTQPackedTensors``).
     var bytes: [String: Int]
     var linear_params: Int
     var bits_per_linear_weight: Double
@@ -48,15 +48,9 @@ struct QuantizationSummary: Encodable {
         seqlen = report.seqlen
         var qweight = 0, qzeros = 0, scales = 0, gIdx = 0, biases = 0, params = 0
         for m in report.matrices {
-            let per = 32 / (o.bits == 3 ? 32 : o.bits)  // 3 bits: counted as 3/32 of a word per code below
             let groups = (m.cols + m.groupSize - 1) / m.groupSize
-            if o.bits == 3 {
-                qweight += (m.cols * 3 + 31) / 32 * 4 * m.rows
-                qzeros += groups * ((m.rows * 3 + 31) / 32) * 4
-            } else {
-                qweight += (m.cols + per - 1) / per * 4 * m.rows
-                qzeros += groups * ((m.rows + per - 1) / per) * 4
-            }
+            qweight += 4 * GPTQWordPacking.wordCount(codes: m.cols, bits: o.bits) * m.rows
+            qzeros += 4 * groups * GPTQWordPacking.wordCount(codes: m.rows, bits: o.bits)
             scales += 2 * groups * m.rows
             if o.actOrder { gIdx += 4 * m.cols }
             params += m.rows * m.cols
@@ -107,20 +101,20 @@ struct QuantizeCommand: ParsableCommand {
         discussion: """
             Calibration windows as in compress (--nsamples windows of --seqlen tokens of --calib, seed --seed). Each
             block is quantized on the hidden states that went through the already quantized blocks; a low-rank linear
-            U·V has V quantized on its input's Gram and U on the Gram of V_q x. 4 bits are stored as int4 (GPTQ
-            checkpoint layout with --out); 2, 3 and 8 bits are evaluated in memory as dequantized f32 weights and
-            cannot be saved. --eval-text scores the quantized model in memory (perplexity, --eval-windows windows).
+            U·V has V quantized on its input's Gram and U on the Gram of V_q x. The linears are held packed (int2, int3,
+            int4 or int8) and saved with --out in the GPTQ checkpoint layout. --eval-text scores the quantized model
+            in memory (perplexity, --eval-windows windows).
             """)
 
     @Argument(help: "A .gguf file or a Hugging Face folder (dense or compressed).") var model: String
-    @Option(help: "Bits per weight: 2, 3, 4 or 8 (only 4 can be saved).") var bits: Int = 4
+    @Option(help: "Bits per weight: 2, 3, 4 or 8.") var bits: Int = 4
     @Option(help: "gptq or rtn.") var method: String = "gptq"
     @OptionGroup var grid: QuantizationArguments
     @Option(help: "Calibration text (UTF-8; default: PTB train from the asset cache).") var calib: String?
     @Option(help: "Calibration windows.") var nsamples: Int = 128
     @Option(help: "Tokens per calibration window.") var seqlen: Int = 512
     @Option(help: "Seed of the calibration sampler.") var seed: UInt64 = 3
-    @Option(help: "Output folder (4 bits only).") var out: String?
+    @Option(help: "Output folder.") var out: String?
     @Flag(help: "Replace a non-empty output folder.") var force = false
     @Option(name: .customLong("eval-text"), help: "Score the quantized model in memory on this text (perplexity).")
     var evalText: String?
@@ -141,9 +135,6 @@ struct QuantizeCommand: ParsableCommand {
         do { try options.validate() } catch { throw ValidationError(error.description) }
         guard nsamples >= 1 else { throw ValidationError("--nsamples must be at least 1 (got \(nsamples))") }
         guard seqlen >= 2 else { throw ValidationError("--seqlen must be at least 2 (got \(seqlen))") }
-        if out != nil && bits != 4 {
-            throw ValidationError("--out: only 4-bit models can be saved (got --bits \(bits)); evaluate with --eval-text instead")
-        }
     }
 
     func run() throws {

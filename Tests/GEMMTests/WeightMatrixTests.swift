@@ -9,13 +9,15 @@ private func weight(rows: Int, cols: Int, seed: UInt64) -> Matrix<Float> {
     return w
 }
 
-/// A seeded int4 matrix: random codes, scales and zeros; act-order-like group indices when `permuted`.
-private func int4Weight(rows: Int, cols: Int, groupSize: Int, permuted: Bool, seed: UInt64) -> GroupQuantizedMatrix {
+/// Seeded random `bits`-bit codes (rows × cols), scales and zeros (rows × groups); act-order-like group indices
+/// when `permuted`.
+func randomGrid(bits: Int, rows: Int, cols: Int, groupSize: Int, permuted: Bool, seed: UInt64)
+    -> (codes: [UInt8], scales: [Float], zeros: [UInt8], groupIndex: [Int32]?) {
     var rng = SeededGenerator(seed: seed)
-    let gs = groupSize <= 0 ? cols : groupSize, groups = (cols + gs - 1) / gs
-    let codes = (0..<rows * cols).map { _ in UInt8(rng.next() % 16) }
+    let gs = groupSize <= 0 ? cols : groupSize, groups = (cols + gs - 1) / gs, levels = UInt64(1 << bits)
+    let codes = (0..<rows * cols).map { _ in UInt8(rng.next() % levels) }
     let scales = (0..<rows * groups).map { _ in Float(rng.next() % 1000 + 1) / 20_000 }
-    let zeros = (0..<rows * groups).map { _ in UInt8(rng.next() % 16) }
+    let zeros = (0..<rows * groups).map { _ in UInt8(rng.next() % levels) }
     var gIdx: [Int32]? = nil
     if permuted {
         var order = Array(0..<cols)
@@ -24,8 +26,32 @@ private func int4Weight(rows: Int, cols: Int, groupSize: Int, permuted: Bool, se
         for (position, p) in order.enumerated() { g[p] = Int32(position / gs) }
         gIdx = g
     }
-    return GroupQuantizedMatrix(rows: rows, cols: cols, codes: codes, scales: scales, zeros: zeros, groupSize: groupSize,
-                                groupIndex: gIdx)
+    return (codes, scales, zeros, gIdx)
+}
+
+/// A seeded int4 matrix: random codes, scales and zeros; act-order-like group indices when `permuted`.
+private func int4Weight(rows: Int, cols: Int, groupSize: Int, permuted: Bool, seed: UInt64) -> GroupQuantizedMatrix {
+    let g = randomGrid(bits: 4, rows: rows, cols: cols, groupSize: groupSize, permuted: permuted, seed: seed)
+    return GroupQuantizedMatrix(rows: rows, cols: cols, codes: g.codes, scales: g.scales, zeros: g.zeros, groupSize: groupSize,
+                                groupIndex: g.groupIndex)
+}
+
+/// A seeded 2-, 3- or 8-bit matrix (``PackedCodeMatrix``), as ``int4Weight(rows:cols:groupSize:permuted:seed:)``.
+func packedCodeWeight(bits: Int, rows: Int, cols: Int, groupSize: Int, permuted: Bool, seed: UInt64) -> PackedCodeMatrix {
+    let g = randomGrid(bits: bits, rows: rows, cols: cols, groupSize: groupSize, permuted: permuted, seed: seed)
+    return PackedCodeMatrix(rows: rows, cols: cols, bits: bits, codes: g.codes, scales: g.scales, zeros: g.zeros,
+                            groupSize: groupSize, groupIndex: g.groupIndex)
+}
+
+/// The bits of the quantizer storages.
+private let quantizedBits: [WeightStorage: Int] = [.int2: 2, .int3: 3, .int4: 4, .int8: 8]
+
+/// A seeded quantized matrix in `storage` (int2…int8).
+private func quantizedWeight(_ storage: WeightStorage, rows: Int, cols: Int, groupSize: Int, permuted: Bool,
+                             seed: UInt64) -> WeightMatrix {
+    let bits = quantizedBits[storage]!
+    if bits == 4 { return .int4(int4Weight(rows: rows, cols: cols, groupSize: groupSize, permuted: permuted, seed: seed)) }
+    return .packedCodes(packedCodeWeight(bits: bits, rows: rows, cols: cols, groupSize: groupSize, permuted: permuted, seed: seed))
 }
 
 /// |a − b| ≤ c·ε·Σ|w||x| per output: the bound of two summation orders of the same products.
@@ -37,15 +63,15 @@ private func expectClose(_ a: [Float], _ b: [Float], bound: [Float], factor: Flo
 
 /// y = W x by the SIMD kernel equals the scalar reference (and the product of the dequantized matrix) within
 /// c·k·ε·Σ|w_jp x_p|, for every storage, at lengths around the SIMD blocks, serial and on 2 threads.
-@Test(arguments: [WeightStorage.f16, .bf16, .q8, .int4])
+@Test(arguments: [WeightStorage.f16, .bf16, .q8, .int2, .int3, .int4, .int8])
 func packedGEMVMatchesReference(storage: WeightStorage) {
     let shapes = [(1, 1), (5, 17), (37, 130), (64, 576), (19, 1000)]
     let groupSizes = [128, 64, 32, -1, 16]
     for (index, (rows, cols)) in shapes.enumerated() {
         let w: WeightMatrix
-        if storage == .int4 {
-            w = .int4(int4Weight(rows: rows, cols: cols, groupSize: groupSizes[index % groupSizes.count],
-                                 permuted: index % 2 == 1, seed: UInt64(index)))
+        if quantizedBits[storage] != nil {
+            w = quantizedWeight(storage, rows: rows, cols: cols, groupSize: groupSizes[index % groupSizes.count],
+                                permuted: index % 2 == 1, seed: UInt64(index))
         } else {
             w = WeightMatrix(weight(rows: rows, cols: cols, seed: UInt64(index)), storage: storage)
         }
@@ -151,11 +177,11 @@ func int8InputGEMVMatchesItsReference(storage: WeightStorage) {
 }
 
 /// The many-token product (panels dequantized, then GEMM) equals X·dequantized(W)ᵀ.
-@Test(arguments: [WeightStorage.f16, .bf16, .q8, .int4])
+@Test(arguments: [WeightStorage.f16, .bf16, .q8, .int2, .int3, .int4, .int8])
 func packedMultiplyMatchesDequantizedGEMM(storage: WeightStorage) {
     let (rows, cols, tokens) = (300, 96, 7)
-    let w: WeightMatrix = storage == .int4
-        ? .int4(int4Weight(rows: rows, cols: cols, groupSize: 32, permuted: true, seed: 9))
+    let w: WeightMatrix = quantizedBits[storage] != nil
+        ? quantizedWeight(storage, rows: rows, cols: cols, groupSize: 32, permuted: true, seed: 9)
         : WeightMatrix(weight(rows: rows, cols: cols, seed: 4), storage: storage)
     let x = Matrix<Float>.gaussian(rows: tokens, cols: cols, seed: 5)
     let expected = matmul(x, w.dequantized(), transB: .transposed)

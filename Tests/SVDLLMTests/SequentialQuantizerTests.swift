@@ -16,43 +16,75 @@ import TransformerRuntime
         return try model.forward(tokens: tokens, cache: &cache).elements
     }
 
-    static func allInt4(_ model: CausalLM) -> Bool {
+    static func allInt4(_ model: CausalLM) -> Bool { allStored(model, as: .int4) }
+
+    /// Whether every linear (every factor) of `model` is held in `storage`.
+    static func allStored(_ model: CausalLM, as storage: WeightStorage) -> Bool {
         model.blocks.allSatisfy { b in
             b.linearNames.allSatisfy { n in
                 let (u, v) = b.linear(n).factors
-                return u.storage == .int4 && (v.map { $0.storage == .int4 } ?? true)
+                return u.storage == storage && (v.map { $0.storage == storage } ?? true)
             }
         }
     }
 
     // MARK: - The packed layout
 
-    @Test(arguments: [2, 4, 8])
+    @Test(arguments: [2, 3, 4, 8])
     func packUnpackRoundTrip(bits: Int) {
         var g = SeededGenerator(seed: 11)
-        let (rows, cols, gs) = (13, 37, 16)
+        let (rows, cols, gs) = (45, 37, 16)
         let groups = 3, maxq = UInt64((1 << bits) - 1)
         let codes = (0..<rows * cols).map { _ in UInt8(g.next() % (maxq + 1)) }
         let zeros = (0..<rows * groups).map { _ in UInt8(g.next() % (maxq + 1)) }
         let scales = (0..<rows * groups).map { _ in Float(Float16(Float(g.next() % 1000) / 997)) }
         let p = GPTQPackedTensors(rows: rows, cols: cols, bits: bits, groupSize: gs, codes: codes, zeros: zeros,
                                   scales: scales, gIdx: nil)
-        let per = 32 / bits
-        #expect(p.qweightShape == [(cols + per - 1) / per, rows])
-        #expect(p.qzerosShape == [groups, (rows + per - 1) / per])
+        // ⌈n·b/32⌉ words for n codes; at 3 bits whole chunks of 32 codes in 3 words.
+        let words = { (n: Int) in bits == 3 ? 3 * ((n + 31) / 32) : (n * bits + 31) / 32 }
+        #expect(p.qweightShape == [words(cols), rows])
+        #expect(p.qzerosShape == [groups, words(rows)])
         #expect(p.scalesShape == [groups, rows])
         #expect(p.codes() == codes)
         #expect(p.zeros() == zeros)
         #expect(p.floatScales() == scales)
-        // Word [i, o], field k = code of input per·i + k (low bits first); zeros along the outputs.
+        // Bit t of input i's code (output o) is bit b·i + t of column o of qweight read as one little-endian stream
+        // (words [0, o], [1, o], …); zeros likewise along the outputs in each row of qzeros.
         for o in 0..<rows {
             for i in 0..<cols {
-                let word = p.qweight[(i / per) * rows + o]
-                #expect(UInt8((word >> UInt32(bits * (i % per))) & UInt32(maxq)) == codes[o * cols + i])
+                for t in 0..<bits {
+                    let at = bits * i + t, word = p.qweight[(at / 32) * rows + o]
+                    #expect((word >> UInt32(at % 32)) & 1 == UInt32(codes[o * cols + i] >> t) & 1)
+                }
+            }
+            for grp in 0..<groups {
+                for t in 0..<bits {
+                    let at = bits * o + t, word = p.qzeros[grp * p.qzerosShape[1] + at / 32]
+                    #expect((word >> UInt32(at % 32)) & 1 == UInt32(zeros[o * groups + grp] >> t) & 1)
+                }
             }
         }
-        let zWord = p.qzeros[1 * p.qzerosShape[1] + 0]  // group 1, outputs 0..<per
-        #expect(UInt8(zWord & UInt32(maxq)) == zeros[0 * groups + 1])
+        // The runtime storage holds the same codes and grids.
+        let m = p.weightMatrix()
+        #expect(m.storage == [2: .int2, 3: .int3, 4: .int4, 8: .int8][bits])
+        if case let .packedCodes(q) = m {
+            #expect(GPTQPackedTensors(q) == p)
+            // qweight itself, its outputs padded to the tiles of 16.
+            var padded = [UInt32](repeating: 0, count: p.qweightShape[0] * q.paddedRows)
+            for i in 0..<p.qweightShape[0] { for o in 0..<rows { padded[i * q.paddedRows + o] = p.qweight[i * rows + o] } }
+            #expect(q.words == padded)
+        }
+    }
+
+    /// AutoGPTQ's 3-bit layout by example: codes q_k = k mod 8 (k = 0…31) of one output, packed by its `pack` loop
+    /// (codes 0…9 in word 0, code 10 split 2 + 1 bits, codes 11…20, code 21 split 1 + 2 bits, codes 22…31), are the
+    /// three words below — the 96-bit integer Σ q_k·2^{3k} cut into 32-bit words.
+    @Test func threeBitWordsMatchAutoGPTQsPacking() {
+        let codes = (0..<32).map { UInt8($0 % 8) }
+        let p = GPTQPackedTensors(rows: 1, cols: 32, bits: 3, groupSize: 32, codes: codes, zeros: [5], scales: [1], gIdx: nil)
+        #expect(p.qweight == [0x88FA_C688, 0xC688_FAC6, 0xFAC6_88FA])
+        #expect(p.qzeros == [5, 0, 0])
+        #expect(p.codes() == codes)
     }
 
     @Test func groupQuantizedMatrixRoundTripWithAndWithoutGroupIndex() {
@@ -73,7 +105,7 @@ import TransformerRuntime
             let packed = GPTQPackedTensors(m)
             #expect(packed.codes() == codes)
             #expect(packed.gIdx == index)
-            #expect(packed.groupQuantizedMatrix() == m)
+            #expect(packed.weightMatrix() == .int4(m))
         }
         #expect(GPTQPackedTensors.inferGroupSize(cols: 576, groups: 5) == 128)
         #expect(GPTQPackedTensors.inferGroupSize(cols: 230, groups: 8) == 32)
@@ -101,6 +133,35 @@ import TransformerRuntime
         let (_, rec) = try gq.quantize(w, stats: acc, layer: 0, module: "w")
         let (g, r) = (try #require(rec.gptqError), try #require(rec.rtnError))
         #expect(g < r)
+    }
+
+    /// U's Gram from V's: V_q G V_qᵀ equals Σ (V_q x)(V_q x)ᵀ accumulated from the products (in Double), within
+    /// c·ε·Σ_t |t_i||t_j| per entry.
+    @Test func factorGramEqualsTheGramOfTheProducts() {
+        let (tokens, n, r) = (300, 40, 7)
+        let x = Matrix<Float>(rows: tokens, cols: n) { t, c in Float(sin(Double(t * 31 + c * 7) * 0.013)) }
+        let vq = Matrix<Float>(rows: r, cols: n) { i, c in Float(Float16(Float(cos(Double(i * 13 + c) * 0.7)))) }
+        var xStats = GramAccumulator(dimension: n)
+        xStats.add(x)
+        let g = SequentialQuantizer.factorGram(xStats, vq: vq, parallelism: .threads(2))
+        #expect(g.tokens == tokens && g.dimension == r)
+        var exact = Matrix<Double>(rows: r, cols: r), bound = exact
+        for t in 0..<tokens {
+            var tv = [Double](repeating: 0, count: r), ta = tv
+            for i in 0..<r {
+                for c in 0..<n {
+                    tv[i] += Double(vq[i, c]) * Double(x[t, c])
+                    ta[i] += abs(Double(vq[i, c]) * Double(x[t, c]))
+                }
+            }
+            for i in 0..<r { for j in 0..<r { exact[i, j] += tv[i] * tv[j]; bound[i, j] += ta[i] * ta[j] } }
+        }
+        let gram = g.gram
+        for i in 0..<r {
+            for j in 0..<r {
+                #expect(abs(gram[i, j] - exact[i, j]) <= Double(4 * (n + tokens)) * Double.ulpOfOne * bound[i, j])
+            }
+        }
     }
 
     @Test(arguments: [false, true])
@@ -217,29 +278,52 @@ import TransformerRuntime
         }
     }
 
-    @Test func roundToNearestNeedsNoWindowsAndOtherWidthsStayInMemory() throws {
+    @Test func roundToNearestNeedsNoWindows() throws {
         let source = CompressorTests.tiny("llama")
         var model = try CausalLM(huggingFaceFolder: source)
         let rtn = SequentialQuantizationOptions(method: .rtn, bits: 4, groupSize: 32, measureRTN: false)
         let report = try SequentialQuantizer(options: rtn, parallelism: .serial).run(&model, windows: [])
         #expect(Self.allInt4(model))
         #expect(report.matrices.allSatisfy { $0.gptqError == nil && $0.rtnError == nil })
+    }
 
-        var three = try CausalLM(huggingFaceFolder: source)
-        let opts3 = SequentialQuantizationOptions(method: .gptq, bits: 3, groupSize: 32)
-        _ = try SequentialQuantizer(options: opts3, parallelism: .serial)
-            .run(&three, windows: CompressorTests.windows(vocab: 97, count: 4, length: 32))
-        guard case let .dense(w, _) = three.blocks[0].linear(.down) else {
-            Issue.record("3-bit down is not dense f32")
+    /// 2, 3 and 8 bits are held packed (int2 / int3 / int8), dense and low-rank, and a saved model loads back to the
+    /// same linears and logits; a model saved with other bits than its linears' is refused, nothing written.
+    @Test(arguments: [2, 3, 8])
+    func otherWidthsArePackedSavedAndLoadedBack(bits: Int) throws {
+        let source = CompressorTests.tiny("llama")
+        let storage: WeightStorage = [2: .int2, 3: .int3, 8: .int8][bits]!
+        let windows = CompressorTests.windows(vocab: 97, count: 4, length: 32)
+        var dense = try CausalLM(huggingFaceFolder: source)
+        var lowRank = dense
+        _ = try Compressor(options: CompressionOptions(method: .whiten, ratio: 0.4)).run(&lowRank, windows: windows)
+        let options = SequentialQuantizationOptions(method: .gptq, bits: bits, groupSize: 32, actOrder: bits == 3)
+        _ = try SequentialQuantizer(options: options, parallelism: .serial).run(&dense, windows: windows)
+        _ = try SequentialQuantizer(options: options, parallelism: .serial).run(&lowRank, windows: windows)
+        #expect(Self.allStored(dense, as: storage) && Self.allStored(lowRank, as: storage))
+        guard case let .packed(.packedCodes(down), _) = dense.blocks[0].linear(.down) else {
+            Issue.record("down is not packed")
             return
         }
-        for r in 0..<w.rows {
-            for g in 0..<2 { #expect(Set(w.elements[r * 64 + 32 * g..<r * 64 + 32 * (g + 1)]).count <= 8) }
+        #expect(down.bits == bits && (down.permutation != nil) == (bits == 3))
+        let tokens = Array(windows[0].prefix(16))
+        for model in [dense, lowRank] {
+            let out = CompressorTests.temporaryDirectory("q\(bits)")
+            defer { try? FileManager.default.removeItem(at: out) }
+            try QuantizedModelWriter.write(model: model, source: source, to: out,
+                                           quantization: QuantizedModelInfo(options: options, calibration: nil))
+            let loaded = try CausalLM(huggingFaceFolder: out)
+            for (a, b) in zip(loaded.blocks, model.blocks) {
+                for n in a.linearNames { #expect(a.linear(n) == b.linear(n)) }
+            }
+            #expect(try Self.logits(loaded, tokens) == Self.logits(model, tokens))
         }
-        let out = CompressorTests.temporaryDirectory("q3")
+        var wrongBits = options
+        wrongBits.bits = bits == 8 ? 4 : 8
+        let out = CompressorTests.temporaryDirectory("qwrong")
         #expect(throws: ModelQuantizationError.self) {
-            try QuantizedModelWriter.write(model: three, source: source, to: out,
-                                           quantization: QuantizedModelInfo(options: opts3, calibration: nil))
+            try QuantizedModelWriter.write(model: dense, source: source, to: out,
+                                           quantization: QuantizedModelInfo(options: wrongBits, calibration: nil))
         }
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
