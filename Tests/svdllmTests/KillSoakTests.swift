@@ -95,9 +95,17 @@ import SVDLLMKit
                 resume = false
                 continue
             }
+            let partial = s.root.appendingPathComponent("soak/out.partial")
+            if FileManager.default.fileExists(atPath: out.path), !FileManager.default.fileExists(atPath: partial.path) {
+                // Killed after its last step (OUT in place, OUT.partial removed) but before it exited: the run is
+                // finished, and there is nothing to resume.
+                #expect(try Self.sameFolders(out, reference), "killed after finishing: OUT is whole")
+                try FileManager.default.removeItem(at: out)
+                resume = false
+                continue
+            }
             kills += 1
             resume = true
-            let partial = s.root.appendingPathComponent("soak/out.partial")
             #expect(Self.halfWrittenFiles(in: partial).isEmpty, "kill \(kills) after \(run.lines.last ?? "-"): \(Self.halfWrittenFiles(in: partial))")
             if FileManager.default.fileExists(atPath: out.path) {
                 #expect(try Self.sameFolders(out, reference), "kill \(kills): OUT is there, and whole")
