@@ -24,7 +24,7 @@ func syrkBlocked<S: LinalgScalar, K: GEMMKernelScalar, T: LinalgScalar>(
 ) {
     let n = a.cols, k = a.rows
     if syrkTrivial(n: n, k: k, c, alpha: alpha, beta: beta) { return }
-    let blk = SYRKBlocking(K.self, n: n, k: k, params: params)
+    let blk = SYRKBlocking(K.self, n: n, k: k, params: params, cBytes: MemoryLayout<T>.stride)
     let mr = blk.mr, nr = blk.nr, width = blk.paddedColumns
     let tasks = lowerMacroTiles(n: n, tile: blk.tile)
     let workers = Swift.min(parallelism.threads, Swift.max(1, tasks.count))

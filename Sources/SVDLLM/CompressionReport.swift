@@ -14,6 +14,8 @@ public struct MatrixReport: Sendable, Codable, Equatable {
     public var totalShift: Double
     /// Singular values of W·S (descending; empty unless spectra were requested).
     public var singularValues: [Double]
+    /// The SVD in Float against the SVD in Double (``Compressor/checksSVDPrecision``; nil otherwise).
+    public var svdPrecisionCheck: SVDPrecisionCheck?
 
     public init(layer: Int, name: String, rows: Int, cols: Int, rank: Int, predictedLoss: Double,
                 measuredLoss: Double?, shiftedPivots: Int, totalShift: Double, singularValues: [Double]) {

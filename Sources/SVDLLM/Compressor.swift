@@ -53,6 +53,9 @@ public struct Compressor {
     public var keepSpectra = false
     /// Measure ‖(W − W_u W_v)X‖² on the dense calibration inputs (needs a profile).
     public var measureLoss = true
+    /// With ``CompressionOptions/svdPrecision`` Float: also take every W·S's SVD in Double and report how far the
+    /// Float one is from it (``MatrixReport/svdPrecisionCheck``). Doubles the SVD work; for studies.
+    public var checksSVDPrecision = false
     public var progress: ((CompressionProgress) -> Void)?
     /// Where the calibration hidden states live: in memory, or spilled to files in a folder (one window per worker
     /// in memory at a time).

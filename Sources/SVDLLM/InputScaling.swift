@@ -26,7 +26,7 @@ public enum InputScaling: Sendable {
             return out
         case let .lowerTriangular(l):
             precondition(l.rows == w.cols && l.cols == w.cols)
-            return matmul(w, l, parallelism: parallelism)
+            return lowerTriangularProduct(w, l, parallelism: parallelism)  // the zero blocks above the diagonal skipped
         }
     }
 

@@ -112,12 +112,24 @@ extension Compressor {
             throw .nonFinite(layer: layer, name: name.rawValue, what: "the weight")
         }
         let w64 = w32.converted(to: Double.self)  // out × in
-        // W is needed after the truncation only by the update and the measured loss; otherwise it is given up to
-        // the truncation, which drops it once W·S is formed (one m × n Double less during the SVD).
-        let kept: Matrix<Double>? = (options.method.updatesU && propagated != nil) || (measureLoss && dense != nil) ? w64 : nil
-        var f = try scaledTruncation(consume w64, scaling: scaling, rank: r, svd: options.svd,
-                                     precision: options.svdPrecision, layer: layer, name: name.rawValue,
-                                     seed: svdSeed(layer: layer, name: name))
+        // W is needed after the truncation only by the update, the measured loss and the precision check; otherwise
+        // it is given up to the truncation, which drops it once W·S is formed (one m × n Double less during the SVD).
+        let checks = checksSVDPrecision && options.svdPrecision != .double
+        let kept: Matrix<Double>? = (options.method.updatesU && propagated != nil) || (measureLoss && dense != nil)
+            || checks ? w64 : nil
+        let scaled = try ScaledSVD(consume w64, scaling: scaling, svd: options.svd, precision: options.svdPrecision,
+                                   rank: r, leadingVectorsOnly: true, layer: layer, name: name.rawValue,
+                                   seed: svdSeed(layer: layer, name: name))
+        var check: SVDPrecisionCheck?
+        if checks, let w = kept {
+            let reference = try ScaledSVD(w, scaling: scaling, svd: options.svd, precision: .double, rank: r,
+                                          leadingVectorsOnly: true, layer: layer, name: name.rawValue,
+                                          seed: svdSeed(layer: layer, name: name))
+            do { check = try SVDPrecisionCheck(scaled, reference: reference, rank: r) } catch {
+                throw .numerical(layer: layer, name: name.rawValue, reason: "SVD precision check failed: \(error)")
+            }
+        }
+        var f = scaled.truncated(rank: r)
         var shifted = regularization?.shiftedPivots.count ?? 0
         var shift = regularization?.totalShift ?? 0
         var updateSeconds = 0.0
@@ -133,10 +145,11 @@ extension Compressor {
         if measureLoss, let d = dense, let w = kept {
             measured = outputLoss(w, f.u, f.v, gram: d.gram) / Double(Swift.max(1, d.tokens))
         }
-        let report = MatrixReport(layer: layer, name: name.rawValue, rows: w32.rows, cols: w32.cols, rank: r,
+        var report = MatrixReport(layer: layer, name: name.rawValue, rows: w32.rows, cols: w32.cols, rank: r,
                                   predictedLoss: f.truncationLoss, measuredLoss: measured,
                                   shiftedPivots: shifted, totalShift: shift,
                                   singularValues: keepSpectra ? f.singularValues : [])
+        report.svdPrecisionCheck = check
         let low = Linear.lowRank(u: f.u.converted(to: Float.self), v: f.v.converted(to: Float.self), bias: linear.bias)
         return (low, report, updateSeconds)
     }

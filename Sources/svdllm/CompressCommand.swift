@@ -41,6 +41,9 @@ struct CompressCommand: ParsableCommand {
     @Option(name: .customLong("svd-precision"),
             help: "Precision of the SVD of W·S: f64, or f32 (W·S formed in f64 and rounded; the kept σ recomputed in f64; the official code's fp32 SVD).")
     var svdPrecision: SVDPrecision = .double
+    @Flag(name: .customLong("check-svd-precision"),
+          help: "With --svd-precision f32: also take every SVD in f64 and report the σ and subspace errors of the f32 one (in --report, and their largest on stderr); doubles the SVD work.")
+    var checkSVDPrecision = false
     @Option(help: "How the Grams XᵀX of the profiles are accumulated: float-slabs (each slab of up to KC tokens summed in f32 by the f32 kernel, the slabs added in f64) or double (every product and sum in f64).")
     var gram: SYRKAccumulation = .double
     @Option(name: .customLong("rank-allocation"),
@@ -149,6 +152,9 @@ struct CompressCommand: ParsableCommand {
         }
         if layers != nil, quantize != nil {
             throw ValidationError("--layers and --quantize cannot be combined: quantize the completed model")
+        }
+        if checkSVDPrecision, svdPrecision == .double {
+            throw ValidationError("--check-svd-precision needs --svd-precision f32")
         }
         if sensitivitiesFrom != nil, rankAllocation != .sensitivity {
             throw ValidationError("--sensitivities needs --rank-allocation sensitivity")
@@ -305,6 +311,7 @@ struct CompressCommand: ParsableCommand {
         compressor.keepSpectra = report != nil
         if activations == .disk { compressor.activations = .disk(partial) }
         compressor.measureLoss = report != nil  // ‖(W − W_u W_v)X‖² costs two GEMMs per matrix: only for the report
+        compressor.checksSVDPrecision = checkSVDPrecision
         let layers = loaded.model.layerCount
         var lastLayer = -1
         // One line per phase of a layer (profiling, update: the compressed model's inputs profiled, factoring, or
@@ -379,6 +386,14 @@ struct CompressCommand: ParsableCommand {
         }
         checkpoint.remove()
         result.seconds.writing += Date().timeIntervalSince(writeStart)
+        let checks = result.matrices.compactMap(\.svdPrecisionCheck)
+        if !checks.isEmpty {
+            func worst(_ f: (SVDPrecisionCheck) -> Double) -> Double { checks.map(f).max() ?? 0 }
+            printError(String(format: "compress: f32 SVD against f64 over %d matrices, largest: kept σ relative error %.2e, σ error / σ₁ %.2e, "
+                              + "sin of the largest principal angle %.2e (U) %.2e (V), truncation relative error %.2e",
+                              checks.count, worst(\.keptSigmaRelativeError), worst(\.sigmaErrorOverLargest),
+                              worst(\.leftSubspaceSine), worst(\.rightSubspaceSine), worst(\.truncationRelativeError)))
+        }
         if let report {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

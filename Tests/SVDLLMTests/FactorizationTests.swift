@@ -42,6 +42,41 @@ import LinearAlgebraCore
         }
     }
 
+    /// The SVD of W·S in Float (``SVDPrecision/float``), bidiagonal and Jacobi: the factors represent the Double
+    /// truncation to Float accuracy (the whitened truncation W_u·W_v·S within 1e3·ε_Float of it, the loss within
+    /// 1e3·ε_Float·‖W·S‖²), and ``SVDPrecisionCheck`` measures that: zero against itself, the Float SVD's σ and
+    /// truncation errors at the Float rounding level, its angles small on this well-separated spectrum.
+    @Test(arguments: [TruncationSVD.bidiagonal, .jacobi])
+    func floatSVDTruncatesLikeDouble(svd: TruncationSVD) throws {
+        let (x, w) = Self.layer()
+        let l = try RegularizedCholesky(Self.gram(x), params: whiteningRegularization).l
+        let ws = matmul(w, l)
+        let total = ws.elements.reduce(0) { $0 + $1 * $1 }
+        for r in [1, 10, 39] {
+            let double = try ScaledSVD(w, scaling: .lowerTriangular(l), svd: svd, rank: r, leadingVectorsOnly: true,
+                                       layer: 0, name: "w")
+            let float = try ScaledSVD(w, scaling: .lowerTriangular(l), svd: svd, precision: .float, rank: r,
+                                      leadingVectorsOnly: true, layer: 0, name: "w")
+            let fd = double.truncated(rank: r), ff = float.truncated(rank: r)
+            let ad = matmul(matmul(fd.u, fd.v), l), af = matmul(matmul(ff.u, ff.v), l)
+            let diff = zip(ad.elements, af.elements).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            let norm = ad.elements.reduce(0) { $0 + $1 * $1 }
+            #expect((diff / norm).squareRoot() <= 1e3 * Double(Float.ulpOfOne), "r \(r): W_u·W_v·S differs by \((diff / norm).squareRoot())")
+            #expect(abs(ff.truncationLoss - fd.truncationLoss) <= 1e3 * Double(Float.ulpOfOne) * total)
+            let same = try SVDPrecisionCheck(double, reference: double, rank: r)
+            #expect(same == SVDPrecisionCheck(keptSigmaRelativeError: 0, sigmaErrorOverLargest: 0, leftSubspaceSine: same.leftSubspaceSine,
+                                              rightSubspaceSine: same.rightSubspaceSine, truncationRelativeError: 0))
+            #expect(same.leftSubspaceSine <= 1e-7 && same.rightSubspaceSine <= 1e-7)
+            let check = try SVDPrecisionCheck(float, reference: double, rank: r)
+            #expect(check.keptSigmaRelativeError <= 1e3 * Double(Float.ulpOfOne))
+            #expect(check.sigmaErrorOverLargest <= 1e2 * Double(Float.ulpOfOne))
+            #expect(check.truncationRelativeError <= 1e3 * Double(Float.ulpOfOne))
+            #expect(check.leftSubspaceSine <= 1e-3 && check.rightSubspaceSine <= 1e-3)
+            let measured = (diff / norm).squareRoot()   // the same quantity through W_u·W_v·S (one solve by S apart)
+            #expect(abs(check.truncationRelativeError - measured) <= 1e-2 * measured + 1e-12)
+        }
+    }
+
     @Test func plainTruncationIsTheBestFrobeniusApproximation() throws {
         let (_, w) = Self.layer()
         let f = try scaledTruncation(w, scaling: .identity, rank: 12, svd: .jacobi, layer: 0, name: "w")
