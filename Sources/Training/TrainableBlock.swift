@@ -153,3 +153,25 @@ public struct TrainableBlock<T: TrainingScalar>: Sendable {
         return dh
     }
 }
+
+extension TrainableBlock {
+    /// Elements of the ``BlockActivations`` the forward keeps for a micro-batch laid out as `layout` (N rows), with
+    /// the adapters the block has now:
+    ///
+    ///     N·(4·hidden + 2·heads·D + 2·kvHeads·D + 2·intermediate + 2)  +  heads·Σₛ Lₛ²
+    ///     + Σ_linears N·r  (low-rank linears whose u factor has an adapter)  +  Σ_adapters N·r_LoRA
+    ///     Gemma 3: + N·((heads + kvHeads)·(D + 1) + 2·hidden + 2)
+    public func activationElements(layout: SequenceLayout) -> Int {
+        let n = layout.rows, d = inputNorm.count, hd = attention.headDim
+        let q = attention.heads * hd, kv = attention.kvHeads * hd, f = linears[.gate]!.outFeatures
+        var e = n * (4 * d + 2 * q + 2 * kv + 2 * f + 2) + attention.heads * layout.squaredLengthSum
+        if queryNorm != nil {
+            e += n * ((attention.heads + attention.kvHeads) * (hd + 1) + 2 * d + 2)
+        }
+        for l in linears.values {
+            if l.adapters[.u] != nil, let r = l.rank { e += n * r }
+            e += l.adapters.values.reduce(0) { $0 + n * $1.rank }
+        }
+        return e
+    }
+}
