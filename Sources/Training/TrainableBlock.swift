@@ -118,10 +118,10 @@ public struct TrainableBlock<T: TrainingScalar>: Sendable {
         }
         let g = needsInput(.down) ? GatedActivationOp.forward(gate: s.gate, up: s.up, activation: activation, parallelism: p)
             : Matrix<T>(rows: 0, cols: 0)
-        var dg = Matrix<T>(rows: dOut.rows, cols: s.gate.cols)
+        var dg: Matrix<T> = MatrixProducts.unfilled(rows: dOut.rows, cols: s.gate.cols)
         back(.down, dDown, input: g, into: &dg, beta: 0)
         let (dGate, dUp) = GatedActivationOp.backward(dg, gate: s.gate, up: s.up, activation: activation, parallelism: p)
-        var dy = Matrix<T>(rows: dOut.rows, cols: s.normedMLP.cols)
+        var dy: Matrix<T> = MatrixProducts.unfilled(rows: dOut.rows, cols: s.normedMLP.cols)
         back(.gate, dGate, input: s.normedMLP, into: &dy, beta: 0)
         back(.up, dUp, input: s.normedMLP, into: &dy, beta: 1)
         var dMiddle = dOut
@@ -133,7 +133,7 @@ public struct TrainableBlock<T: TrainingScalar>: Sendable {
             dO = RMSNormOp.backward(dMiddle, x: s.attentionOutput!, rstd: s.attentionOutputRstd!, gamma: post,
                                     parallelism: p)
         }
-        var da = Matrix<T>(rows: dOut.rows, cols: s.attention.cols)
+        var da: Matrix<T> = MatrixProducts.unfilled(rows: dOut.rows, cols: s.attention.cols)
         back(.o, dO, input: s.attention, into: &da, beta: 0)
         var (dq, dk, dv) = CausalAttentionOp.backward(da, q: s.q, k: s.k, v: s.v, probabilities: s.probabilities,
                                                       shape: attention, layout: layout, parallelism: p)
@@ -143,7 +143,7 @@ public struct TrainableBlock<T: TrainingScalar>: Sendable {
             dq = RMSNormOp.backward(dq, x: s.queryBeforeNorm!, rstd: s.queryRstd!, gamma: qn, parallelism: p)
             dk = RMSNormOp.backward(dk, x: s.keyBeforeNorm!, rstd: s.keyRstd!, gamma: kn, parallelism: p)
         }
-        var dx = Matrix<T>(rows: dOut.rows, cols: s.normedInput.cols)
+        var dx: Matrix<T> = MatrixProducts.unfilled(rows: dOut.rows, cols: s.normedInput.cols)
         back(.q, dq, input: s.normedInput, into: &dx, beta: 0)
         back(.k, dk, input: s.normedInput, into: &dx, beta: 1)
         back(.v, dv, input: s.normedInput, into: &dx, beta: 1)

@@ -199,7 +199,7 @@ extension TrainableModel {
     /// Elements the forward of one micro-batch keeps for its backward: every block's
     /// (``TrainableBlock/activationElements(layout:)``) plus the final hidden states and their norm
     /// (2·N·hidden + N). The backward adds transient buffers of a few N × max(hidden, intermediate) and the head's
-    /// 128 × vocab block.
+    /// 256 × vocab block.
     public func activationElements(layout: SequenceLayout) -> Int {
         blocks.reduce(0) { $0 + $1.activationElements(layout: layout) } + layout.rows * (2 * embedding.cols + 1)
     }
