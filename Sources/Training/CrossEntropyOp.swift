@@ -14,7 +14,7 @@ import LinearAlgebraCore
 public enum CrossEntropyOp {
     /// Loss sum over the targeted rows, their count, and dH (rows × hidden) when `gradientScale` is given.
     public static func forward<T: TrainingScalar>(hidden: Matrix<T>, output: Matrix<T>, targets: [Int],
-                                                  gradientScale: T?, rowBlock: Int = 128,
+                                                  gradientScale: T?, rowBlock: Int = 256,
                                                   parallelism: Parallelism) -> (loss: Double, count: Int, dHidden: Matrix<T>?) {
         precondition(targets.count == hidden.rows && hidden.cols == output.cols)
         let d = hidden.cols, vocab = output.rows

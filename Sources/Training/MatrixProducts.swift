@@ -21,9 +21,16 @@ enum MatrixProducts {
     static func product<T: TrainingScalar>(_ a: Matrix<T>, _ ta: Transpose, _ b: Matrix<T>, _ tb: Transpose,
                                            alpha: T = 1, parallelism: Parallelism) -> Matrix<T> {
         let m = ta.shape(rows: a.rows, cols: a.cols).rows, n = tb.shape(rows: b.rows, cols: b.cols).cols
-        var c = Matrix<T>(rows: m, cols: n)
+        var c: Matrix<T> = unfilled(rows: m, cols: n)
         multiply(a, ta, b, tb, into: &c, alpha: alpha, beta: 0, parallelism: parallelism)
         return c
+    }
+
+    /// A rows × cols matrix whose elements are not set: only for an output every element of which is written
+    /// before it is read (a GEMM with β = 0 never reads C).
+    static func unfilled<T: TrainingScalar>(rows: Int, cols: Int) -> Matrix<T> {
+        let count = rows * cols
+        return Matrix(rows: rows, cols: cols, elements: [T](unsafeUninitializedCapacity: count) { _, n in n = count })
     }
 
     /// Adds `v` (cols values) to every row of `y`.

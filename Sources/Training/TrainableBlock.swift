@@ -118,10 +118,10 @@ public struct TrainableBlock<T: TrainingScalar>: Sendable {
         }
         let g = needsInput(.down) ? GatedActivationOp.forward(gate: s.gate, up: s.up, activation: activation, parallelism: p)
             : Matrix<T>(rows: 0, cols: 0)
-        var dg = Matrix<T>(rows: dOut.rows, cols: s.gate.cols)
+        var dg: Matrix<T> = MatrixProducts.unfilled(rows: dOut.rows, cols: s.gate.cols)
         back(.down, dDown, input: g, into: &dg, beta: 0)
         let (dGate, dUp) = GatedActivationOp.backward(dg, gate: s.gate, up: s.up, activation: activation, parallelism: p)
-        var dy = Matrix<T>(rows: dOut.rows, cols: s.normedMLP.cols)
+        var dy: Matrix<T> = MatrixProducts.unfilled(rows: dOut.rows, cols: s.normedMLP.cols)
         back(.gate, dGate, input: s.normedMLP, into: &dy, beta: 0)
         back(.up, dUp, input: s.normedMLP, into: &dy, beta: 1)
         var dMiddle = dOut
@@ -133,7 +133,7 @@ public struct TrainableBlock<T: TrainingScalar>: Sendable {
             dO = RMSNormOp.backward(dMiddle, x: s.attentionOutput!, rstd: s.attentionOutputRstd!, gamma: post,
                                     parallelism: p)
         }
-        var da = Matrix<T>(rows: dOut.rows, cols: s.attention.cols)
+        var da: Matrix<T> = MatrixProducts.unfilled(rows: dOut.rows, cols: s.attention.cols)
         back(.o, dO, input: s.attention, into: &da, beta: 0)
         var (dq, dk, dv) = CausalAttentionOp.backward(da, q: s.q, k: s.k, v: s.v, probabilities: s.probabilities,
                                                       shape: attention, layout: layout, parallelism: p)
@@ -143,7 +143,7 @@ public struct TrainableBlock<T: TrainingScalar>: Sendable {
             dq = RMSNormOp.backward(dq, x: s.queryBeforeNorm!, rstd: s.queryRstd!, gamma: qn, parallelism: p)
             dk = RMSNormOp.backward(dk, x: s.keyBeforeNorm!, rstd: s.keyRstd!, gamma: kn, parallelism: p)
         }
-        var dx = Matrix<T>(rows: dOut.rows, cols: s.normedInput.cols)
+        var dx: Matrix<T> = MatrixProducts.unfilled(rows: dOut.rows, cols: s.normedInput.cols)
         back(.q, dq, input: s.normedInput, into: &dx, beta: 0)
         back(.k, dk, input: s.normedInput, into: &dx, beta: 1)
         back(.v, dv, input: s.normedInput, into: &dx, beta: 1)
@@ -151,5 +151,27 @@ public struct TrainableBlock<T: TrainingScalar>: Sendable {
         MatrixProducts.add(RMSNormOp.backward(dx, x: s.input, rstd: s.inputRstd, gamma: inputNorm, parallelism: p),
                            to: &dh, parallelism: p)
         return dh
+    }
+}
+
+extension TrainableBlock {
+    /// Elements of the ``BlockActivations`` the forward keeps for a micro-batch laid out as `layout` (N rows), with
+    /// the adapters the block has now:
+    ///
+    ///     N·(4·hidden + 2·heads·D + 2·kvHeads·D + 2·intermediate + 2)  +  heads·Σₛ Lₛ²
+    ///     + Σ_linears N·r  (low-rank linears whose u factor has an adapter)  +  Σ_adapters N·r_LoRA
+    ///     Gemma 3: + N·((heads + kvHeads)·(D + 1) + 2·hidden + 2)
+    public func activationElements(layout: SequenceLayout) -> Int {
+        let n = layout.rows, d = inputNorm.count, hd = attention.headDim
+        let q = attention.heads * hd, kv = attention.kvHeads * hd, f = linears[.gate]!.outFeatures
+        var e = n * (4 * d + 2 * q + 2 * kv + 2 * f + 2) + attention.heads * layout.squaredLengthSum
+        if queryNorm != nil {
+            e += n * ((attention.heads + attention.kvHeads) * (hd + 1) + 2 * d + 2)
+        }
+        for l in linears.values {
+            if l.adapters[.u] != nil, let r = l.rank { e += n * r }
+            e += l.adapters.values.reduce(0) { $0 + n * $1.rank }
+        }
+        return e
     }
 }

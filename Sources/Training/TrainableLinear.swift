@@ -103,7 +103,7 @@ public struct TrainableLinear<T: TrainingScalar>: Sendable {
 
     /// Y = X Wᵀ + b (+ adapters) for X (tokens × in).
     public func forward(_ x: Matrix<T>, dropout: DropoutContext?, parallelism: Parallelism) -> (y: Matrix<T>, saved: Saved) {
-        var y = Matrix<T>(rows: x.rows, cols: outFeatures)
+        var y: Matrix<T> = MatrixProducts.unfilled(rows: x.rows, cols: outFeatures)
         let saved = forward(x, into: &y, beta: 0, dropout: dropout, parallelism: parallelism)
         return (y, saved)
     }

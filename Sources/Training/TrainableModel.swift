@@ -194,3 +194,33 @@ public struct TrainableModel<T: TrainingScalar>: Sendable {
         return (h, kept)
     }
 }
+
+extension TrainableModel {
+    /// Elements the forward of one micro-batch keeps for its backward: every block's
+    /// (``TrainableBlock/activationElements(layout:)``) plus the final hidden states and their norm
+    /// (2·N·hidden + N). The backward adds transient buffers of a few N × max(hidden, intermediate) and the head's
+    /// 256 × vocab block.
+    public func activationElements(layout: SequenceLayout) -> Int {
+        blocks.reduce(0) { $0 + $1.activationElements(layout: layout) } + layout.rows * (2 * embedding.cols + 1)
+    }
+}
+
+extension TrainableModel {
+    /// Elements of the frozen weights (every linear's matrices and biases, the embedding, the untied output,
+    /// the norms' γ).
+    public var weightElements: Int {
+        var n = embedding.elements.count + (output?.elements.count ?? 0) + finalNorm.count
+        for b in blocks {
+            n += b.inputNorm.count + b.preMLPNorm.count + (b.postAttentionNorm?.count ?? 0) + (b.postMLPNorm?.count ?? 0)
+                + (b.queryNorm?.count ?? 0) + (b.keyNorm?.count ?? 0)
+            for l in b.linears.values {
+                switch l.weights {
+                case let .dense(w): n += w.elements.count
+                case let .lowRank(u, v): n += u.elements.count + v.elements.count
+                }
+                n += l.bias?.count ?? 0
+            }
+        }
+        return n
+    }
+}

@@ -15,6 +15,11 @@ public protocol TrainingScalar: GEMMScalar {
     static func expShifted(_ p: UnsafeMutablePointer<Self>, count n: Int, shift: Self) -> Double
     /// maxᵢ p[i] (−∞ for n = 0).
     static func maximum(_ p: UnsafePointer<Self>, count n: Int) -> Self
+    /// g ← act(g) ⊙ u over n values (``GatedActivationOp``).
+    static func gatedForward(_ g: UnsafeMutablePointer<Self>, _ u: UnsafePointer<Self>, count n: Int, activation: Activation)
+    /// dg ← dg ⊙ b ⊙ act′(a), du ← dg ⊙ act(a) over n values (``GatedActivationOp``).
+    static func gatedBackward(_ dg: UnsafeMutablePointer<Self>, _ du: UnsafeMutablePointer<Self>, gate a: UnsafePointer<Self>,
+                              up b: UnsafePointer<Self>, count n: Int, activation: Activation)
 }
 
 extension Float: TrainingScalar {
@@ -27,6 +32,15 @@ extension Float: TrainingScalar {
         VectorMath.expShifted(p, count: n, shift: shift)
     }
     @inlinable public static func maximum(_ p: UnsafePointer<Float>, count n: Int) -> Float { VectorMath.maximum(p, count: n) }
+    public static func gatedForward(_ g: UnsafeMutablePointer<Float>, _ u: UnsafePointer<Float>, count n: Int,
+                                    activation: Activation) {
+        GatedActivationOp.forwardSIMD(g, u, count: n, activation: activation)
+    }
+    public static func gatedBackward(_ dg: UnsafeMutablePointer<Float>, _ du: UnsafeMutablePointer<Float>,
+                                     gate a: UnsafePointer<Float>, up b: UnsafePointer<Float>, count n: Int,
+                                     activation: Activation) {
+        GatedActivationOp.backwardSIMD(dg, du, gate: a, up: b, count: n, activation: activation)
+    }
 }
 
 extension Double: TrainingScalar {
@@ -47,5 +61,14 @@ extension Double: TrainingScalar {
         var m = -Double.infinity
         for i in 0..<n { m = Swift.max(m, p[i]) }
         return m
+    }
+    public static func gatedForward(_ g: UnsafeMutablePointer<Double>, _ u: UnsafePointer<Double>, count n: Int,
+                                    activation: Activation) {
+        GatedActivationOp.forwardReference(g, u, count: n, activation: activation)
+    }
+    public static func gatedBackward(_ dg: UnsafeMutablePointer<Double>, _ du: UnsafeMutablePointer<Double>,
+                                     gate a: UnsafePointer<Double>, up b: UnsafePointer<Double>, count n: Int,
+                                     activation: Activation) {
+        GatedActivationOp.backwardReference(dg, du, gate: a, up: b, count: n, activation: activation)
     }
 }

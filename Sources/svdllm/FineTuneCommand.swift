@@ -80,6 +80,23 @@ struct FineTuneCommand: ParsableCommand {
         var seconds: Double
         var peak_rss_bytes: Int
         var adapter_parameters: [Int]
+        var memory_plan_bytes: [String: Double]
+    }
+
+    /// Bytes of the frozen f32 weights, of the activations of the largest micro-batch (micro-batch-size examples
+    /// of the longest length, with the adapters of the phase that keeps the most: ``TrainableModel/activationElements(layout:)``),
+    /// and of the adapters with their gradients and two AdamW moments (4 values per parameter).
+    static func memoryPlan(_ tuner: FineTuner) -> (weights: Double, activations: Double, adapters: Double) {
+        let longest = (tuner.train + tuner.validation).map(\.tokens.count).max() ?? 1
+        let layout = SequenceLayout(lengths: [Int](repeating: longest, count: min(tuner.options.microBatchSize, tuner.train.count)))
+        var activations = 0, adapters = 0
+        for (p, keys) in tuner.phases.enumerated() {
+            var probe = tuner.model
+            probe.addAdapters(keys, rank: tuner.options.rank, alpha: tuner.options.alpha, seed: UInt64(p))
+            activations = max(activations, probe.activationElements(layout: layout))
+            adapters = max(adapters, probe.adapterParameterCount)
+        }
+        return (4 * Double(tuner.model.weightElements), 4 * Double(activations), 16 * Double(adapters))
     }
 
     func run() throws {
@@ -98,7 +115,8 @@ struct FineTuneCommand: ParsableCommand {
         let outLock = try FolderLock(guarding: outURL)
         defer { outLock.release() }
 
-        var loaded = try LoadedModel(path: model, threads: workers.threads)
+        // Mapped: the f32 copy training works on is the only one in memory (the mapped pages are given back).
+        var loaded = try LoadedModel(path: model, threads: workers.threads, storage: .mapped)
         let settings = DataSettings(format: format, cutoffLength: cutoffLen, trainOnInputs: trainOnInputs,
                                     chatTemplate: ChatTemplate(chatTemplate: loaded.chatTemplate))
         let dataURL = URL(fileURLWithPath: data)
@@ -106,12 +124,25 @@ struct FineTuneCommand: ParsableCommand {
                                             contextLength: loaded.model.config.contextLength)
         let (train, validation) = try dataset.split(validationSize: valSetSize, seed: seed)
         let trainable = try TrainableModel<Float>(loaded.model)
+        for b in loaded.model.blocks {
+            for n in b.linearNames {
+                let (u, v) = b.linear(n).factors
+                u.releasePages()
+                v?.releasePages()
+            }
+        }
+        loaded.model.embedding.releasePages()
+        loaded.model.output.factors.u.releasePages()
         var tuner = try FineTuner(model: trainable, train: train, validation: validation, options: options,
                                   modelIdentity: Self.identity(of: modelURL), dataName: data)
         tuner.checkpointFolder = checkpoint
+        let memory = Self.memoryPlan(tuner)
         printError("finetune: \(train.count) training and \(validation.count) validation examples from \(dataset.records) "
                    + "records (\(dataset.skipped) skipped); target \(tuner.target), order \(tuner.order.rawValue), "
                    + "\(tuner.phases.count) phase(s) of \(tuner.stepsPerPhase) steps")
+        printError(String(format: "finetune: memory plan: weights %.0f MB, activations of one micro-batch ≤ %.0f MB, "
+                          + "adapters with gradients and AdamW moments %.0f MB", memory.weights / 1e6,
+                          memory.activations / 1e6, memory.adapters / 1e6))
         let interactive = isatty(STDERR_FILENO) == 1
         let phaseCount = tuner.phases.count, stepsPerPhase = tuner.stepsPerPhase
         var adapterParameters: [Int] = []
@@ -146,7 +177,9 @@ struct FineTuneCommand: ParsableCommand {
         try? FileManager.default.removeItem(at: checkpoint)
         let output = Output(out: outURL.path, data: data, format: format.rawValue, records: dataset.records,
                             skipped: dataset.skipped, report: report, seconds: Date().timeIntervalSince(start),
-                            peak_rss_bytes: peakResidentBytes(), adapter_parameters: adapterParameters)
+                            peak_rss_bytes: peakResidentBytes(), adapter_parameters: adapterParameters,
+                            memory_plan_bytes: ["weights": memory.weights, "activations": memory.activations,
+                                                "adapters": memory.adapters])
         if json {
             print(jsonLine(output))
         } else {

@@ -93,3 +93,16 @@ func wholeModelAdapterGradientsMatchFiniteDifferences(arch: String, lowRank: Boo
         }
     }
 }
+
+/// The activation memory formula counts exactly what the forward keeps (LLaMA with adapters on u and v of
+/// low-rank linears, and Gemma 3 with its extra norms).
+@Test(arguments: ["llama", "gemma3"])
+func activationFormulaCountsWhatTheForwardKeeps(arch: String) throws {
+    let m = try adaptedTinyModel(arch, lowRank: true)
+    let layout = SequenceLayout(lengths: [9, 5, 7])
+    let h: Matrix<Double> = random(layout.rows, m.embedding.cols, seed: 3)
+    for b in m.blocks {
+        let (_, acts) = b.forward(h, layout: layout, dropout: nil, parallelism: .serial)
+        #expect(acts.elementCount == b.activationElements(layout: layout))
+    }
+}
