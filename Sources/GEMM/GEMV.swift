@@ -31,6 +31,17 @@ func gemv<T: GEMMKernelScalar>(
         let granule = 4 * T.Vector256.scalarCount
         threads.forEachRange(count, granule: granule) { range in
             if dotForm {
+                #if HOST_AVX512F
+                if T.self == Float.self {
+                    gemvDotFloat_avx512(k: k, x: UnsafeRawPointer(xc).assumingMemoryBound(to: Float.self),
+                                        w: UnsafeRawPointer(w).assumingMemoryBound(to: Float.self), ld: ld,
+                                        outputs: range,
+                                        y: UnsafeMutableRawPointer(y).assumingMemoryBound(to: Float.self),
+                                        yStride: yStride, alpha: unsafeBitCast(alpha, to: Float.self),
+                                        beta: unsafeBitCast(beta, to: Float.self))
+                    return
+                }
+                #endif
                 gemvDot(T.Vector256.self, k: k, x: xc, w: w, ld: ld, outputs: range, y: y, yStride: yStride,
                         alpha: alpha, beta: beta)
             } else {

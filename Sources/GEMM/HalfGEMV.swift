@@ -31,22 +31,27 @@ func halfDeinterleavedInput(cols: Int, x: UnsafePointer<Float>, into xd: UnsafeM
 /// The same product, SIMD, on x deinterleaved by ``halfDeinterleavedInput(cols:x:into:)`` (`xd`) and plain (`x`,
 /// for the tail): four rows at a time share each load of x; each row's 32 weights are one 64-byte load, widened
 /// in registers by bit operations (``FloatBits``), so the weights cross memory at two bytes. f16 on an AVX-512
-/// build target widens with the hardware conversion instead (``halfGEMV_f16c(_:cols:x:rows:y:beta:)``).
+/// build target widens with the hardware conversion instead (``halfGEMV_f16c(_:cols:x:rows:y:beta:)``), bf16 by a
+/// 64-byte load split by bit operations and a masked tail (``halfGEMV_bf16(_:cols:x:deinterleaved:rows:y:beta:)``).
 @inline(never)
 func halfGEMV(_ m: HalfMatrix, x: UnsafePointer<Float>, deinterleaved xd: UnsafePointer<Float>, rows: Range<Int>,
               y: UnsafeMutablePointer<Float>, beta: Float) {
     m.bits.withUnsafeBufferPointer { b in
         switch m.format {
         case .f16:
-            #if HOST_AVX512F
+            #if HOST_AVX512F && HOST_AVX512BW
             halfGEMV_f16c(b.baseAddress!, cols: m.cols, x: x, rows: rows, y: y, beta: beta)
             #else
             halfGEMVKernel(b.baseAddress!, cols: m.cols, x: x, xd: xd, rows: rows, y: y, beta: beta,
                            widen: FloatBits.halves, scalar: { Float(Float16(bitPattern: $0)) })
             #endif
         case .bf16:
+            #if HOST_AVX512F && HOST_AVX512BW
+            halfGEMV_bf16(b.baseAddress!, cols: m.cols, x: x, deinterleaved: xd, rows: rows, y: y, beta: beta)
+            #else
             halfGEMVKernel(b.baseAddress!, cols: m.cols, x: x, xd: xd, rows: rows, y: y, beta: beta,
                            widen: FloatBits.bfloatHalves, scalar: { Float(bitPattern: UInt32($0) << 16) })
+            #endif
         }
     }
 }

@@ -1,3 +1,4 @@
+import Atomics
 import Dispatch
 import Foundation
 
@@ -90,20 +91,17 @@ public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The next unclaimed task of ``Parallelism/forEachTask(_:_:)``.
+/// The next unclaimed task of ``Parallelism/forEachTask(_:_:)``: one atomic increment per claim (no lock, so a
+/// worker descheduled mid-claim never holds up the others).
 final class TaskCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
+    private let next = ManagedAtomic<Int>(0)
     private let count: Int
 
     init(count: Int) { self.count = count }
 
     /// The next task, or nil when all are claimed.
     func claim() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < count else { return nil }
-        next += 1
-        return next - 1
+        let t = next.loadThenWrappingIncrement(ordering: .relaxed)
+        return t < count ? t : nil
     }
 }

@@ -4,8 +4,10 @@ import LinearAlgebraCore
 extension Linear {
     /// yᵢ = Wᵢ x + bᵢ for one token x (`inFeatures` values) and several linears on that same input (q, k, v; gate,
     /// up), in one parallel region — two when some are low-rank: first every tᵢ = Vᵢ x and every full-rank
-    /// product, then every Uᵢ tᵢ. Worker w takes the w-th share of the rows of every matrix, so each share streams
-    /// its rows of every weight once, and the threads meet once per stage instead of once per product.
+    /// product, then every Uᵢ tᵢ. Each stage's matrices are cut into chunks of rows (``OneTokenChunks``) that the
+    /// workers claim one at a time, so a worker that starts late (woken from its park, or descheduled on a busy
+    /// machine) takes fewer chunks instead of holding the others at the stage's end, and every chunk streams its rows
+    /// once.
     ///
     /// Each output is a 1 × outFeatures matrix, as ``forward(_:parallelism:)`` of a one-row input returns.
     /// `params.parallelGEMVFlopThreshold`: a group of fewer flops runs on the calling thread. `variant`: the product
@@ -14,59 +16,84 @@ extension Linear {
                                 variant: WeightMatrix.GEMVVariant = .int8Input,
                                 params: GEMMParams = Linear.gemmParams) -> [Matrix<Float>] {
         precondition(linears.allSatisfy { $0.inFeatures == x.count }, "Linear: input of \(x.count) values")
-        var outputs = linears.map { [Float](repeating: 0, count: $0.outFeatures) }
-        var intermediates = linears.map { $0.rank.map { [Float](repeating: 0, count: $0) } ?? [] }
         // A small group (that of a tiny model) is not worth waking the workers for.
         let flops = linears.reduce(0) { $0 + $1.flops(rows: 1) }
         let threads = flops >= params.parallelGEMVFlopThreshold ? parallelism : .serial
-        let workers = threads.threads
-        /// Rows of an m-row matrix that worker w takes: a multiple of 16 but for the last share.
-        func share(_ m: Int, _ w: Int) -> Range<Int> {
-            let units = (m + 15) / 16
-            return Swift.min(m, w * units / workers * 16)..<Swift.min(m, (w + 1) * units / workers * 16)
-        }
-        x.withUnsafeBufferPointer { xp in
-            // Stage 1: V x of the low-rank linears, W x of the others.
-            threads.forEach(workers) { w in
-                for (i, linear) in linears.enumerated() {
-                    let (u, v) = linear.factors
-                    let m = v ?? u
-                    let rows = share(m.rows, w)
-                    guard !rows.isEmpty else { continue }
-                    if v != nil {
-                        intermediates[i].withUnsafeMutableBufferPointer {
-                            m.gemv(xp.baseAddress!, rows: rows, into: $0.baseAddress! + rows.lowerBound, variant: variant,
-                                   params: Linear.gemmParams)
-                        }
-                    } else {
-                        outputs[i].withUnsafeMutableBufferPointer {
-                            m.gemv(xp.baseAddress!, rows: rows, into: $0.baseAddress! + rows.lowerBound, variant: variant,
-                                   params: Linear.gemmParams)
-                        }
-                    }
-                }
+        let factors = linears.map(\.factors)
+        // One scratch buffer: every output (outFeatures each), then every low-rank intermediate t = V x (rank each).
+        let outOffsets = prefixSums(linears.map(\.outFeatures))
+        let tOffsets = prefixSums(linears.map { $0.rank ?? 0 }).map { $0 + outOffsets.last! }
+        return withUnsafeTemporaryAllocation(of: Float.self, capacity: tOffsets.last!) { scratch in
+            let base = scratch.baseAddress!
+            let lowRank = linears.indices.filter { factors[$0].v != nil }
+            x.withUnsafeBufferPointer { xp in
+                // Stage 1: V x of the low-rank linears, W x of the others.
+                run(factors.map { $0.v ?? $0.u }, inputs: Array(repeating: xp.baseAddress!, count: linears.count),
+                    outputs: linears.indices.map { base + (factors[$0].v != nil ? tOffsets[$0] : outOffsets[$0]) },
+                    threads: threads, variant: variant)
+            }
+            // Stage 2: U t of the low-rank linears.
+            if !lowRank.isEmpty {
+                run(lowRank.map { factors[$0].u }, inputs: lowRank.map { UnsafePointer(base + tOffsets[$0]) },
+                    outputs: lowRank.map { base + outOffsets[$0] }, threads: threads, variant: variant)
+            }
+            return linears.indices.map { i in
+                var m = Matrix<Float>(rows: 1, cols: linears[i].outFeatures,
+                                      elements: Array(UnsafeBufferPointer(start: base + outOffsets[i],
+                                                                          count: linears[i].outFeatures)))
+                if let b = linears[i].bias { m.addRowVector(b) }
+                return m
             }
         }
-        // Stage 2: U t of the low-rank linears.
-        if linears.contains(where: { $0.rank != nil }) {
-            threads.forEach(workers) { w in
-                for (i, linear) in linears.enumerated() where linear.rank != nil {
-                    let u = linear.factors.u
-                    let rows = share(u.rows, w)
-                    guard !rows.isEmpty else { continue }
-                    intermediates[i].withUnsafeBufferPointer { t in
-                        outputs[i].withUnsafeMutableBufferPointer {
-                            u.gemv(t.baseAddress!, rows: rows, into: $0.baseAddress! + rows.lowerBound, variant: variant,
-                                   params: Linear.gemmParams)
-                        }
-                    }
-                }
-            }
+    }
+
+    /// [0, a₀, a₀ + a₁, …, Σa]: where each of a run of consecutive buffers starts, and the total at the end.
+    private static func prefixSums(_ a: [Int]) -> [Int] {
+        var s = [0]
+        for v in a { s.append(s.last! + v) }
+        return s
+    }
+
+    /// y_i = M_i x_i for every matrix of one stage, its rows in chunks claimed by the workers.
+    ///
+    private static func run(_ matrices: [WeightMatrix], inputs: [UnsafePointer<Float>],
+                            outputs: [UnsafeMutablePointer<Float>], threads: Parallelism,
+                            variant: WeightMatrix.GEMVVariant) {
+        let chunks = OneTokenChunks(matrices, workers: threads.threads)
+        threads.forEachTask(chunks.count) { task, _ in
+            let (i, rows) = chunks[task]
+            matrices[i].gemv(inputs[i], rows: rows, into: outputs[i] + rows.lowerBound, variant: variant,
+                             params: Linear.gemmParams)
         }
-        return zip(linears, outputs).map { linear, y in
-            var m = Matrix<Float>(rows: 1, cols: y.count, elements: y)
-            if let b = linear.bias { m.addRowVector(b) }
-            return m
+    }
+}
+
+/// The row chunks of one decode stage: matrices cut into runs of rows (multiples of 16 but for each matrix's last)
+/// of about a (4·workers)-th of the stage's stored bytes, at least 16 KB, so each worker claims several chunks
+/// (balance) while each chunk still streams long enough to reach the memory bandwidth. One worker: one chunk per
+/// matrix.
+struct OneTokenChunks {
+    /// (matrix, first row) of every chunk, in order; a chunk ends where the next begins or at its matrix's end.
+    private var starts: [(matrix: Int, row: Int)] = []
+    private let rowCounts: [Int]
+
+    init(_ matrices: [WeightMatrix], workers: Int) {
+        rowCounts = matrices.map(\.rows)
+        let stageBytes = matrices.reduce(0) { $0 + $1.byteCount }
+        let chunkBytes = workers <= 1 ? Int.max : Swift.max(16 << 10, stageBytes / (4 * workers))
+        for (i, m) in matrices.enumerated() where m.rows > 0 {
+            let rowBytes = Swift.max(1, m.byteCount / m.rows)
+            let rowsPerChunk = chunkBytes == Int.max ? m.rows
+                : Swift.max(16, (chunkBytes / rowBytes + 15) / 16 * 16)
+            for r in stride(from: 0, to: m.rows, by: rowsPerChunk) { starts.append((i, r)) }
         }
+    }
+
+    var count: Int { starts.count }
+
+    subscript(task: Int) -> (matrix: Int, rows: Range<Int>) {
+        let (i, r) = starts[task]
+        let end = task + 1 < starts.count && starts[task + 1].matrix == i ? starts[task + 1].row : rowCounts[i]
+        return (i, r..<end)
     }
 }

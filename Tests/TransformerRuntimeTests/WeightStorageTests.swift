@@ -67,7 +67,9 @@ func storedModelMatchesItsDequantizedF32Model(storage: WeightStorage) throws {
     let lowRank = Linear.lowRank(u: randomMatrix(50, 5, seed: 2), v: randomMatrix(5, 64, seed: 3), bias: nil)
     let packed = Linear.dense(weight: randomMatrix(300, 64, seed: 4), bias: nil).converted(to: .q8)
     let packedLowRank = lowRank.converted(to: .bf16)
-    let group = [dense, lowRank, packed, packedLowRank]
+    // 700 × 64 f32 (179 KB): cut into several row chunks on 2 and 3 threads.
+    let large = Linear.dense(weight: randomMatrix(700, 64, seed: 5), bias: nil)
+    let group = [dense, lowRank, packed, packedLowRank, large]
     // The int8-rounded input of the q8 product errs by at most (max|x| / 254)·Σ_p |w_jp| per output.
     let xMax = x.elements.map(abs).max()!
     for threads in [1, 2, 3] {
@@ -83,5 +85,24 @@ func storedModelMatchesItsDequantizedF32Model(storage: WeightStorage) throws {
                 #expect(maxAbsDiff(y, linear.forward(x)) <= tolerance, "\(threads) threads, \(variant)")
             }
         }
+    }
+}
+
+/// A decode stage's row chunks cover every row of every matrix once, in order, in runs of a multiple of 16 rows
+/// (but for a matrix's last), several per matrix for a large one on 2 workers, one per matrix on 1.
+@Test func oneTokenChunksCoverEveryRowOnce() {
+    let matrices = [WeightMatrix.f32(randomMatrix(1000, 64, seed: 1)), .f32(randomMatrix(37, 64, seed: 2)),
+                    WeightMatrix(randomMatrix(250, 64, seed: 3), storage: .q8)]
+    for workers in [1, 2, 3] {
+        let chunks = OneTokenChunks(matrices, workers: workers)
+        var next = [0, 0, 0]
+        for t in 0..<chunks.count {
+            let (i, rows) = chunks[t]
+            #expect(rows.lowerBound == next[i] && !rows.isEmpty)
+            #expect(rows.count % 16 == 0 || rows.upperBound == matrices[i].rows)
+            next[i] = rows.upperBound
+        }
+        #expect(next == matrices.map(\.rows), "\(workers) workers")
+        if workers == 1 { #expect(chunks.count == 3) } else { #expect(chunks.count > 4) }
     }
 }
