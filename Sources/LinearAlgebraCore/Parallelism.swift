@@ -70,6 +70,10 @@ public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
             for t in 0..<count { body(t, 0) }
             return
         }
+        let pool = WorkerPool.shared
+        if workers <= pool.threadCount + 1, count <= WorkerPool.maxTasks, pool.runTasks(count, workers: workers, body) {
+            return
+        }
         let counter = TaskCounter(count: count)
         Parallelism.region(workers) { worker in
             while let t = counter.claim() { body(t, worker) }

@@ -15,6 +15,14 @@ import Foundation
 /// took a `true`. Whoever loses the exchange race knows the other side saw it (a worker that finds the flag
 /// already taken consumes the signal that is on its way).
 ///
+/// Task regions (``runTasks(_:workers:_:)``): `count` tasks claimed one at a time from a counter by whichever
+/// workers arrive; the caller waits only for tasks that were claimed, never for a worker that has not started (one
+/// still waking from its park, or descheduled on a busy machine — there the caller would otherwise spin away its
+/// time slices waiting). A late worker must not run a task of a region that is over: the claim counter carries the
+/// region's number beside the next task (`region << 24 | next`), and a worker claims with a compare-and-exchange
+/// against the region it saw start, so a claim succeeds only while that region has unclaimed tasks — and then the
+/// caller is still waiting for it, so the region's body is still the one to call.
+///
 /// One region at a time: a region started while another runs (a kernel called from inside a region, or from
 /// another thread) is refused (``run(workers:_:)`` returns false) and the caller falls back to Dispatch.
 public final class WorkerPool: @unchecked Sendable {
@@ -26,16 +34,26 @@ public final class WorkerPool: @unchecked Sendable {
     /// Counter loads a pool thread spins through before it parks (≈ 50–100 µs).
     public let spinIterations: Int
 
-    /// The region counter: (regions started) << 8 | (workers of the latest region), so that a pool thread learns
-    /// whether it takes part from the same load that tells it a region started.
+    /// The region counter: (regions started) << 24 | (tasks of a task region, 0 for a worker region) << 8 |
+    /// (workers of the latest region), so that a pool thread learns whether it takes part, and how, from the same
+    /// load that tells it a region started.
     private let generation = ManagedAtomic<Int>(0)
+    /// Worker regions: pool threads of the region not yet done.
     private let pending = ManagedAtomic<Int>(0)
+    /// Task regions: region << 24 | the next unclaimed task.
+    private let claims = ManagedAtomic<Int>(0)
+    /// Task regions: tasks finished.
+    private let finished = ManagedAtomic<Int>(0)
+    /// Tasks of one region (the counter's low 24 bits; the generation word holds 16).
+    public static let maxTasks = 0xFFFF
     private let busy = ManagedAtomic<Bool>(false)
     private let parked: [ManagedAtomic<Bool>]
     private let wakeups: [DispatchSemaphore]
     /// The region's body, written before the counter is bumped (release) and read after it is seen (acquire), only
     /// by the threads taking part (the caller waits for them before it clears or replaces it).
     nonisolated(unsafe) private var job: ((Int) -> Void)?
+    /// A task region's body (task, worker), read by a pool thread only after it claimed a task of the region.
+    nonisolated(unsafe) private var taskJob: ((Int, Int) -> Void)?
 
     public init(threads: Int, spinIterations: Int = 100_000) {
         threadCount = threads
@@ -58,7 +76,7 @@ public final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in
             job = body
             pending.store(workers - 1, ordering: .relaxed)
-            let next = ((generation.load(ordering: .relaxed) >> 8) + 1) << 8 | workers
+            let next = ((generation.load(ordering: .relaxed) >> 24) + 1) << 24 | workers
             generation.store(next, ordering: .sequentiallyConsistent)
             for t in 0..<threadCount where parked[t].exchange(false, ordering: .sequentiallyConsistent) {
                 wakeups[t].signal()
@@ -73,6 +91,54 @@ public final class WorkerPool: @unchecked Sendable {
         }
         busy.store(false, ordering: .releasing)
         return true
+    }
+
+    /// Runs `body(task, worker)` for every task in 0..<count (at most ``maxTasks``) on at most `workers` workers
+    /// (the caller is worker 0) that claim the tasks one at a time, and returns when every task is done; false
+    /// (nothing run) when another region is in progress. Pool threads that arrive after the last claim take no part.
+    public func runTasks(_ count: Int, workers: Int, _ body: (_ task: Int, _ worker: Int) -> Void) -> Bool {
+        precondition(workers >= 1 && workers <= threadCount + 1 && workers < 256,
+                     "WorkerPool: \(workers) workers, pool has \(threadCount + 1)")
+        precondition(count >= 1 && count <= Self.maxTasks, "WorkerPool: \(count) tasks")
+        guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
+        withoutActuallyEscaping(body) { body in
+            taskJob = body
+            let region = (generation.load(ordering: .relaxed) >> 24) + 1
+            finished.store(0, ordering: .relaxed)
+            claims.store(region << 24, ordering: .relaxed)
+            generation.store(region << 24 | count << 8 | workers, ordering: .sequentiallyConsistent)
+            for t in 0..<Swift.min(threadCount, workers - 1)
+            where parked[t].exchange(false, ordering: .sequentiallyConsistent) {
+                wakeups[t].signal()
+            }
+            while true {
+                let task = claims.loadThenWrappingIncrement(ordering: .relaxed) & 0xFF_FFFF
+                guard task < count else { break }
+                body(task, 0)
+                finished.wrappingIncrement(ordering: .releasing)
+            }
+            var spins = 0
+            while finished.load(ordering: .acquiring) != count {
+                spins += 1
+                if spins > spinIterations { sched_yield() }
+            }
+            taskJob = nil
+        }
+        busy.store(false, ordering: .releasing)
+        return true
+    }
+
+    /// A pool thread's part in task region `region` of `count` tasks: claims (compare-and-exchange against the
+    /// region) until the region has no task left or is over.
+    private func claimTasks(region: Int, count: Int, index: Int) {
+        var word = claims.load(ordering: .relaxed)
+        while word >> 24 == region && word & 0xFF_FFFF < count {
+            let (exchanged, original) = claims.compareExchange(expected: word, desired: word + 1, ordering: .acquiring)
+            guard exchanged else { word = original; continue }
+            runTask(word & 0xFF_FFFF, index)
+            finished.wrappingIncrement(ordering: .releasing)
+            word = claims.load(ordering: .relaxed)
+        }
     }
 
     private func workerLoop(index: Int) {
@@ -93,7 +159,11 @@ public final class WorkerPool: @unchecked Sendable {
                 spins = 0
             }
             seen = generation.load(ordering: .acquiring)
-            if index < seen & 0xFF {
+            guard index < seen & 0xFF else { continue }
+            let tasks = (seen >> 8) & 0xFFFF
+            if tasks > 0 {
+                claimTasks(region: seen >> 24, count: tasks, index: index)
+            } else {
                 runJob(index)
                 pending.wrappingDecrement(ordering: .releasing)
             }
@@ -104,5 +174,10 @@ public final class WorkerPool: @unchecked Sendable {
     /// worker is done (the caller's `withoutActuallyEscaping` checks that none is left).
     @inline(never) private func runJob(_ index: Int) {
         job?(index)
+    }
+
+    /// Calls the task region's body, as ``runJob(_:)``.
+    @inline(never) private func runTask(_ task: Int, _ index: Int) {
+        taskJob?(task, index)
     }
 }

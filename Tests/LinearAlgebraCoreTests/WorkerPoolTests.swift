@@ -41,3 +41,39 @@ func workerPoolRunsEveryWorkerOnce(spinIterations: Int) {
     }
     #expect(sums == (0..<8).map { $0 * ($0 + 1) / 2 })
 }
+
+/// Task regions interleaved with worker regions: every task of every region runs exactly once, on a worker index
+/// below the region's width, whether the pool threads are spinning, parked (tiny spin budget, pauses) or arrive
+/// after the caller has claimed everything (one-task regions).
+@Test(arguments: [100_000, 10])
+func workerPoolRunsEveryTaskOnce(spinIterations: Int) {
+    let pool = WorkerPool(threads: 3, spinIterations: spinIterations)
+    var total = 0, expected = 0
+    var badWorker = false
+    for region in 0..<3000 {
+        let workers = 1 + region % 4
+        let count = [1, 2, 7, 64, 300][region % 5]
+        var hits = [Int](repeating: 0, count: count)
+        hits.withUnsafeMutableBufferPointer { h in
+            let p = h.baseAddress!
+            let ok = pool.runTasks(count, workers: workers) { task, worker in
+                p[task] += 1
+                if worker >= workers { badWorker = true }
+            }
+            #expect(ok)
+        }
+        #expect(hits.allSatisfy { $0 == 1 }, "region \(region)")
+        total += hits.reduce(0, +)
+        expected += count
+        if region % 3 == 0 {
+            var seen = [Int](repeating: 0, count: 4)
+            seen.withUnsafeMutableBufferPointer { s in
+                let p = s.baseAddress!
+                #expect(pool.run(workers: workers) { w in p[w] += 1 })
+            }
+            #expect(seen == (0..<4).map { $0 < workers ? 1 : 0 })
+        }
+        if region % 700 == 0 { usleep(2000) }  // let the threads park
+    }
+    #expect(total == expected && !badWorker)
+}
