@@ -15,7 +15,7 @@ func householderPanel<T: GEMMScalar>(
     _ p: MutableMatrixView<T>, tau: UnsafeMutablePointer<T>, t: MutableMatrixView<T>, leaf: Int,
     workspace ws: QRWorkspace<T>, parallelism: Parallelism
 ) {
-    let mp = p.rows, np = p.cols, ld = p.rowStride
+    let mp = p.rows, np = p.cols
     guard np > 0 else { return }
     if np <= Swift.max(1, leaf) {
         householderLeaf(p, tau: tau, t: t, columns: ws.leafColumns)
