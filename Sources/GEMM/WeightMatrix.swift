@@ -129,15 +129,47 @@ public enum WeightMatrix: Sendable, Equatable {
     public func gemv(_ x: UnsafePointer<Float>, rows range: Range<Int>? = nil, into y: UnsafeMutablePointer<Float>,
                      beta: Float = 0, variant: GEMVVariant = .simd, parallelism: Parallelism = .serial,
                      params: GEMMParams = .default) {
+        gemv(x, rows: range, claiming: nil, into: y, beta: beta, variant: variant, parallelism: parallelism,
+             params: params)
+    }
+
+    /// y[r] ← W[r] x + β·y[r] for every run of rows r that `next` hands out (until it returns nil), on the calling
+    /// thread, with x prepared once for all of them (the integer storages' rounded input): the rows a worker claims
+    /// in a decode step. y holds `rows` values (y[j] is row j).
+    public func gemv(_ x: UnsafePointer<Float>, claimingRows next: () -> Range<Int>?, into y: UnsafeMutablePointer<Float>,
+                     beta: Float = 0, variant: GEMVVariant = .simd) {
+        withoutActuallyEscaping(next) { next in
+            gemv(x, rows: nil, claiming: next, into: y, beta: beta, variant: variant, parallelism: .serial,
+                 params: .default)
+        }
+    }
+
+    private func gemv(_ x: UnsafePointer<Float>, rows range: Range<Int>?, claiming next: (() -> Range<Int>?)?,
+                      into y: UnsafeMutablePointer<Float>, beta: Float, variant: GEMVVariant, parallelism: Parallelism,
+                      params: GEMMParams) {
         let range = range ?? 0..<rows
         precondition(range.lowerBound >= 0 && range.upperBound <= rows, "WeightMatrix.gemv: rows \(range) of \(rows)")
         if range.isEmpty { return }
         let y = y - range.lowerBound  // the kernels write y[j] for row j
-        let threads = 2 * Double(range.count) * Double(cols) >= params.parallelGEMVFlopThreshold ? parallelism : .serial
+        let threads = next == nil && 2 * Double(range.count) * Double(cols) >= params.parallelGEMVFlopThreshold
+            ? parallelism : .serial
         let granule = 16
-        /// `body` on parts of `range` (each a multiple of the granule, but for the last), over the threads.
+        /// `body` on parts of `range` (each a multiple of the granule, but for the last), over the threads; or on
+        /// the runs `next` hands out.
         func split(_ body: (Range<Int>) -> Void) {
+            if let next {
+                while let r = next() { body(r) }
+                return
+            }
             threads.forEachRange(range.count, granule: granule) { body(range.lowerBound + $0.lowerBound..<range.lowerBound + $0.upperBound) }
+        }
+        /// `body` on `range` at once, or on the runs `next` hands out.
+        func whole(_ body: (Range<Int>) -> Void) {
+            if let next {
+                while let r = next() { body(r) }
+            } else {
+                body(range)
+            }
         }
         if variant == .int8Input {
             // Matched on self alone: a (self, variant) tuple is a copy of the matrix, its arrays retained by every
@@ -164,14 +196,17 @@ public enum WeightMatrix: Sendable, Equatable {
         switch (self, variant) {
         case let (.f32(m), _):
             m.withView { w in
-                gemm(.none, MatrixView(base: x, rows: 1, cols: cols, rowStride: cols), .transposed,
-                     w.block(rows: range, cols: 0..<cols),
-                     into: MutableMatrixView(base: y + range.lowerBound, rows: 1, cols: range.count, rowStride: range.count),
-                     alpha: 1, beta: beta, variant: variant == .reference ? .naive : .parallel, parallelism: threads,
-                     params: params)
+                whole { range in
+                    gemm(.none, MatrixView(base: x, rows: 1, cols: cols, rowStride: cols), .transposed,
+                         w.block(rows: range, cols: 0..<cols),
+                         into: MutableMatrixView(base: y + range.lowerBound, rows: 1, cols: range.count,
+                                                 rowStride: range.count),
+                         alpha: 1, beta: beta, variant: variant == .reference ? .naive : .parallel, parallelism: threads,
+                         params: params)
+                }
             }
         case let (.half(m), .reference):
-            halfGEMV_ref(m, x: x, rows: range, y: y, beta: beta)
+            whole { halfGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
         case let (.half(m), .simd), let (.half(m), .int8Input):
             withUnsafeTemporaryAllocation(of: Float.self, capacity: m.cols) { xd in
                 halfDeinterleavedInput(cols: m.cols, x: x, into: xd.baseAddress!)
@@ -179,7 +214,7 @@ public enum WeightMatrix: Sendable, Equatable {
                 split { halfGEMV(m, x: x, deinterleaved: xdp, rows: $0, y: y, beta: beta) }
             }
         case let (.q8(m), .reference):
-            blockQ8GEMV_ref(m, x: x, rows: range, y: y, beta: beta)
+            whole { blockQ8GEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
         case let (.q8(m), .simd), let (.q8(m), .int8Input):
             withUnsafeTemporaryAllocation(of: Float.self, capacity: m.blocksPerRow * BlockQ8Matrix.blockSize) { xk in
                 blockQ8Input(m, x: x, into: xk.baseAddress!)
@@ -187,7 +222,7 @@ public enum WeightMatrix: Sendable, Equatable {
                 split { blockQ8GEMV(m, prepared: xp, rows: $0, y: y, beta: beta) }
             }
         case let (.int4(m), .reference):
-            groupQuantizedGEMV_ref(m, x: x, rows: range, y: y, beta: beta)
+            whole { groupQuantizedGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
         case let (.int4(m), .simd), let (.int4(m), .int8Input):
             guard groupQuantizedGEMVSupports(m) else {
                 split { groupQuantizedGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
@@ -199,7 +234,7 @@ public enum WeightMatrix: Sendable, Equatable {
                 split { groupQuantizedGEMV(m, prepared: xk, rows: $0, y: y, beta: beta) }
             }
         case let (.packedCodes(m), .reference):
-            packedCodeGEMV_ref(m, x: x, rows: range, y: y, beta: beta)
+            whole { packedCodeGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
         case let (.packedCodes(m), .simd), let (.packedCodes(m), .int8Input):
             guard packedCodeGEMVSupports(m) else {
                 split { packedCodeGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }

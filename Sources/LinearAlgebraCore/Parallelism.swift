@@ -95,16 +95,17 @@ public struct Parallelism: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The next unclaimed task of ``Parallelism/forEachTask(_:_:)``: one atomic increment per claim (no lock, so a
-/// worker descheduled mid-claim never holds up the others).
-final class TaskCounter: @unchecked Sendable {
+/// Tasks 0..<count handed out once each to whichever threads ask (``Parallelism/forEachTask(_:_:)``'s fallback, a
+/// decode step's row chunks): one atomic increment per claim, no lock, so a thread descheduled mid-claim never
+/// holds up the others.
+public final class TaskCounter: @unchecked Sendable {
     private let next = ManagedAtomic<Int>(0)
     private let count: Int
 
-    init(count: Int) { self.count = count }
+    public init(count: Int) { self.count = count }
 
     /// The next task, or nil when all are claimed.
-    func claim() -> Int? {
+    public func claim() -> Int? {
         let t = next.loadThenWrappingIncrement(ordering: .relaxed)
         return t < count ? t : nil
     }

@@ -54,46 +54,61 @@ extension Linear {
         return s
     }
 
-    /// y_i = M_i x_i for every matrix of one stage, its rows in chunks claimed by the workers.
-    ///
+    /// y_i = M_i x_i for every matrix of one stage. Each worker walks the matrices in order and claims chunks of
+    /// each matrix's rows (``OneTokenChunks``) until none is left, preparing x for a matrix once (the integer
+    /// storages round it) before its first chunk.
     private static func run(_ matrices: [WeightMatrix], inputs: [UnsafePointer<Float>],
                             outputs: [UnsafeMutablePointer<Float>], threads: Parallelism,
                             variant: WeightMatrix.GEMVVariant) {
-        let chunks = OneTokenChunks(matrices, workers: threads.threads)
-        threads.forEachTask(chunks.count) { task, _ in
-            let (i, rows) = chunks[task]
-            matrices[i].gemv(inputs[i], rows: rows, into: outputs[i] + rows.lowerBound, variant: variant,
-                             params: Linear.gemmParams)
+        let workers = threads.threads
+        guard workers > 1 else {
+            for i in matrices.indices {
+                matrices[i].gemv(inputs[i], into: outputs[i], variant: variant, params: Linear.gemmParams)
+            }
+            return
+        }
+        let chunks = OneTokenChunks(matrices, workers: workers)
+        let counters = matrices.indices.map { TaskCounter(count: chunks.count(of: $0)) }
+        threads.forEachTask(workers) { _, _ in
+            for i in matrices.indices {
+                guard var claimed = counters[i].claim() else { continue }
+                var first = true
+                matrices[i].gemv(inputs[i], claimingRows: {
+                    if first {
+                        first = false
+                    } else {
+                        guard let c = counters[i].claim() else { return nil }
+                        claimed = c
+                    }
+                    return chunks.rows(of: i, chunk: claimed)
+                }, into: outputs[i], variant: variant)
+            }
         }
     }
 }
 
-/// The row chunks of one decode stage: matrices cut into runs of rows (multiples of 16 but for each matrix's last)
-/// of about a (4·workers)-th of the stage's stored bytes, at least 16 KB, so each worker claims several chunks
-/// (balance) while each chunk still streams long enough to reach the memory bandwidth. One worker: one chunk per
-/// matrix.
+/// The row chunks of one decode stage: each matrix cut into runs of rows (multiples of 16 but for the last) of about
+/// a (4·workers)-th of the stage's stored bytes, at least 16 KB, so each worker claims several chunks (balance)
+/// while each chunk still streams long enough to reach the memory bandwidth.
 struct OneTokenChunks {
-    /// (matrix, first row) of every chunk, in order; a chunk ends where the next begins or at its matrix's end.
-    private var starts: [(matrix: Int, row: Int)] = []
-    private let rowCounts: [Int]
+    /// Rows per chunk and rows of each matrix.
+    private let rowsPerChunk: [Int], rowCounts: [Int]
 
     init(_ matrices: [WeightMatrix], workers: Int) {
         rowCounts = matrices.map(\.rows)
         let stageBytes = matrices.reduce(0) { $0 + $1.byteCount }
-        let chunkBytes = workers <= 1 ? Int.max : Swift.max(16 << 10, stageBytes / (4 * workers))
-        for (i, m) in matrices.enumerated() where m.rows > 0 {
-            let rowBytes = Swift.max(1, m.byteCount / m.rows)
-            let rowsPerChunk = chunkBytes == Int.max ? m.rows
-                : Swift.max(16, (chunkBytes / rowBytes + 15) / 16 * 16)
-            for r in stride(from: 0, to: m.rows, by: rowsPerChunk) { starts.append((i, r)) }
+        let chunkBytes = Swift.max(16 << 10, stageBytes / (4 * Swift.max(1, workers)))
+        rowsPerChunk = matrices.map { m in
+            let rowBytes = Swift.max(1, m.byteCount / Swift.max(1, m.rows))
+            return Swift.max(16, (chunkBytes / rowBytes + 15) / 16 * 16)
         }
     }
 
-    var count: Int { starts.count }
+    /// Chunks of matrix i.
+    func count(of i: Int) -> Int { (rowCounts[i] + rowsPerChunk[i] - 1) / rowsPerChunk[i] }
 
-    subscript(task: Int) -> (matrix: Int, rows: Range<Int>) {
-        let (i, r) = starts[task]
-        let end = task + 1 < starts.count && starts[task + 1].matrix == i ? starts[task + 1].row : rowCounts[i]
-        return (i, r..<end)
+    /// Rows of chunk c of matrix i.
+    func rows(of i: Int, chunk c: Int) -> Range<Int> {
+        c * rowsPerChunk[i]..<Swift.min(rowCounts[i], (c + 1) * rowsPerChunk[i])
     }
 }
