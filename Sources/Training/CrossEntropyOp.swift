@@ -12,9 +12,12 @@ import LinearAlgebraCore
 ///
 /// W_out (vocab × hidden) is frozen: the embedding itself when tied. The log-sum-exp accumulates in Double.
 public enum CrossEntropyOp {
+    /// Rows of the logits held at a time.
+    public static let defaultRowBlock = 256
+
     /// Loss sum over the targeted rows, their count, and dH (rows × hidden) when `gradientScale` is given.
     public static func forward<T: TrainingScalar>(hidden: Matrix<T>, output: Matrix<T>, targets: [Int],
-                                                  gradientScale: T?, rowBlock: Int = 256,
+                                                  gradientScale: T?, rowBlock: Int = defaultRowBlock,
                                                   parallelism: Parallelism) -> (loss: Double, count: Int, dHidden: Matrix<T>?) {
         precondition(targets.count == hidden.rows && hidden.cols == output.cols)
         let d = hidden.cols, vocab = output.rows

@@ -198,10 +198,32 @@ public struct TrainableModel<T: TrainingScalar>: Sendable {
 extension TrainableModel {
     /// Elements the forward of one micro-batch keeps for its backward: every block's
     /// (``TrainableBlock/activationElements(layout:)``) plus the final hidden states and their norm
-    /// (2·N·hidden + N). The backward adds transient buffers of a few N × max(hidden, intermediate) and the head's
-    /// 256 × vocab block.
+    /// (2·N·hidden + N). The backward's transient buffers come on top (``backwardTransientElements(layout:)``).
     public func activationElements(layout: SequenceLayout) -> Int {
         blocks.reduce(0) { $0 + $1.activationElements(layout: layout) } + layout.rows * (2 * embedding.cols + 1)
+    }
+
+    /// Elements the backward of one micro-batch (N rows) holds beside the kept activations, at its largest: the
+    /// larger of
+    ///
+    ///     the head (``CrossEntropyOp``):  c·vocab + 2·c·hidden + 2·N·hidden      (c = min(N, its row block))
+    ///     one block's MLP backward:       N·(4·intermediate + 4·hidden + r_max)   (act(gate)⊙up recomputed,
+    ///                                     its gradient, dGate, dUp; dY, the norm's dX, dMiddle, the incoming dH;
+    ///                                     dT of a low-rank linear of rank r_max)
+    ///     one block's attention backward: N·(2·heads·D + 2·kvHeads·D + 4·hidden + r_max)
+    ///
+    /// (the GEMM's packed panels and the allocator's own slack are not counted).
+    public func backwardTransientElements(layout: SequenceLayout) -> Int {
+        let n = layout.rows, d = embedding.cols, vocab = (output ?? embedding).rows
+        let c = Swift.min(n, CrossEntropyOp.defaultRowBlock)
+        var largest = c * vocab + 2 * c * d + 2 * n * d
+        for b in blocks {
+            let rank = b.linears.values.compactMap(\.rank).max() ?? 0
+            let f = b.linears[.gate]!.outFeatures, q = b.attention.heads * b.attention.headDim
+            let kv = b.attention.kvHeads * b.attention.headDim
+            largest = Swift.max(largest, n * (4 * f + 4 * d + rank), n * (2 * q + 2 * kv + 4 * d + rank))
+        }
+        return largest
     }
 }
 

@@ -85,8 +85,9 @@ struct FineTuneCommand: ParsableCommand {
 
     /// Bytes of the frozen f32 weights, of the activations of the largest micro-batch (micro-batch-size examples
     /// of the longest length, with the adapters of the phase that keeps the most: ``TrainableModel/activationElements(layout:)``),
-    /// and of the adapters with their gradients and two AdamW moments (4 values per parameter).
-    static func memoryPlan(_ tuner: FineTuner) -> (weights: Double, activations: Double, adapters: Double) {
+    /// of the backward's transient buffers for it (``TrainableModel/backwardTransientElements(layout:)``), and of
+    /// the adapters with their gradients and two AdamW moments (4 values per parameter).
+    static func memoryPlan(_ tuner: FineTuner) -> (weights: Double, activations: Double, transients: Double, adapters: Double) {
         let longest = (tuner.train + tuner.validation).map(\.tokens.count).max() ?? 1
         let layout = SequenceLayout(lengths: [Int](repeating: longest, count: min(tuner.options.microBatchSize, tuner.train.count)))
         var activations = 0, adapters = 0
@@ -96,7 +97,8 @@ struct FineTuneCommand: ParsableCommand {
             activations = max(activations, probe.activationElements(layout: layout))
             adapters = max(adapters, probe.adapterParameterCount)
         }
-        return (4 * Double(tuner.model.weightElements), 4 * Double(activations), 16 * Double(adapters))
+        return (4 * Double(tuner.model.weightElements), 4 * Double(activations),
+                4 * Double(tuner.model.backwardTransientElements(layout: layout)), 16 * Double(adapters))
     }
 
     func run() throws {
@@ -137,12 +139,16 @@ struct FineTuneCommand: ParsableCommand {
                                   modelIdentity: Self.identity(of: modelURL), dataName: data)
         tuner.checkpointFolder = checkpoint
         let memory = Self.memoryPlan(tuner)
+        // What is resident now beside the weights: the runtime, the tokenizer, the tokenized data.
+        let other = Double(MemoryEstimate.residentBytes()) - memory.weights
         printError("finetune: \(train.count) training and \(validation.count) validation examples from \(dataset.records) "
                    + "records (\(dataset.skipped) skipped); target \(tuner.target), order \(tuner.order.rawValue), "
                    + "\(tuner.phases.count) phase(s) of \(tuner.stepsPerPhase) steps")
-        printError(String(format: "finetune: memory plan: weights %.0f MB, activations of one micro-batch ≤ %.0f MB, "
-                          + "adapters with gradients and AdamW moments %.0f MB", memory.weights / 1e6,
-                          memory.activations / 1e6, memory.adapters / 1e6))
+        printError(String(format: "finetune: memory plan: weights %.0f MB, activations of one micro-batch ≤ %.0f MB "
+                          + "and its backward's buffers ≤ %.0f MB, adapters with gradients and AdamW moments %.0f MB; "
+                          + "runtime, tokenizer and data %.0f MB: %.0f MB in all", memory.weights / 1e6,
+                          memory.activations / 1e6, memory.transients / 1e6, memory.adapters / 1e6, other / 1e6,
+                          (memory.weights + memory.activations + memory.transients + memory.adapters + other) / 1e6))
         let interactive = isatty(STDERR_FILENO) == 1
         let phaseCount = tuner.phases.count, stepsPerPhase = tuner.stepsPerPhase
         var adapterParameters: [Int] = []
@@ -179,7 +185,8 @@ struct FineTuneCommand: ParsableCommand {
                             skipped: dataset.skipped, report: report, seconds: Date().timeIntervalSince(start),
                             peak_rss_bytes: peakResidentBytes(), adapter_parameters: adapterParameters,
                             memory_plan_bytes: ["weights": memory.weights, "activations": memory.activations,
-                                                "adapters": memory.adapters])
+                                                "transients": memory.transients, "adapters": memory.adapters,
+                                                "other": other])
         if json {
             print(jsonLine(output))
         } else {

@@ -106,3 +106,28 @@ func activationFormulaCountsWhatTheForwardKeeps(arch: String) throws {
         #expect(acts.elementCount == b.activationElements(layout: layout))
     }
 }
+
+/// The backward's transient buffers (``TrainableModel/backwardTransientElements(layout:)``): the head's block of
+/// at most 256 rows of logits, or a block's MLP or attention buffers when they are larger.
+@Test func backwardTransientFormulaTakesTheLargestBuffers() throws {
+    let m = try adaptedTinyModel("llama", lowRank: true)
+    let vocab = m.embedding.rows, d = m.embedding.cols, b = m.blocks[0]
+    let f = b.linears[.gate]!.outFeatures, q = b.attention.heads * b.attention.headDim
+    let kv = b.attention.kvHeads * b.attention.headDim, r = 3
+    func expected(_ n: Int) -> Int {
+        let c = min(n, 256)
+        return max(c * vocab + 2 * c * d + 2 * n * d, n * (4 * f + 4 * d + r), n * (2 * q + 2 * kv + 4 * d + r))
+    }
+    for lengths in [[9, 5, 7], [300], [200, 200]] {
+        let layout = SequenceLayout(lengths: lengths)
+        #expect(m.backwardTransientElements(layout: layout) == expected(layout.rows), "\(lengths)")
+    }
+    // Beyond 256 rows the head holds one block of 256 rows of logits, not N: with a vocabulary that makes the
+    // head the largest buffer, 300 and 400 rows differ only by the N·hidden terms.
+    let wide = TrainableModel<Double>(embedding: random(5000, d, seed: 9), embeddingScale: 1, blocks: m.blocks,
+                                      finalNorm: m.finalNorm, eps: m.eps, output: nil, parallelism: .serial)
+    let at300 = wide.backwardTransientElements(layout: SequenceLayout(lengths: [300]))
+    let at400 = wide.backwardTransientElements(layout: SequenceLayout(lengths: [400]))
+    #expect(at300 == 256 * 5000 + 2 * 256 * d + 2 * 300 * d)
+    #expect(at400 - at300 == 2 * 100 * d)
+}
