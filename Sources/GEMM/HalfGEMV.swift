@@ -28,6 +28,16 @@ func halfDeinterleavedInput(cols: Int, x: UnsafePointer<Float>, into xd: UnsafeM
     }
 }
 
+/// Whether ``halfGEMV(_:x:deinterleaved:rows:y:beta:)`` reads the deinterleaved x for this format: f16 on an AVX-512
+/// build target converts its halves in x's own order, so the caller need not lay x out again.
+func halfGEMVReadsDeinterleavedInput(_ format: HalfMatrix.Format) -> Bool {
+    #if HOST_AVX512F && HOST_AVX512BW
+    return format == .bf16
+    #else
+    return true
+    #endif
+}
+
 /// The same product, SIMD, on x deinterleaved by ``halfDeinterleavedInput(cols:x:into:)`` (`xd`) and plain (`x`,
 /// for the tail): four rows at a time share each load of x; each row's 32 weights are one 64-byte load, widened
 /// in registers by bit operations (``FloatBits``), so the weights cross memory at two bytes. f16 on an AVX-512

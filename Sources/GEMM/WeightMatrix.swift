@@ -209,7 +209,7 @@ public enum WeightMatrix: Sendable, Equatable {
             whole { halfGEMV_ref(m, x: x, rows: $0, y: y, beta: beta) }
         case let (.half(m), .simd), let (.half(m), .int8Input):
             withUnsafeTemporaryAllocation(of: Float.self, capacity: m.cols) { xd in
-                halfDeinterleavedInput(cols: m.cols, x: x, into: xd.baseAddress!)
+                if halfGEMVReadsDeinterleavedInput(m.format) { halfDeinterleavedInput(cols: m.cols, x: x, into: xd.baseAddress!) }
                 let xdp = UnsafePointer(xd.baseAddress!)
                 split { halfGEMV(m, x: x, deinterleaved: xdp, rows: $0, y: y, beta: beta) }
             }

@@ -22,7 +22,7 @@ extension Linear {
         let factors = linears.map(\.factors)
         // One scratch buffer: every output (outFeatures each), then every low-rank intermediate t = V x (rank each).
         let outOffsets = prefixSums(linears.map(\.outFeatures))
-        let tOffsets = prefixSums(linears.map { $0.rank ?? 0 }).map { $0 + outOffsets.last! }
+        let tOffsets = prefixSums(factors.map { $0.v?.rows ?? 0 }).map { $0 + outOffsets.last! }
         return withUnsafeTemporaryAllocation(of: Float.self, capacity: tOffsets.last!) { scratch in
             let base = scratch.baseAddress!
             let lowRank = linears.indices.filter { factors[$0].v != nil }
